@@ -1,0 +1,76 @@
+package io.streamlearn.learn;
+
+/**
+ * One online learner: the per-key recurrent loop
+ * <pre>
+ *   prediction_t = predict(S_{t-1}, x_t)
+ *   S_t          = learn(S_{t-1}, x_t, y_t)      (when the label y_t is known)
+ * </pre>
+ * A {@code Learner} is immutable configuration (hyperparameters, dimension), shared by every key and
+ * every thread. Everything that changes per key lives in a {@link ModelState}, a flat primitive array
+ * whose layout the learner owns. {@code predict} and {@code learn} allocate nothing.
+ *
+ * <pre>{@code
+ * Learner learner = Learners.create("sgd:lr=0.05", 3);
+ * ModelState state = learner.newState();
+ * Prediction out = new Prediction();
+ * double[] x = {1.0, 2.0, 3.0};
+ * learner.predict(state, x, 0L, out);          // out.mean(), out.stddev()
+ * learner.learn(state, x, 0L, 14.0);           // updates state in place, state.updates() == 1
+ * }</pre>
+ *
+ * <p>Contract, checked for every learner by {@code LearnerContractTest}: deterministic; the state has a
+ * fixed size for a given learner; a non-finite or absurdly large input ({@link Inputs#check}) throws
+ * {@link InvalidInputException} and leaves the state unchanged; predictions stay finite.
+ */
+public interface Learner {
+
+    /** The canonical model SPEC of this learner, e.g. {@code sgd:loss=squared,step=adagrad,lr=0.05}. */
+    String spec();
+
+    /** Number of input features (the length of every {@code x}). */
+    int dimension();
+
+    /** A fresh state for a key never seen before. */
+    ModelState newState();
+
+    /**
+     * Scores {@code x} with the state as it is; never changes the state.
+     *
+     * @param state the key's state, not null
+     * @param x     dense features, length {@link #dimension()}, missing features already imputed
+     * @param time  event time in epoch milliseconds (used by time-aware memories)
+     * @param out   receives the prediction mean and, where the model has one, its standard deviation
+     * @throws InvalidInputException if {@code x} holds a non-finite or absurdly large value
+     */
+    void predict(ModelState state, double[] x, long time, Prediction out);
+
+    /**
+     * Learns from one labelled event, in place, and counts one update on the state
+     * ({@link ModelState#recordUpdate(long)}).
+     *
+     * @throws InvalidInputException if {@code x} or {@code label} is non-finite or absurdly large; the
+     *                               state is then unchanged
+     */
+    void learn(ModelState state, double[] x, long time, double label);
+
+    /**
+     * Sees an event, labelled or not, after it has been predicted. Recurrent memories that summarise
+     * the features advance here; most learners do nothing.
+     */
+    default void observe(ModelState state, double[] x, long time) {
+    }
+
+    /** Whether {@link Prediction#stddev()} is meaningful for this learner. */
+    default boolean hasUncertainty() {
+        return false;
+    }
+
+    /**
+     * A 64-bit fingerprint of {@link #spec()} and {@link #dimension()}, stored with the state bytes so
+     * that state written by a different model is never read as this one's.
+     */
+    default long fingerprint() {
+        return Fingerprint.of(spec(), dimension());
+    }
+}
