@@ -61,6 +61,14 @@ public interface Learner {
     default void observe(ModelState state, double[] x, long time) {
     }
 
+    /**
+     * Whether {@link #observe} may change the state, so that an unlabelled event's state must be
+     * stored too. False for plain learners, true for recurrent memories.
+     */
+    default boolean observesEvents() {
+        return false;
+    }
+
     /** Whether {@link Prediction#stddev()} is meaningful for this learner. */
     default boolean hasUncertainty() {
         return false;

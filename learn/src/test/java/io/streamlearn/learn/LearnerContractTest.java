@@ -1,0 +1,180 @@
+package io.streamlearn.learn;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The contract every learner passes. A learner's test extends this class and names the learner in
+ * {@link #spec()}; the checks below then run against it.
+ */
+public abstract class LearnerContractTest {
+
+    /** The SPEC of the learner under test. */
+    protected abstract String spec();
+
+    /** Input dimension used by the contract checks. */
+    protected int dimension() {
+        return 4;
+    }
+
+    /** Number of random updates in {@link #shouldStayFiniteAfterManyRandomUpdates()}. */
+    protected int stressUpdates() {
+        return 1_000_000;
+    }
+
+    /** Whether labels are 0/1 (classifiers) rather than real numbers. */
+    protected boolean binaryLabels() {
+        return false;
+    }
+
+    protected Learner learner() {
+        return Learners.create(spec(), dimension());
+    }
+
+    private double label(double[] x, SplittableRandom r) {
+        double s = 0.5;
+        for (int i = 0; i < x.length; i++) {
+            s += (i + 1) * 0.3 * x[i];
+        }
+        s += 0.1 * r.nextGaussian();
+        return binaryLabels() ? (s > 0.5 ? 1.0 : 0.0) : s;
+    }
+
+    private static double[] features(int d, SplittableRandom r) {
+        double[] x = new double[d];
+        for (int i = 0; i < d; i++) {
+            x[i] = r.nextGaussian();
+        }
+        return x;
+    }
+
+    @Test
+    void shouldBeDeterministic() {
+        Learner a = learner();
+        Learner b = learner();
+        ModelState sa = a.newState();
+        ModelState sb = b.newState();
+        Prediction pa = new Prediction();
+        Prediction pb = new Prediction();
+        SplittableRandom r = new SplittableRandom(7);
+        for (int t = 0; t < 2000; t++) {
+            double[] x = features(dimension(), r);
+            double y = label(x, r);
+            a.predict(sa, x, t * 1000L, pa);
+            b.predict(sb, x.clone(), t * 1000L, pb);
+            assertEquals(Double.doubleToRawLongBits(pa.mean()), Double.doubleToRawLongBits(pb.mean()), "prediction at " + t);
+            a.observe(sa, x, t * 1000L);
+            b.observe(sb, x, t * 1000L);
+            a.learn(sa, x, t * 1000L, y);
+            b.learn(sb, x, t * 1000L, y);
+        }
+        assertEquals(sa, sb);
+        assertEquals(a.spec(), b.spec());
+        assertEquals(a.fingerprint(), b.fingerprint());
+    }
+
+    @Test
+    void shouldCountUpdatesAndKeepStateSizeFixed() {
+        Learner l = learner();
+        ModelState s = l.newState();
+        int size = s.values().length;
+        SplittableRandom r = new SplittableRandom(3);
+        for (int t = 0; t < 10_000; t++) {
+            double[] x = features(dimension(), r);
+            l.observe(s, x, t);
+            l.learn(s, x, t, label(x, r));
+        }
+        assertEquals(10_000, s.updates());
+        assertEquals(size, s.values().length, "state must not grow with the event count");
+        assertEquals(9_999, s.lastEventTime());
+    }
+
+    @Test
+    void shouldLeaveInputsAndStateUntouchedWhenPredicting() {
+        Learner l = learner();
+        ModelState s = l.newState();
+        SplittableRandom r = new SplittableRandom(5);
+        for (int t = 0; t < 100; t++) {
+            double[] x = features(dimension(), r);
+            l.learn(s, x, t, label(x, r));
+        }
+        ModelState before = s.copy();
+        double[] x = features(dimension(), r);
+        double[] xCopy = x.clone();
+        Prediction p = new Prediction();
+        l.predict(s, x, 100, p);
+        assertEquals(before, s, "predict must not change the state");
+        assertArrayEquals(xCopy, x, "predict must not change its input");
+        l.learn(s, x, 100, 1.0);
+        assertArrayEquals(xCopy, x, "learn must not change its input");
+        assertNotEquals(before, s, "learn must change the state");
+    }
+
+    @Test
+    void shouldRejectBadInputAndLeaveStateUnchanged() {
+        Learner l = learner();
+        ModelState s = l.newState();
+        SplittableRandom r = new SplittableRandom(11);
+        for (int t = 0; t < 50; t++) {
+            double[] x = features(dimension(), r);
+            l.learn(s, x, t, label(x, r));
+        }
+        ModelState before = s.copy();
+        double[] good = features(dimension(), r);
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e300}) {
+            double[] x = good.clone();
+            x[dimension() - 1] = bad;
+            assertThrows(InvalidInputException.class, () -> l.learn(s, x, 60, 1.0), "feature " + bad);
+            assertThrows(InvalidInputException.class, () -> l.predict(s, x, 60, new Prediction()), "feature " + bad);
+            assertEquals(before, s, "a rejected feature " + bad + " must leave the state unchanged");
+            assertThrows(InvalidInputException.class, () -> l.learn(s, good, 60, bad), "label " + bad);
+            assertEquals(before, s, "a rejected label " + bad + " must leave the state unchanged");
+        }
+        assertThrows(InvalidInputException.class, () -> l.learn(s, new double[dimension() + 1], 60, 1.0));
+        assertEquals(before, s);
+    }
+
+    @Test
+    void shouldStayFiniteAfterManyRandomUpdates() {
+        Learner l = learner();
+        ModelState s = l.newState();
+        Prediction p = new Prediction();
+        SplittableRandom r = new SplittableRandom(13);
+        int d = dimension();
+        double[] x = new double[d];
+        for (int t = 0; t < stressUpdates(); t++) {
+            // Wild inputs: scales from 1e-3 to 1e3, features sometimes absent for long stretches,
+            // heavy-tailed labels; a learner must stay finite through all of it.
+            double scale = Math.pow(10, r.nextInt(-3, 4));
+            for (int i = 0; i < d; i++) {
+                x[i] = (i == d - 1 && (t / 10_000) % 2 == 0) ? 0.0 : scale * r.nextGaussian();
+            }
+            double y = binaryLabels() ? r.nextInt(2) : label(x, r) + (r.nextInt(100) == 0 ? 1e4 * r.nextGaussian() : 0);
+            l.predict(s, x, t, p);
+            assertTrue(Double.isFinite(p.mean()), "prediction not finite at " + t);
+            l.observe(s, x, t);
+            l.learn(s, x, t, y);
+        }
+        assertTrue(s.isFinite(), "state not finite: " + Arrays.toString(s.values()));
+        l.predict(s, x, stressUpdates(), p);
+        assertTrue(Double.isFinite(p.mean()));
+        assertFalse(p.hasStddev() && !(p.stddev() >= 0), "stddev must be >= 0 when present");
+    }
+
+    @Test
+    void shouldHaveAStableCanonicalSpec() {
+        Learner l = learner();
+        Learner again = Learners.create(l.spec(), dimension());
+        assertEquals(l.spec(), again.spec(), "the canonical spec must parse back to itself");
+        assertEquals(l.newState().values().length, again.newState().values().length);
+    }
+}
