@@ -75,6 +75,14 @@ public interface Learner {
     }
 
     /**
+     * Named views of a state for people and the HTTP endpoint, e.g. {@code weights}, {@code intercept},
+     * {@code covarianceDiagonal}. Allocates; never on the hot path. The default shows the raw values.
+     */
+    default java.util.Map<String, double[]> inspect(ModelState state) {
+        return java.util.Map.of("values", state.values().clone());
+    }
+
+    /**
      * A 64-bit fingerprint of {@link #spec()} and {@link #dimension()}, stored with the state bytes so
      * that state written by a different model is never read as this one's.
      */
