@@ -24,6 +24,8 @@ public final class Learners {
 
     static {
         READOUTS.put("sgd", SgdLearner::fromSpec);
+        READOUTS.put("kalman", io.streamlearn.learn.kalman.KalmanLearners::kalman);
+        READOUTS.put("rls", io.streamlearn.learn.kalman.RlsLearner::fromSpec);
     }
 
     private Learners() {
