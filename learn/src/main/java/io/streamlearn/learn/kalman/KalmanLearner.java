@@ -41,7 +41,8 @@ import java.util.Map;
  * the measurement update is the symmetric rank-one form, equal to the Joseph form at the optimal
  * gain, with diagonals kept non-negative; {@code z'Rz} is floored at 0 so {@code Q >= r}. Windup:
  * a weight whose feature stays absent gains {@code q} per event without limit in the textbook
- * filter; here every diagonal of C is capped at {@code p0} after each update by the congruence
+ * filter; here every diagonal of C is capped at {@code p0} ({@code p0 S / r0} with {@code r=auto})
+ * after each update by the congruence
  * {@code C <- D C D} (see {@link Packed#capDiagonal}), so uncertainty never exceeds the prior. An
  * update whose numbers would overflow is skipped for the weights (the event is still counted).
  *
@@ -192,11 +193,20 @@ public final class KalmanLearner implements Learner, DriftAware {
                 }
                 v[nOff] = n + 1.0;
             }
-            Packed.capDiagonal(v, cOff, p, p0, v, uOff);
+            Packed.capDiagonal(v, cOff, p, cap(v), v, uOff);
             Arrays.fill(v, uOff, uOff + p, 0.0);
         }
         v[tOff] = time;
         state.recordUpdate(time);
+    }
+
+    /**
+     * The windup cap of the covariance diagonal: the prior {@code p0}; with {@code r=auto} the
+     * covariance is, as in West and Harrison, rescaled with the noise estimate, so the cap is the
+     * prior relative to the noise, {@code p0 S / r0}.
+     */
+    private double cap(double[] v) {
+        return autoNoise ? p0 * v[sOff] / r : p0;
     }
 
     /** Multiplies the covariance by {@code factor}, then applies the cap. */
@@ -207,7 +217,7 @@ public final class KalmanLearner implements Learner, DriftAware {
         }
         double[] v = state.values();
         Packed.scale(v, cOff, p, factor);
-        Packed.capDiagonal(v, cOff, p, p0, v, uOff);
+        Packed.capDiagonal(v, cOff, p, cap(v), v, uOff);
     }
 
     /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal} (length p), {@code noiseVariance}. */

@@ -23,9 +23,9 @@ public final class KalmanLearners {
     /** Default bank ratios (process / observation noise variance per event). */
     public static final String DEFAULT_BANK = "0/1e-3/1e-2/1e-1";
     /** Default prior variance of each weight relative to the observation variance. */
-    public static final double DEFAULT_PRIOR = 1.0;
+    public static final double DEFAULT_PRIOR = 4.0;
     /** Default forgetting factor of the bank's log-weights. */
-    public static final double DEFAULT_ALPHA = 1.0;
+    public static final double DEFAULT_ALPHA = 0.999;
 
     private KalmanLearners() {
     }
