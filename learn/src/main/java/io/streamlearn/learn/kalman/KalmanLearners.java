@@ -11,6 +11,8 @@ import io.streamlearn.learn.ModelSpec;
  *       {@code v} (known noise variance), {@code qtime}.</li>
  *   <li>{@code kalman:q=...,r=...|auto[,p0=...]}: the single {@link KalmanLearner} with fixed settings;
  *       parameters {@code q}, {@code r}, {@code r0}, {@code p0}, {@code intercept}, {@code qtime}.</li>
+ *   <li>{@code kalman:loss=logistic[,q=...,p0=...]}: {@link KalmanLogistic}, the extended-Kalman
+ *       (Laplace) logistic regression for 0/1 labels.</li>
  * </ul>
  *
  * <pre>{@code
@@ -34,6 +36,15 @@ public final class KalmanLearners {
     public static Learner kalman(ModelSpec.Params params, int dimension) {
         boolean intercept = params.bool("intercept", true);
         boolean qtime = params.bool("qtime", false);
+        String loss = params.choice("loss", "squared", "squared", "logistic");
+        if (loss.equals("logistic")) {
+            for (String k : new String[] {"r", "r0", "bank", "prior", "alpha", "v"}) {
+                if (params.has(k)) {
+                    throw new IllegalArgumentException("kalman: loss=logistic takes q, p0, intercept and qtime, not " + k);
+                }
+            }
+            return new KalmanLogistic(dimension, params.nonNegative("q", 0.0), qtime, params.positive("p0", 1.0), intercept);
+        }
         if (params.has("q") || params.has("r")) {
             if (params.has("bank") || params.has("prior") || params.has("alpha") || params.has("v")) {
                 throw new IllegalArgumentException("kalman: bank, prior, alpha and v belong to the bank; "
