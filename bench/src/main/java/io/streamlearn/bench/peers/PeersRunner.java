@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 
 /**
  * Runs one model SPEC prequentially over a peers event file ({@code key,ts,label,f1..fd}, see
- * {@code ../shared/peers/README.md}) through the product's own {@link ScoringStep} over an
+ * {@code ../shared/peers/README.md}; {@code ts} in epoch ms or ISO-8601, empty label = predict only) through the product's own {@link ScoringStep} over an
  * {@link InMemoryModelStore}: for each row in file order the key's model predicts, then learns the
  * label, and its state goes through the state codec exactly as in the live topology. Prints MSE,
  * the ratio to the oracle file's MSE ({@code key,ts,prediction}), the same on the second half of
@@ -77,8 +77,8 @@ public final class PeersRunner {
                 String[] f = line.split(",", -1);
                 ev.keys.add(f[0]);
                 ev.timestampText.add(f[1]);
-                tsList.add(new long[] {Long.parseLong(f[1])});
-                labels.add(Double.parseDouble(f[2]));
+                tsList.add(new long[] {f[1].indexOf('T') > 0 ? java.time.Instant.parse(f[1]).toEpochMilli() : Long.parseLong(f[1])});
+                labels.add(f[2].isEmpty() ? Double.NaN : Double.parseDouble(f[2]));
                 double[] x = new double[d];
                 for (int i = 0; i < d; i++) {
                     x[i] = f[3 + i].isEmpty() ? Double.NaN : Double.parseDouble(f[3 + i]);
@@ -227,13 +227,18 @@ public final class PeersRunner {
         return res;
     }
 
+    /** Mean squared error over the labelled rows of {@code [from, to)}. */
     static double mse(double[] pred, double[] labels, int from, int to) {
         double s = 0;
+        int n = 0;
         for (int i = from; i < to; i++) {
-            double e = pred[i] - labels[i];
-            s += e * e;
+            if (!Double.isNaN(labels[i])) {
+                double e = pred[i] - labels[i];
+                s += e * e;
+                n++;
+            }
         }
-        return s / (to - from);
+        return s / n;
     }
 
     /** Mean of e^2 / stddev^2 over rows that have a stddev: ~1 when the uncertainty is calibrated. */
@@ -242,7 +247,7 @@ public final class PeersRunner {
         int n = 0;
         for (int i = from; i < labels.length; i++) {
             double sd = r.stddevs[i];
-            if (sd > 0 && Double.isFinite(sd)) {
+            if (sd > 0 && Double.isFinite(sd) && !Double.isNaN(labels[i])) {
                 double e = r.predictions[i] - labels[i];
                 s += e * e / (sd * sd);
                 n++;
