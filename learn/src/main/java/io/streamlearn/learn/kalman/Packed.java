@@ -115,41 +115,48 @@ final class Packed {
         return sum;
     }
 
-    /** {@code out[outOff..outOff+p) = C z}. */
+    /**
+     * {@code out[outOff..outOff+p) = C z}, in two passes over the upper triangle: row dot products
+     * ({@code j >= i}), then the mirrored lower part as plain axpy loops ({@code out[j] += C_ij z_i},
+     * {@code j > i}), which keeps each inner loop simple enough for the JIT to unroll and vectorize.
+     */
     static void multiply(double[] c, int off, double[] x, int d, boolean intercept, double[] out, int outOff) {
         int p = intercept ? d + 1 : d;
-        java.util.Arrays.fill(out, outOff, outOff + p, 0.0);
         int k = off;
         for (int i = 0; i < d; i++) {
-            double xi = x[i];
             int row = k - i;
-            double a0 = c[k] * xi;
+            double a0 = c[k] * x[i];
             double a1 = 0.0;
+            double a2 = 0.0;
+            double a3 = 0.0;
             int j = i + 1;
-            for (; j + 1 < d; j += 2) {
-                double c0 = c[row + j];
-                double c1 = c[row + j + 1];
-                a0 += c0 * x[j];
-                a1 += c1 * x[j + 1];
-                out[outOff + j] += c0 * xi;
-                out[outOff + j + 1] += c1 * xi;
+            for (; j + 3 < d; j += 4) {
+                a0 += c[row + j] * x[j];
+                a1 += c[row + j + 1] * x[j + 1];
+                a2 += c[row + j + 2] * x[j + 2];
+                a3 += c[row + j + 3] * x[j + 3];
             }
             for (; j < d; j++) {
-                double cij = c[row + j];
-                a0 += cij * x[j];
-                out[outOff + j] += cij * xi;
+                a0 += c[row + j] * x[j];
             }
-            double acc = a0 + a1;
+            double acc = (a0 + a1) + (a2 + a3);
             if (intercept) {
-                double cid = c[row + d];
-                acc += cid;
-                out[outOff + d] += cid * xi;
+                acc += c[row + d];
             }
-            out[outOff + i] += acc;
+            out[outOff + i] = acc;
             k += p - i;
         }
         if (intercept) {
-            out[outOff + d] += c[k];
+            out[outOff + d] = c[k];
+        }
+        k = off;
+        for (int i = 0; i < d; i++) {
+            double xi = x[i];
+            int row = k - i;
+            for (int j = i + 1; j < p; j++) {
+                out[outOff + j] += c[row + j] * xi;
+            }
+            k += p - i;
         }
     }
 
@@ -196,13 +203,14 @@ final class Packed {
         int k = off;
         for (int i = 0; i < p; i++) {
             double a = u[uOff + i] * invS;
-            int diag = k;
+            int row = k - i;
             for (int j = i; j < p; j++) {
-                c[k++] -= a * u[uOff + j];
+                c[row + j] -= a * u[uOff + j];
             }
-            if (!(c[diag] >= 0.0)) {
-                c[diag] = 0.0;
+            if (!(c[k] >= 0.0)) {
+                c[k] = 0.0;
             }
+            k += p - i;
         }
     }
 
