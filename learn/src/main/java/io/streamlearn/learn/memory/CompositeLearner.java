@@ -201,7 +201,7 @@ public final class CompositeLearner implements Learner {
         readout.learn(inner, sc.z, time, label);       // throws before any change if z is refused
         nested.store(inner, state);
         for (int i = 0; i < memories.length; i++) {
-            memories[i].learn(s, offsets[i], x, time, label, sc.memory);
+            memories[i].learn(s, offsets[i], x, time, label, sc.z, outOffsets[i], sc.memory);
         }
         s[flagSlot] = 0.0;
         state.recordUpdate(time);

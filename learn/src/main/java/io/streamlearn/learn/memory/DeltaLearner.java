@@ -15,8 +15,8 @@ import java.util.Map;
  * {@code w ← w + lr (y − w·k) k / (eps + ‖k‖²)}. No intercept: add a constant feature if one is needed.
  *
  * <p>SPEC: {@code delta[:dk=d][,alpha=1][,lr=0.5][,eps=1e-6]} as the last stage ({@code dv} is 1).
- * State layout: the weights {@code S_0} ({@code dk} doubles). Thread-safe: the projection scratch
- * (only when dk ≠ d) is a per-thread buffer.
+ * State layout: the weights {@code S_0} ({@code dk} doubles). Thread-safe: the scratch (a few doubles)
+ * is a per-thread buffer.
  *
  * <pre>{@code
  * Learner nlms = Learners.create("delta:lr=0.5", 8);
@@ -67,13 +67,13 @@ public final class DeltaLearner implements Learner {
     }
 
     private double[] scratchFor() {
-        return memory.scratchSize() == 0 ? null : scratch.get();
+        return scratch.get();
     }
 
     @Override
     public void learn(ModelState state, double[] x, long time, double label) {
         Inputs.check(x, d, label);
-        memory.learn(state.values(), 0, x, time, label, scratchFor());
+        memory.learn(state.values(), 0, x, time, label, null, 0, scratchFor());
         state.recordUpdate(time);
     }
 

@@ -28,8 +28,8 @@ import java.util.SplittableRandom;
  *
  * <p>SPEC: {@code delta[:dk=d][,dv=1][,alpha=1][,lr=0.5][,eps=1e-6]}. As a memory stage it is label-driven
  * (advanced in {@code learn}) with dv outputs; as the last stage it is a readout ({@link DeltaLearner}).
- * State layout: S row-major, {@code dv·dk} doubles. Cost per event: O(dv·dk + dk·d) with no allocation
- * (needs dk doubles of scratch when dk ≠ d).
+ * State layout: S key-major ({@code S[i·dv + j]} is row j, key component i), {@code dv·dk} doubles. Cost per event: O(dv·dk + dk·d) with no allocation
+ * (needs {@link #scratchSize()} doubles of scratch).
  *
  * <pre>{@code
  * Learner memory = Learners.create("delta:dk=16,dv=16+sgd", 16);   // readout input: 16 + 16
@@ -112,9 +112,10 @@ public final class DeltaMemory implements Memory {
         return dv;
     }
 
+    /** Scratch layout: {@code [g (dv), retrieved values (dv), projected key (dk, only when dk != d)]}. */
     @Override
     public int scratchSize() {
-        return projection == null ? 0 : dk;
+        return 2 * dv + (projection == null ? 0 : dk);
     }
 
     @Override
@@ -122,63 +123,93 @@ public final class DeltaMemory implements Memory {
         return false;
     }
 
-    /** The key of {@code x}: {@code x} itself, or {@code P x} written into {@code scratch}. */
+    /** The key of {@code x}: {@code x} itself, or {@code P x} written into {@code scratch} from 2·dv on. */
     private double[] key(double[] x, double[] scratch) {
         if (projection == null) {
             return x;
         }
+        int base = 2 * dv;
         for (int i = 0; i < dk; i++) {
             double k = 0.0;
             int row = i * d;
             for (int l = 0; l < d; l++) {
                 k += projection[row + l] * x[l];
             }
-            scratch[i] = k;
+            scratch[base + i] = k;
         }
         return scratch;
     }
 
-    private double retrieve(double[] s, int rowStart, double[] k) {
-        double y = 0.0;
-        for (int i = 0; i < dk; i++) {
-            y += s[rowStart + i] * k[i];
+    private int keyOffset() {
+        return projection == null ? 0 : 2 * dv;
+    }
+
+    /**
+     * {@code out[outOffset + j] = S_j k} for every channel j. S is stored key-major ({@code S[i·dv + j]}),
+     * so the inner loop runs over contiguous channels: independent accumulators, no dependency chain.
+     */
+    private void retrieveAll(double[] s, int offset, double[] k, int ko, double[] out, int outOffset) {
+        for (int j = 0; j < dv; j++) {
+            out[outOffset + j] = 0.0;
         }
-        return y;
+        for (int i = 0; i < dk; i++) {
+            double ki = k[ko + i];
+            int base = offset + i * dv;
+            for (int j = 0; j < dv; j++) {
+                out[outOffset + j] += s[base + j] * ki;
+            }
+        }
     }
 
     /**
      * The value retrieved from channel {@code j} for the key of {@code x}: {@code S_j k}. Never changes
      * {@code s}.
      *
-     * @param scratch at least {@link #scratchSize()} doubles (may be null when that is 0)
+     * @param scratch at least {@link #scratchSize()} doubles
      */
     public double retrieve(double[] s, int offset, int j, double[] x, double[] scratch) {
-        return retrieve(s, offset + j * dk, key(x, scratch));
+        double[] k = key(x, scratch);
+        int ko = keyOffset();
+        double y = 0.0;
+        for (int i = 0; i < dk; i++) {
+            y += s[offset + i * dv + j] * k[ko + i];
+        }
+        return y;
     }
 
     @Override
     public void features(double[] s, int offset, double[] x, long time, boolean absorbed, double[] out, int outOffset,
                          double[] scratch) {
-        double[] k = key(x, scratch);
-        for (int j = 0; j < dv; j++) {
-            out[outOffset + j] = retrieve(s, offset + j * dk, k);
-        }
+        retrieveAll(s, offset, key(x, scratch), keyOffset(), out, outOffset);
     }
 
+    /**
+     * The gated delta update. {@code features} must hold this event's retrieved values {@code S k} (as
+     * {@link #features} wrote them); when null they are computed here.
+     */
     @Override
-    public void learn(double[] s, int offset, double[] x, long time, double label, double[] scratch) {
+    public void learn(double[] s, int offset, double[] x, long time, double label, double[] features,
+                      int featuresOffset, double[] scratch) {
         double[] k = key(x, scratch);
+        int ko = keyOffset();
+        if (features == null) {
+            retrieveAll(s, offset, k, ko, scratch, dv);
+            features = scratch;
+            featuresOffset = dv;
+        }
         double norm = 0.0;
         for (int i = 0; i < dk; i++) {
-            norm += k[i] * k[i];
+            norm += k[ko + i] * k[ko + i];
         }
         double beta = learningRate / (eps + norm);
         for (int j = 0; j < dv; j++) {
-            int row = offset + j * dk;
-            double a = gates[j];
-            double g = beta * (label - retrieve(s, row, k));
-            for (int i = 0; i < dk; i++) {
-                s[row + i] = a * s[row + i] + g * k[i];
+            scratch[j] = beta * (label - features[featuresOffset + j]);
+        }
+        for (int i = 0; i < dk; i++) {
+            double ki = k[ko + i];
+            int base = offset + i * dv;
+            for (int j = 0; j < dv; j++) {
+                s[base + j] = gates[j] * s[base + j] + scratch[j] * ki;
             }
         }
     }
@@ -186,7 +217,13 @@ public final class DeltaMemory implements Memory {
     @Override
     public Map<String, double[]> inspect(double[] s, int offset) {
         Map<String, double[]> m = new LinkedHashMap<>();
-        m.put("fastWeights", java.util.Arrays.copyOfRange(s, offset, offset + dv * dk));
+        double[] rows = new double[dv * dk];          // row-major for people: S_0, then S_1, ...
+        for (int j = 0; j < dv; j++) {
+            for (int i = 0; i < dk; i++) {
+                rows[j * dk + i] = s[offset + i * dv + j];
+            }
+        }
+        m.put("fastWeights", rows);
         m.put("gates", gates.clone());
         return m;
     }

@@ -137,7 +137,8 @@ public final class EmaMemory implements Memory {
     }
 
     @Override
-    public void learn(double[] s, int offset, double[] x, long time, double label, double[] scratch) {
+    public void learn(double[] s, int offset, double[] x, long time, double label, double[] features,
+                      int featuresOffset, double[] scratch) {
         if (!ofFeatures) {
             absorb(s, offset, x, label, time);
         }

@@ -95,27 +95,33 @@ public final class LagMemory implements Memory {
     @Override
     public void features(double[] s, int offset, double[] x, long time, boolean absorbed, double[] out, int outOffset,
                          double[] scratch) {
+        int head = (int) s[offset + p];
+        int count = (int) s[offset + p + 1];
+        int raw = dlinear ? outOffset + p : outOffset;     // unroll the ring: lag i at raw + i - 1
+        int idx = head;
+        for (int i = 0; i < p; i++) {
+            idx = idx == 0 ? p - 1 : idx - 1;
+            out[raw + i] = i < count ? s[offset + idx] : 0.0;
+        }
         if (!dlinear) {
-            for (int i = 1; i <= p; i++) {
-                out[outOffset + i - 1] = lag(s, offset, i);
-            }
             return;
         }
         int half = kernel / 2;
-        for (int i = 1; i <= p; i++) {
+        for (int i = 0; i < p; i++) {
             double sum = 0.0;
             for (int j = i - half; j <= i + half; j++) {
-                int c = j < 1 ? 1 : (j > p ? p : j);     // replicate padding at both ends
-                sum += lag(s, offset, c);
+                sum += out[raw + (j < 0 ? 0 : (j >= p ? p - 1 : j))];     // replicate padding at both ends
             }
-            double trend = sum / kernel;
-            out[outOffset + i - 1] = trend;
-            out[outOffset + p + i - 1] = lag(s, offset, i) - trend;
+            out[outOffset + i] = sum / kernel;
+        }
+        for (int i = 0; i < p; i++) {
+            out[raw + i] -= out[outOffset + i];
         }
     }
 
     @Override
-    public void learn(double[] s, int offset, double[] x, long time, double label, double[] scratch) {
+    public void learn(double[] s, int offset, double[] x, long time, double label, double[] features,
+                      int featuresOffset, double[] scratch) {
         int head = (int) s[offset + p];
         s[offset + head] = label;
         s[offset + p] = head + 1 == p ? 0 : head + 1;

@@ -63,8 +63,13 @@ public interface Memory {
     /**
      * Advances a label-driven memory with a labelled event, after the readout has learned from the
      * features {@link #features} gave. The default does nothing.
+     *
+     * @param features       the array holding the features this memory gave for this event (read-only;
+     *                       memories may reuse them, e.g. a retrieved value), or null if not computed
+     * @param featuresOffset where they start in {@code features}
      */
-    default void learn(double[] s, int offset, double[] x, long time, double label, double[] scratch) {
+    default void learn(double[] s, int offset, double[] x, long time, double label, double[] features,
+                       int featuresOffset, double[] scratch) {
     }
 
     /** Named views of the memory's slice, for people; allocates. */

@@ -166,7 +166,8 @@ public final class SsmMemory implements Memory {
     }
 
     @Override
-    public void learn(double[] s, int offset, double[] x, long time, double label, double[] scratch) {
+    public void learn(double[] s, int offset, double[] x, long time, double label, double[] features,
+                      int featuresOffset, double[] scratch) {
         if (!ofFeatures) {
             advance(s, offset, x, label, time);
         }

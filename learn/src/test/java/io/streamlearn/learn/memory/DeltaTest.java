@@ -63,18 +63,20 @@ class DeltaTest extends LearnerContractTest {
     void shouldGateEachValueChannelWithItsOwnForgetting() {
         // S_j ← α_j S_j + β (v − S_j k) kᵀ, α_j = 1 − (1 − α)/(j+1), β = lr/(eps + ‖k‖²), by hand
         DeltaMemory m = new DeltaMemory(2, 2, 2, 0.8, 0.5, 1e-6);
-        double[] s = {1, 2, 3, 4};
+        double[] s = {1, 3, 2, 4};          // key-major: S_0 = (1, 2), S_1 = (3, 4)
         double[] x = {1, -1};
-        m.learn(s, 0, x, 0, 10.0, new double[0]);
+        m.learn(s, 0, x, 0, 10.0, null, 0, new double[m.scratchSize()]);
         double beta = 0.5 / (1e-6 + 2);
         double e0 = 10 - (1 - 2);
         double e1 = 10 - (3 - 4);
         double a0 = 0.8;
         double a1 = 0.9;
-        assertArrayEquals(new double[] {a0 * 1 + beta * e0, a0 * 2 - beta * e0, a1 * 3 + beta * e1, a1 * 4 - beta * e1}, s, 1e-12);
+        double[] row0 = {a0 * 1 + beta * e0, a0 * 2 - beta * e0};
+        double[] row1 = {a1 * 3 + beta * e1, a1 * 4 - beta * e1};
+        assertArrayEquals(new double[] {row0[0], row0[1], row1[0], row1[1]}, m.inspect(s, 0).get("fastWeights"), 1e-12);
         double[] out = new double[2];
-        m.features(s, 0, x, 0, false, out, 0, new double[0]);
-        assertArrayEquals(new double[] {s[0] - s[1], s[2] - s[3]}, out, 1e-12);
+        m.features(s, 0, x, 0, false, out, 0, new double[m.scratchSize()]);
+        assertArrayEquals(new double[] {row0[0] - row0[1], row1[0] - row1[1]}, out, 1e-12);
     }
 
     @Test
