@@ -120,6 +120,20 @@ public final class DriftGuard implements Learner {
     }
 
     @Override
+    public boolean observesEvents() {
+        return readout.observesEvents();
+    }
+
+    @Override
+    public void observe(ModelState state, double[] x, long time) {
+        if (readout.observesEvents()) {
+            ModelState inner = nested.load(state, readoutUpdates(state));
+            readout.observe(inner, x, time);
+            nested.store(inner, state);
+        }
+    }
+
+    @Override
     public void learn(ModelState state, double[] x, long time, double label) {
         Inputs.check(x, readout.dimension(), label);
         double[] s = state.values();

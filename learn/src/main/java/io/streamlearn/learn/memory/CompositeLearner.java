@@ -21,7 +21,7 @@ import java.util.Map;
  * labels up to t-1) and, for feature-driven memories, include x_t. The scoring step's order is kept:
  * {@link #predict} (reads S, changes nothing), {@link #observe} (feature-driven memories absorb x_t),
  * {@link #learn} if labelled (the readout learns from the same z_t it predicted from, then label-driven
- * memories absorb y_t). A one-slot flag remembers whether {@code observe} already absorbed the event, so
+ * memories absorb y_t). A readout that observes events is passed z_t in {@code observe} too. A one-slot flag remembers whether {@code observe} already absorbed the event, so
  * {@code learn} rebuilds exactly the predicted z_t either way (a late label learned without
  * {@code observe} folds x_t in as {@code predict} does).
  *
@@ -111,7 +111,7 @@ public final class CompositeLearner implements Learner {
         this.nested = new NestedState(readout, off + 1);
         this.inputs = out;
         this.stateSize = off + 1 + nested.size();
-        this.observes = obs;
+        this.observes = obs || readout.observesEvents();
         this.spec = b.append(readout.spec()).toString();
         ModelState s = new ModelState(stateSize);
         for (int i = 0; i < this.memories.length; i++) {
@@ -189,6 +189,13 @@ public final class CompositeLearner implements Learner {
             memories[i].observe(s, offsets[i], x, time);
         }
         s[flagSlot] = 1.0;
+        if (readout.observesEvents()) {
+            Scratch sc = scratch.get();
+            compose(s, x, time, true, sc);
+            ModelState inner = nested.load(state, state.updates());
+            readout.observe(inner, sc.z, time);
+            nested.store(inner, state);
+        }
     }
 
     @Override
