@@ -251,6 +251,27 @@ class WireCodecTest {
         for (int i = 0; i < texts.length; i++) {
             assertBitEqual(Double.parseDouble(texts[i]), e.getFeatures().get("n" + i), texts[i]);
         }
+
+        // Random decimal strings of 1 to 25 significant digits over the whole exponent range, halfway cases
+        // included by chance, against Double.parseDouble.
+        Random random = new Random(11);
+        String[] randomTexts = new String[3000];
+        StringBuilder many = new StringBuilder("{\"key\":\"k\",\"ts\":1,\"features\":{");
+        for (int i = 0; i < randomTexts.length; i++) {
+            StringBuilder digits = new StringBuilder();
+            int n = 1 + random.nextInt(25);
+            for (int j = 0; j < n; j++) {
+                digits.append((char) ('0' + random.nextInt(10)));
+            }
+            String t = (random.nextBoolean() ? "-" : "") + digits.charAt(0) + "." + (n > 1 ? digits.substring(1) : "0")
+                    + "e" + (random.nextInt(660) - 340);
+            randomTexts[i] = t;
+            many.append(i == 0 ? "" : ",").append("\"r").append(i).append("\":").append(t);
+        }
+        Event r = WireCodec.decodeEvent(utf8(many.append("}}").toString()));
+        for (int i = 0; i < randomTexts.length; i++) {
+            assertBitEqual(Double.parseDouble(randomTexts[i]), r.getFeatures().get("r" + i), randomTexts[i]);
+        }
     }
 
     @Test
