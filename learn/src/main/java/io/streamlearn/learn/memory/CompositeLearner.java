@@ -21,9 +21,12 @@ import java.util.Map;
  * labels up to t-1) and, for feature-driven memories, include x_t. The scoring step's order is kept:
  * {@link #predict} (reads S, changes nothing), {@link #observe} (feature-driven memories absorb x_t),
  * {@link #learn} if labelled (the readout learns from the same z_t it predicted from, then label-driven
- * memories absorb y_t). A readout that observes events is passed z_t in {@code observe} too. A one-slot flag remembers whether {@code observe} already absorbed the event, so
- * {@code learn} rebuilds exactly the predicted z_t either way (a late label learned without
- * {@code observe} folds x_t in as {@code predict} does).
+ * memories absorb y_t). A readout that observes events is passed z_t in {@code observe} too. A one-slot
+ * flag remembers whether {@code observe} has absorbed an event since the last {@code learn}: in the
+ * scoring step's order it is this event, so {@code learn} rebuilds exactly the predicted z_t; without it
+ * (learning straight after {@code predict}) x_t is folded in as {@code predict} does. A late label
+ * (learned long after its event, after other events were observed) sees memories that have moved on:
+ * its features are the memories' current ones, an approximation no per-key state can avoid.
  *
  * <p>State layout: {@code [memory 1 slots, ..., memory m slots, observed flag, readout state]}.
  * Scratch (the composed input z and memory scratch) is per thread, allocated once per thread and
