@@ -8,9 +8,8 @@ import io.streamlearn.learn.memory.Memory;
 import io.streamlearn.learn.sgd.SgdLearner;
 
 import java.util.ArrayList;
-import java.util.List;
-
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -46,8 +45,8 @@ public final class Learners {
     private static final Map<String, LearnerFactory> READOUTS = new TreeMap<>();
 
     static {
-        READOUTS.put("sgd", SgdLearner::fromSpec);
         READOUTS.put("delta", DeltaLearner::fromSpec);
+        READOUTS.put("sgd", SgdLearner::fromSpec);
     }
 
     private Learners() {
