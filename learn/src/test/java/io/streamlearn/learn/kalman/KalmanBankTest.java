@@ -303,4 +303,29 @@ class KalmanBankTest {
             assertTrue(diagAfter[i] > 5 * diagBefore[i], "weight " + i + ": " + diagBefore[i] + " -> " + diagAfter[i]);
         }
     }
+
+    @Test
+    void shouldStayFiniteWhenLabelsAreExactlyZeroAndThenNot() {
+        Learner bank = Learners.create("kalman", 2);
+        ModelState s = bank.newState();
+        Prediction out = new Prediction();
+        SplittableRandom rnd = new SplittableRandom(10);
+        for (int t = 0; t < 200; t++) {
+            double[] x = {rnd.nextGaussian(), rnd.nextGaussian()};
+            bank.predict(s, x, t, out);
+            if (t > 0) {
+                assertEquals(0.0, out.mean());
+                assertEquals(0.0, out.stddev(), "no error seen yet: no noise");
+            }
+            bank.learn(s, x, t, 0.0);
+        }
+        for (int t = 200; t < 400; t++) {
+            double[] x = {rnd.nextGaussian(), rnd.nextGaussian()};
+            bank.predict(s, x, t, out);
+            assertTrue(Double.isFinite(out.mean()) && out.stddev() >= 0 && Double.isFinite(out.stddev()), "at " + t);
+            bank.learn(s, x, t, 3 * x[0] + rnd.nextGaussian());
+        }
+        assertTrue(s.isFinite());
+        assertEquals(3.0, bank.inspect(s).get("weights")[0], 0.3);
+    }
 }
