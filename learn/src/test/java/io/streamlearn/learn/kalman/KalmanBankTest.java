@@ -328,4 +328,30 @@ class KalmanBankTest {
         assertTrue(s.isFinite());
         assertEquals(3.0, bank.inspect(s).get("weights")[0], 0.3);
     }
+
+    @Test
+    void shouldScaleTheRatioByElapsedSecondsWithQtime() {
+        // one member, known variance 2, ratio 0.01 per second  <=>  textbook q = 0.02 per second
+        Learner bank = Learners.create("kalman:bank=0.01,prior=1,v=2,qtime=true,intercept=false", 2);
+        Dense.Kalman ref = new Dense.Kalman(2, 0.0, 2.0, 2.0);
+        ModelState s = bank.newState();
+        SplittableRandom rnd = new SplittableRandom(14);
+        Prediction out = new Prediction();
+        long time = 1_000_000L;
+        long previous = 0;
+        for (int t = 0; t < 2000; t++) {
+            time += rnd.nextInt(3000);               // gaps of 0 to 3 s, sometimes none
+            double[] x = {rnd.nextGaussian(), rnd.nextGaussian()};
+            double y = x[0] - x[1] + Math.sqrt(2) * rnd.nextGaussian();
+            double qStep = t == 0 ? 0 : 0.02 * (time - previous) / 1000.0;
+            double[] expected = ref.predict(x, qStep);
+            bank.predict(s, x, time, out);
+            assertClose(expected[0], out.mean(), 1e-9, "mean at " + t);
+            assertClose(Math.sqrt(expected[1]), out.stddev(), 1e-9, "stddev at " + t);
+            ref.timeUpdate(qStep);
+            ref.update(x, y);
+            bank.learn(s, x, time, y);
+            previous = time;
+        }
+    }
 }
