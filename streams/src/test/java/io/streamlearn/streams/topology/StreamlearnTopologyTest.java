@@ -283,7 +283,7 @@ class StreamlearnTopologyTest {
             events.pipeInput("a", json("{\"key\":\"a\",\"ts\":" + i + ",\"features\":{\"x1\":1},\"label\":2}"));
         }
         assertEquals(List.of(0L, 1L, 2L), readPredictions().stream().map(Prediction::getVersion).toList());
-        assertTrue(driver.getStateStore(config.storeName()).persistent(), "RocksDB");
+        assertTrue(driver.getKeyValueStore(config.storeName()).persistent(), "RocksDB");
     }
 
     @Test
