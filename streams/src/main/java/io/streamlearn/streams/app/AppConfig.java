@@ -11,10 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -300,10 +298,9 @@ public final class AppConfig {
 
     static WireFormat parseFormat(String text) {
         try {
-            return WireFormat.valueOf(text.trim().toUpperCase(Locale.ROOT));
+            return WireFormat.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + " must be one of "
-                    + Arrays.toString(WireFormat.values()).toLowerCase(Locale.ROOT) + ", got '" + text + "'");
+            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + ": " + e.getMessage());
         }
     }
 

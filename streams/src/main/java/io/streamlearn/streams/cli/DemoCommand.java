@@ -67,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> m = models.isEmpty() ? List.of(AppConfig.DEFAULT_MODEL) : models;
         Demo.Settings s = new Demo.Settings(events, keys, m, noise, labelled, malformed,
-                WireFormat.valueOf(inputFormat.toUpperCase(Locale.ROOT)), seed, Duration.ofSeconds(timeoutSeconds));
+                WireFormat.parse(inputFormat), seed, Duration.ofSeconds(timeoutSeconds));
         Demo.Result r = new Demo(s, System.out).run();
         System.out.println();
         System.out.printf(Locale.ROOT, "events        %d%n", r.events());

@@ -22,6 +22,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code streamlearn run}: runs the topology until SIGTERM or Ctrl-C. Without
@@ -87,9 +88,11 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
 
         StreamlearnApp app = new StreamlearnApp(config);
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
         EmbeddedKafkaBroker brokerToClose = broker;
         Path stateDirToDelete = tempStateDir;
         Thread hook = new Thread(() -> {
+            stopping.set(true);
             try {
                 app.close();
                 if (brokerToClose != null) {
@@ -104,7 +107,7 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
         app.start();
         while (!stopped.await(1, TimeUnit.SECONDS)) {
             KafkaStreams.State s = app.state();
-            if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
+            if (!stopping.get() && (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING)) {
                 System.err.println("streamlearn run: Kafka Streams stopped in state " + s);
                 return 1;
             }

@@ -154,7 +154,7 @@ public final class Demo {
                     }
                     while (reportedDeciles < 10 && predictions >= (long) (reportedDeciles + 1) * n / 10) {
                         double secs = (System.nanoTime() - start) / 1e9;
-                        out.printf(Locale.ROOT, "[%3d%%] %7d predictions  MSE over this 10%%: %8.4f  (%6.0f events/s)%n",
+                        out.printf(Locale.ROOT, "[%3d%%] %7d predictions  MSE over this 10%%: %8.4f  (%6.0f events/s so far)%n",
                                 (reportedDeciles + 1) * 10, predictions,
                                 squaredErrorsByDecile[reportedDeciles] / Math.max(1, labelledByDecile[reportedDeciles]),
                                 predictions / secs);
