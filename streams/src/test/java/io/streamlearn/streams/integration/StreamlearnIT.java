@@ -191,6 +191,70 @@ class StreamlearnIT {
         }
     }
 
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void shouldRestoreTheModelsFromTheChangelogWhenRestartedOnAnEmptyStateDirectory() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        AppConfig config = AppConfig.defaults()
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.APPLICATION_ID_KEY, "it-restart-" + suffix)
+                .with(AppConfig.FEATURES_KEY, String.join(",", FEATURES))
+                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
+                .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
+                .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
+                .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
+                .with("commit.interval.ms", "100")
+                // The first instance's consumer may not send LeaveGroup on close (Kafka 4.1.1): keep the
+                // wait for its session to expire short (the broker's minimum).
+                .with("main.consumer.session.timeout.ms", "6000");
+        broker.createTopics(2, config.topics());
+        SyntheticEvents gen = new SyntheticEvents(11, 50, FEATURES, 0.1, 1.0);
+        int half = 2_000;
+        List<Prediction> predictions = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = consumer();
+             KafkaProducer<String, byte[]> producer = producer()) {
+            consumer.subscribe(List.of(config.predictionsTopic()));
+            for (int run = 0; run < 2; run++) {
+                // Each run starts on its own, empty state directory: the second must restore from the changelog.
+                AppConfig c = config.with(AppConfig.STATE_DIR_KEY, stateDir.resolve("run-" + run).toString());
+                try (StreamlearnApp app = new StreamlearnApp(c)) {
+                    app.start();
+                    assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running; state " + app.state());
+                    for (int i = 0; i < half; i++) {
+                        Event e = gen.next();
+                        producer.send(new ProducerRecord<>(c.eventsTopic(), e.getKey(), WireCodec.encode(e, WireFormat.JSON)));
+                    }
+                    producer.flush();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+                    while (predictions.size() < (run + 1) * half && System.nanoTime() < deadline) {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            predictions.add(WireCodec.decodePrediction(r.value()));
+                        }
+                    }
+                    assertEquals((run + 1) * half, predictions.size(), "predictions after run " + run);
+                }
+            }
+        }
+        Map<String, Long> lastVersion = new HashMap<>();
+        int continuedAfterRestart = 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            Prediction p = predictions.get(i);
+            Long before = lastVersion.put(p.getKey(), p.getVersion());
+            assertEquals(before == null ? 0L : before + 1, p.getVersion(), "every event is labelled: versions count up by one");
+            if (i >= half && before != null && before > 0) {
+                continuedAfterRestart++;
+            }
+        }
+        assertTrue(continuedAfterRestart > half / 2, "keys went on from their restored versions: " + continuedAfterRestart);
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
+    }
+
     private static KafkaConsumer<String, byte[]> consumer() {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
