@@ -141,6 +141,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
     /** Receives ScoringStep's predictions for the record being processed; one instance, reused. */
     private final class PredictionSink implements ScoringStep.Sink {
+        /** Reused for every prediction: only its encoded bytes leave this class. */
+        private final Prediction prediction = new Prediction();
         private Record<String, byte[]> record;
         private String key;
         private Event event;
@@ -158,17 +160,15 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
         @Override
         public void accept(String model, boolean champion, long version, double mean, double stddev) {
-            Prediction p = Prediction.newBuilder()
-                    .setId(event.getId())
-                    .setKey(key)
-                    .setTs(event.getTs())
-                    .setModel(model)
-                    .setVersion(version)
-                    .setPrediction(mean)
-                    .setStddev(Double.isNaN(stddev) ? null : stddev)
-                    .setLabel(event.getLabel())
-                    .build();
-            byte[] bytes = WireCodec.encode(p, outputFormat);
+            prediction.setId(event.getId());
+            prediction.setKey(key);
+            prediction.setTs(event.getTs());
+            prediction.setModel(model);
+            prediction.setVersion(version);
+            prediction.setPrediction(mean);
+            prediction.setStddev(Double.isNaN(stddev) ? null : stddev);
+            prediction.setLabel(event.getLabel());
+            byte[] bytes = WireCodec.encode(prediction, outputFormat);
             context.forward(record.withKey(key).withValue(bytes), champion ? predictionsSink : shadowSink);
         }
     }

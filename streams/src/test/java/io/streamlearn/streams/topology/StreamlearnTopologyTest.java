@@ -246,6 +246,45 @@ class StreamlearnTopologyTest {
     }
 
     @Test
+    void shouldSkipARecordWhoseProcessingFailsUnexpectedlyAndKeepGoing() throws Exception {
+        AppConfig config = config("json");
+        // A store that fails on reading one key: an error the processor does not expect (not bad input).
+        KeyValueBytesStoreSupplier failing = new KeyValueBytesStoreSupplier() {
+            @Override
+            public String name() {
+                return config.storeName();
+            }
+
+            @Override
+            public KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> get() {
+                return new org.apache.kafka.streams.state.internals.InMemoryKeyValueStore(name()) {
+                    @Override
+                    public synchronized byte[] get(org.apache.kafka.common.utils.Bytes key) {
+                        if (new String(key.get(), StandardCharsets.UTF_8).startsWith("boom")) {
+                            throw new IllegalStateException("disk on fire");
+                        }
+                        return super.get(key);
+                    }
+                };
+            }
+
+            @Override
+            public String metricsScope() {
+                return "in-memory";
+            }
+        };
+        start(config, failing);
+        events.pipeInput("a", json("{\"key\":\"a\",\"ts\":1,\"features\":{\"x1\":1},\"label\":2}"));
+        events.pipeInput("boom", json("{\"key\":\"boom\",\"ts\":2,\"features\":{\"x1\":1},\"label\":2}"));
+        events.pipeInput("a", json("{\"key\":\"a\",\"ts\":3,\"features\":{\"x1\":1},\"label\":2}"));
+        List<Prediction> p = readPredictions();
+        assertEquals(List.of("a", "a"), p.stream().map(Prediction::getKey).toList(), "the failing record is skipped, the next one scored");
+        assertEquals(1L, p.get(1).getVersion());
+        assertEquals(1, skipped.count(io.streamlearn.streams.topology.errors.ContinueOnProcessingError.REASON));
+        assertTrue(deadLetters.isEmpty(), "unexpected errors are counted and logged, not dead-lettered");
+    }
+
+    @Test
     void shouldSendChallengersToTheShadowTopic() throws Exception {
         AppConfig config = config("json").with(AppConfig.MODELS_KEY, "sgd:lr=0.5;sgd:lr=0.01");
         start(config);
