@@ -25,8 +25,8 @@ abstract class AppOptions {
                     + AppConfig.DEFAULT_MODEL + ".")
     List<String> models = new ArrayList<>();
 
-    @Option(names = "--features", paramLabel = "a,b,c", split = ",",
-            description = "Ordered feature names. Default: any names, hashed into 2^6 buckets.")
+    @Option(names = "--features", paramLabel = "NAME", split = ",",
+            description = "Ordered feature names, comma-separated. Default: any names, hashed into 2^6 buckets.")
     List<String> features = new ArrayList<>();
 
     @Option(names = "--output-format", paramLabel = "avro|json",

@@ -24,9 +24,11 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "broker",
         mixinStandardHelpOptions = true,
         description = {
-                "Runs only a single-node Kafka broker (KRaft, PLAINTEXT on 127.0.0.1) until SIGTERM or Ctrl-C,",
-                "with the Streamlearn topics created. Data lives in a temporary directory deleted on exit.",
-                "Prints one line on stdout: bootstrap.servers=127.0.0.1:PORT",
+                "Runs only a single-node Kafka broker until Ctrl-C or SIGTERM.",
+                "",
+                "KRaft, PLAINTEXT on 127.0.0.1, the Streamlearn topics created, data in a temporary "
+                        + "directory deleted on exit. Prints one line on stdout: "
+                        + "bootstrap.servers=127.0.0.1:PORT",
                 "",
                 "Example:",
                 "  ./streamlearn broker --port 9092 &",

@@ -23,11 +23,13 @@ import java.util.concurrent.Callable;
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-                "Starts an embedded Kafka broker and the Streamlearn topology, produces synthetic events",
-                "(each key has its own linear relation y = w.x + b + noise; some events carry their label),",
-                "plus a few malformed records, and consumes the predictions, printing the prediction error",
-                "for every 10% of events as the per-key models learn. Ends with a summary; exit code 0 when",
-                "every event was predicted and every malformed record went to dead-letters.",
+                "Shows the models learning: embedded Kafka, the topology and synthetic data.",
+                "",
+                "Starts an embedded Kafka broker and the topology, produces synthetic events (each key "
+                        + "has its own linear relation y = w.x + b + noise; some events carry their label) "
+                        + "plus a few malformed records, and consumes the predictions, printing the "
+                        + "prediction error for every 10% of events. Ends with a summary; exits with 0 when "
+                        + "every event was predicted and every malformed record went to dead-letters.",
                 "",
                 "Example:",
                 "  ./streamlearn demo --events 20000 --keys 100",

@@ -38,14 +38,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @Command(name = "run",
         mixinStandardHelpOptions = true,
         description = {
-                "Runs the Streamlearn topology until SIGTERM or Ctrl-C: reads events, keeps one model per key,",
-                "writes a prediction per event to 'predictions' and bad records to 'dead-letters'.",
-                "Without --bootstrap-servers it starts an embedded single-node Kafka broker, creates the topics",
-                "(events, labels, predictions, dead-letters) and prints one line: bootstrap.servers=127.0.0.1:PORT",
+                "Runs the topology until Ctrl-C or SIGTERM (starts a broker if none is given).",
+                "",
+                "Reads events, keeps one model per key, writes a prediction per event to 'predictions' "
+                        + "and records that cannot be scored to 'dead-letters'. Without --bootstrap-servers "
+                        + "it starts an embedded single-node Kafka broker, creates the topics and prints "
+                        + "one line on stdout: bootstrap.servers=127.0.0.1:PORT (logs go to stderr).",
                 "",
                 "Example:",
                 "  ./streamlearn run --output-format json --features x1,x2",
-                "  echo 'dev-1:{\"id\":\"e1\",\"key\":\"dev-1\",\"ts\":1,\"features\":{\"x1\":1,\"x2\":2},\"label\":5}' \\",
+                "  echo 'dev-1:{\"key\":\"dev-1\",\"ts\":1,\"features\":{\"x1\":1},\"label\":5}' \\",
                 "    | kcat -P -b 127.0.0.1:PORT -t events -K:",
                 "  kcat -C -b 127.0.0.1:PORT -t predictions -e",
                 ""},
