@@ -10,6 +10,7 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,7 +18,9 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one processor of the event route: raw bytes from {@code events} → decode (Avro single-object
@@ -36,6 +39,8 @@ import java.util.List;
  *       partition, so the event would be scored against another key's model);</li>
  *   <li>{@value #INVALID_KEY}: the key contains U+0000, which the store reserves.</li>
  * </ul>
+ * Each dead letter is also counted in the application's {@link SkippedRecords} and in the task's
+ * metrics (see {@link #METRICS_SCOPE}), and logged (rate-limited).
  * When the record key is null or empty the event's key is used; that is only consistent when the
  * events topic has one partition or when producers key their records (as they should).
  */
@@ -44,6 +49,11 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     public static final String MISSING_KEY = "missing-key";
     public static final String KEY_MISMATCH = "key-mismatch";
     public static final String INVALID_KEY = "invalid-key";
+    /**
+     * Metrics group {@code stream-streamlearn-metrics}, one set per task (tag {@code streamlearn-id}):
+     * {@code predictions-total}/{@code -rate} and {@code dead-letters-<reason>-total}/{@code -rate}.
+     */
+    public static final String METRICS_SCOPE = "streamlearn";
 
     private final FeatureSpace featureSpace;
     private final List<String> models;
@@ -58,6 +68,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private ProcessorContext<String, byte[]> context;
     private ScoringStep step;
     private KeyValueModelStore store;
+    private Sensor predictionsSensor;
+    private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
 
     ScoreEventsProcessor(FeatureSpace featureSpace, List<String> models, String storeName, WireFormat outputFormat,
                          SkippedRecords skipped, String predictionsSink, String shadowSink, String deadLettersSink) {
@@ -77,6 +89,17 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         KeyValueStore<String, byte[]> kv = context.getStateStore(storeName);
         this.store = new KeyValueModelStore(kv);
         this.step = new ScoringStep(featureSpace, models);
+        this.predictionsSensor = context.metrics().addRateTotalSensor(METRICS_SCOPE, context.taskId().toString(),
+                "predictions", Sensor.RecordingLevel.INFO);
+    }
+
+    @Override
+    public void close() {
+        if (predictionsSensor != null) {
+            context.metrics().removeSensor(predictionsSensor);
+        }
+        deadLetterSensors.values().forEach(s -> context.metrics().removeSensor(s));
+        deadLetterSensors.clear();
     }
 
     @Override
@@ -136,6 +159,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
                 .setTime(context.currentSystemTimeMs())
                 .build();
         skipped.record(reason, topic + "-" + partition + "@" + offset, detail);
+        deadLetterSensors.computeIfAbsent(reason, r -> context.metrics().addRateTotalSensor(METRICS_SCOPE,
+                context.taskId().toString(), "dead-letters-" + r, Sensor.RecordingLevel.INFO)).record();
         context.forward(record.withValue(WireCodec.encode(letter, outputFormat)), deadLettersSink);
     }
 
@@ -170,6 +195,9 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             prediction.setLabel(event.getLabel());
             byte[] bytes = WireCodec.encode(prediction, outputFormat);
             context.forward(record.withKey(key).withValue(bytes), champion ? predictionsSink : shadowSink);
+            if (champion) {
+                predictionsSensor.record();
+            }
         }
     }
 }

@@ -213,8 +213,20 @@ class StreamlearnTopologyTest {
         }
         for (String reason : bad.keySet()) {
             assertEquals(1, skipped.count(reason), reason);
+            assertEquals(1.0, metric("dead-letters-" + reason + "-total"), reason);
         }
         assertEquals(bad.size(), skipped.total());
+        assertEquals(bad.size() + 1.0, metric("predictions-total"));
+    }
+
+    private double metric(String name) {
+        double sum = 0;
+        for (var e : driver.metrics().entrySet()) {
+            if (e.getKey().group().equals("stream-" + ScoreEventsProcessor.METRICS_SCOPE + "-metrics") && e.getKey().name().equals(name)) {
+                sum += ((Number) e.getValue().metricValue()).doubleValue();
+            }
+        }
+        return sum;
     }
 
     private static byte[] bytes(ByteBuffer b) {
