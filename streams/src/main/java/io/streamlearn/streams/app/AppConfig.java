@@ -162,10 +162,18 @@ public final class AppConfig {
         return new AppConfig(m);
     }
 
-    /** A copy with several settings replaced. */
+    /** A copy with several settings replaced; a null value restores the default, as in {@link #with(String, String)}. */
     public AppConfig with(Map<String, String> overrides) {
         Map<String, String> m = new TreeMap<>(values);
-        overrides.forEach((k, v) -> m.put(k, v.trim()));
+        overrides.forEach((k, v) -> {
+            if (v != null) {
+                m.put(k, v.trim());
+            } else if (DEFAULTS.containsKey(k)) {
+                m.put(k, DEFAULTS.get(k));
+            } else {
+                m.remove(k);
+            }
+        });
         return new AppConfig(m);
     }
 
