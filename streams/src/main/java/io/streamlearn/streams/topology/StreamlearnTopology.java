@@ -2,12 +2,17 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.learn.features.FeatureSpace;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * Builds the Streamlearn topology (Processor API):
@@ -18,7 +23,15 @@ import org.apache.kafka.streams.state.Stores;
  *               ├─ {@value #PREDICTIONS_SINK}  → predictions         (the champion: first model)
  *               ├─ {@value #SHADOW_SINK}       → predictions-shadow  (other models; only when there are some)
  *               └─ {@value #DEAD_LETTERS_SINK} → dead-letters        (records that could not be scored)
+ *   labels (String key, raw bytes), co-partitioned with events
+ *     └─ {@value #LABELS_SOURCE}
+ *          └─ {@value #LABELS} ── stores "models" and "pending-labels" (shared with {@value #SCORE}, same task)
+ *               └─ {@value #DEAD_LETTERS_SINK} → dead-letters (unknown-event, expired, duplicate-label, ...)
+ *   model-control (compacted) → global store {@value #CONTROL_STORE} (every instance): models per scope
  * </pre>
+ * {@value #SCORE} keeps each unlabelled event in the pending-label store; {@value #LABELS} joins a
+ * late label to it and learns (see {@link LabelsProcessor}). Both score and learn with the model set
+ * the control store names for the key (see {@link ModelControl}).
  * Topic and store names come from the {@link AppConfig}; outputs are written in its output format
  * (Avro single-object or JSON). See {@link ScoreEventsProcessor} for what happens to one record.
  *
@@ -33,7 +46,13 @@ import org.apache.kafka.streams.state.Stores;
 public final class StreamlearnTopology {
 
     public static final String SOURCE = "events-source";
+    public static final String LABELS_SOURCE = "labels-source";
+    public static final String CONTROL_SOURCE = "model-control-source";
     public static final String SCORE = "score";
+    public static final String LABELS = "labels";
+    public static final String CONTROL = "model-control";
+    /** The global, in-memory store of validated control records (restored from the control topic). */
+    public static final String CONTROL_STORE = "model-control-store";
     public static final String PREDICTIONS_SINK = "predictions-sink";
     public static final String SHADOW_SINK = "predictions-shadow-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
@@ -41,44 +60,86 @@ public final class StreamlearnTopology {
     private StreamlearnTopology() {
     }
 
-    /** The topology over a persistent RocksDB store, counting skipped records into a private counter. */
+    /** A topology that can declare its sources co-partitioned, as the DSL does for joins. */
+    private static final class CopartitionedTopology extends Topology {
+        void copartition(String... sources) {
+            internalTopologyBuilder.copartitionSources(java.util.List.of(sources));
+        }
+    }
+
+    /** The topology over persistent RocksDB stores, counting skipped records into a private counter. */
     public static Topology build(AppConfig config) {
         return build(config, new SkippedRecords());
     }
 
-    /** The topology over a persistent RocksDB store. */
+    /** The topology over persistent RocksDB stores. */
     public static Topology build(AppConfig config, SkippedRecords skipped) {
         return build(config, skipped, Stores.persistentKeyValueStore(config.storeName()));
     }
 
-    /**
-     * The topology over the given store (e.g. {@code Stores.inMemoryKeyValueStore(config.storeName())}
-     * in tests). The store is changelogged and cached whatever the supplier.
-     *
-     * @param store its {@code name()} must equal {@code config.storeName()}
-     */
+    /** The topology over the given model store and a persistent RocksDB pending-label store. */
     public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store) {
+        KeyValueBytesStoreSupplier pending = store.metricsScope().contains("memory")
+                ? Stores.inMemoryKeyValueStore(config.pendingStoreName())
+                : Stores.persistentKeyValueStore(config.pendingStoreName());
+        return build(config, skipped, store, pending);
+    }
+
+    /**
+     * The topology over the given stores (e.g. {@code Stores.inMemoryKeyValueStore(config.storeName())}
+     * in tests). Both are changelogged and cached whatever the supplier.
+     *
+     * @param store   its {@code name()} must equal {@code config.storeName()}
+     * @param pending its {@code name()} must equal {@code config.pendingStoreName()}
+     */
+    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
+                                 KeyValueBytesStoreSupplier pending) {
         if (!store.name().equals(config.storeName())) {
             throw new IllegalArgumentException("store supplier is named '" + store.name() + "' but the config says '"
                     + config.storeName() + "'");
         }
-        boolean shadow = config.models().size() > 1;
-        StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder =
-                Stores.keyValueStoreBuilder(store, Serdes.String(), Serdes.ByteArray())
-                        .withCachingEnabled()
-                        .withLoggingEnabled(java.util.Map.of());
+        if (!pending.name().equals(config.pendingStoreName())) {
+            throw new IllegalArgumentException("pending store supplier is named '" + pending.name()
+                    + "' but the config says '" + config.pendingStoreName() + "'");
+        }
+        boolean shadow = config.shadowEnabled();
+        String controlTopic = config.controlTopic();
+        FeatureSpace space = config.featureSpace();
+        List<String> models = config.models();
+        Function<ProcessorContext<?, ?>, ModelSets> sets = controlTopic == null
+                ? ctx -> new ModelSets(space, models, null)
+                : ctx -> new ModelSets(space, models, ctx.getStateStore(CONTROL_STORE));
+        long horizon = config.labelHorizon().toMillis();
 
-        Topology t = new Topology();
+        CopartitionedTopology t = new CopartitionedTopology();
+        if (controlTopic != null) {
+            t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTROL_STORE), Serdes.String(),
+                            Serdes.String()).withLoggingDisabled(),
+                    CONTROL_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), controlTopic,
+                    CONTROL, () -> new ModelControlProcessor(CONTROL_STORE, space.dimension(), skipped));
+        }
         t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.eventsTopic());
-        t.addProcessor(SCORE, () -> new ScoreEventsProcessor(config.featureSpace(), config.models(), config.storeName(),
+        t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.labelsTopic());
+        t.addProcessor(SCORE, () -> new ScoreEventsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
                 DEAD_LETTERS_SINK), SOURCE);
-        t.addStateStore(storeBuilder, SCORE);
+        t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
+                config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK), LABELS_SOURCE);
+        t.addStateStore(changelogged(store), SCORE, LABELS);
+        t.addStateStore(changelogged(pending), SCORE, LABELS);
+        t.copartition(SOURCE, LABELS_SOURCE);
         t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
         if (shadow) {
             t.addSink(SHADOW_SINK, config.shadowPredictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
         }
-        t.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+        t.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
+                SCORE, LABELS);
         return t;
+    }
+
+    private static StoreBuilder<KeyValueStore<String, byte[]>> changelogged(KeyValueBytesStoreSupplier supplier) {
+        return Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(java.util.Map.of());
     }
 }
