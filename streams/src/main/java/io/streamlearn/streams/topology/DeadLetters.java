@@ -59,6 +59,22 @@ final class DeadLetters {
         context.forward(record.withValue(WireCodec.encode(letter, format)), sink);
     }
 
+    /** A dead letter for a record that is not the one being processed (e.g. from a punctuator). */
+    void send(String topic, int partition, long offset, String key, byte[] value, String reason, String detail) {
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setTopic(topic)
+                .setPartition(partition)
+                .setOffset(offset)
+                .setKey(key)
+                .setValue(value == null ? null : ByteBuffer.wrap(value))
+                .setReason(reason)
+                .setDetail(detail)
+                .setTime(context.currentSystemTimeMs())
+                .build();
+        sensor("dead-letters-" + reason).record();
+        context.forward(new Record<>(key, WireCodec.encode(letter, format), context.currentSystemTimeMs()), sink);
+    }
+
     /** Removes the sensors this instance added. */
     void close() {
         sensors.values().forEach(s -> context.metrics().removeSensor(s));

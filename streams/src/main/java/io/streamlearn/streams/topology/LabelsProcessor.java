@@ -11,7 +11,11 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 import java.time.Duration;
 import java.util.function.Function;
@@ -35,6 +39,8 @@ import java.util.function.Function;
  *       ({@code malformed-json}, {@code key-mismatch}, {@code non-finite-label}, ...).</li>
  * </ul>
  * Every {@code sweep-interval} (wall clock) the store is swept by the clock (see {@link PendingLabels}).
+ * The instance of task partition 0 also writes the control records the global store rejected to
+ * {@code dead-letters} with reason {@code bad-control}, within a second (see {@link ModelControlProcessor}).
  * Metrics (group of {@link ScoreEventsProcessor#METRICS_SCOPE}): {@code labels-joined},
  * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, each {@code -total}/{@code -rate}.
  */
@@ -53,6 +59,8 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private final SkippedRecords skipped;
     private final String deadLettersSink;
 
+    private final String controlStoreName;
+    private KeyValueStore<String, byte[]> rejectedDone;
     private ModelSets sets;
     private KeyValueModelStore models;
     private PendingLabels pending;
@@ -63,7 +71,9 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private Sensor duplicate;
 
     LabelsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String modelStoreName, String pendingStoreName, long horizonMs,
-                    Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink) {
+                    Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink,
+                    String controlStoreName) {
+        this.controlStoreName = controlStoreName;
         this.modelSets = modelSets;
         this.modelStoreName = modelStoreName;
         this.pendingStoreName = pendingStoreName;
@@ -86,6 +96,30 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         this.expired = deadLetters.sensor("labels-expired");
         this.duplicate = deadLetters.sensor("labels-duplicate");
         context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> pending.sweep());
+        if (controlStoreName != null && context.taskId().partition() == 0) {
+            ReadOnlyKeyValueStore<String, String> control = context.getStateStore(controlStoreName);
+            this.rejectedDone = context.getStateStore(pendingStoreName);
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> deadLetterRejected(control));
+        }
+    }
+
+    /**
+     * Writes each control record the global store rejected to {@code dead-letters}, once: a marker in
+     * this task's (changelogged) pending store remembers which were written, in the same transaction.
+     */
+    private void deadLetterRejected(ReadOnlyKeyValueStore<String, String> control) {
+        try (KeyValueIterator<String, String> it = control.prefixScan(ModelControlProcessor.REJECTED, new StringSerializer())) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                String done = "bad-control" + kv.key;
+                if (rejectedDone.get(done) != null) {
+                    continue;
+                }
+                ModelControlProcessor.Rejected r = ModelControlProcessor.Rejected.decode(kv.key, kv.value);
+                deadLetters.send(r.topic(), r.partition(), r.offset(), r.key(), r.value(), ModelControl.BAD_CONTROL, r.detail());
+                rejectedDone.put(done, new byte[0]);
+            }
+        }
     }
 
     @Override

@@ -18,10 +18,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.util.function.Function;
 
 /**
- * The one processor of the event route: raw bytes from {@code events} → decode (Avro single-object
- * or JSON, detected per record) → check the key → {@link ScoringStep} over the task's {@code models}
+ * The processor of the event route: raw bytes from {@code events} → decode (Avro single-object
+ * or JSON, detected per record) → check the key → the {@link ScoringStep} of the key's model set
+ * (configured, or from {@code model-control}, see {@link ModelControl}) over the task's {@code models}
  * store → a {@link Prediction} per model to {@code predictions} (champion) or
- * {@code predictions-shadow} (challengers). A record that cannot be decoded or is invalid becomes a
+ * {@code predictions-shadow} (challengers). An event without a label is then kept in the pending-label
+ * store until its label arrives on {@code labels} (see {@link LabelsProcessor}); an event with an inline
+ * label is learned at once and not kept. A record that cannot be decoded or is invalid becomes a
  * {@link DeadLetter} on {@code dead-letters} with a reason, and processing goes on. Reasons:
  * <ul>
  *   <li>the decoder's: {@code empty} (null or blank value), {@code malformed-json}, {@code malformed-avro},
@@ -46,7 +49,9 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     public static final String INVALID_KEY = "invalid-key";
     /**
      * Metrics group {@code stream-streamlearn-metrics}, one set per task (tag {@code streamlearn-id}):
-     * {@code predictions-total}/{@code -rate} and {@code dead-letters-<reason>-total}/{@code -rate}.
+     * {@code predictions-total}/{@code -rate} and {@code dead-letters-<reason>-total}/{@code -rate}; the
+     * labels processor adds {@code labels-joined}, {@code labels-unknown}, {@code labels-expired},
+     * {@code labels-duplicate}.
      */
     public static final String METRICS_SCOPE = "streamlearn";
 

@@ -124,7 +124,8 @@ public final class StreamlearnTopology {
                 config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
                 DEAD_LETTERS_SINK), SOURCE);
         t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
-                config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK), LABELS_SOURCE);
+                config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK,
+                controlTopic == null ? null : CONTROL_STORE), LABELS_SOURCE);
         t.addStateStore(changelogged(store), SCORE, LABELS);
         t.addStateStore(changelogged(pending), SCORE, LABELS);
         t.copartition(SOURCE, LABELS_SOURCE);

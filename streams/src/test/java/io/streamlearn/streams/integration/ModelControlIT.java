@@ -123,6 +123,18 @@ class ModelControlIT {
             }
             assertTrue(sentAtSwitch > 0);
             assertEquals(1, app.skippedRecords().count(ModelControl.BAD_CONTROL), "the malformed record was counted");
+            consumer.unsubscribe();
+            consumer.subscribe(List.of(config.deadLettersTopic()));
+            List<io.streamlearn.schemas.DeadLetter> letters = new ArrayList<>();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (letters.isEmpty() && System.nanoTime() < until) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    letters.add(WireCodec.decodeDeadLetter(r.value()));
+                }
+            }
+            assertEquals(1, letters.size(), "the malformed control record is dead-lettered");
+            assertEquals(ModelControl.BAD_CONTROL, letters.get(0).getReason());
+            assertEquals("prefix:pump-", letters.get(0).getKey());
         }
 
         // Per key, in order: the configured model until the switch, then the new champion for good.

@@ -178,6 +178,29 @@ class ModelControlTest {
             assertEquals("sgd:lr=0.2", champion("s-1"), "nothing changed after " + b[0] + " " + b[1]);
         }
         assertEquals(bad.size(), skipped.count(ModelControl.BAD_CONTROL));
+
+        // Each is dead-lettered once, by task 0's punctuator, with its scope, raw bytes and offset.
+        TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(config.deadLettersTopic(),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
+        List<io.streamlearn.schemas.DeadLetter> letters = new ArrayList<>();
+        for (byte[] v : deadLetters.readValuesToList()) {
+            letters.add(WireCodec.decodeDeadLetter(v));
+        }
+        assertEquals(bad.size(), letters.size());
+        for (int i = 0; i < bad.size(); i++) {
+            io.streamlearn.schemas.DeadLetter d = letters.get(i);
+            assertEquals(ModelControl.BAD_CONTROL, d.getReason());
+            assertEquals(config.controlTopic(), d.getTopic());
+            assertEquals(i + 1L, d.getOffset(), "offset of the bad record (the good one is offset 0)");
+            assertEquals(bad.get(i)[0], d.getKey());
+            byte[] raw = new byte[d.getValue().remaining()];
+            d.getValue().duplicate().get(raw);
+            assertEquals(bad.get(i)[1], new String(raw, StandardCharsets.UTF_8));
+            assertNotNull(d.getDetail());
+        }
+        driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
+        assertTrue(deadLetters.isEmpty(), "never twice");
     }
 
     @Test
