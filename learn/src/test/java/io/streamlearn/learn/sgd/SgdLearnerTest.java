@@ -6,10 +6,13 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.features.FeatureSpace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -529,5 +532,54 @@ class SgdLearnerTest {
             l.learn(s, new double[0], t, 7.0);
         }
         assertEquals(7.0, predict(l, s, new double[0]), 1e-6);
+    }
+
+    @Test
+    void shouldRunTheJavadocExamples() {
+        Learner l = Learners.create("sgd:loss=huber,delta=2,step=adagrad,lr=0.1", 3);
+        ModelState s = l.newState();
+        l.learn(s, new double[] {1, 2, 3}, 0L, 14.0);
+        Prediction out = new Prediction();
+        l.predict(s, new double[] {1, 2, 3}, 1L, out);
+        // AdaGrad's first step moves every coordinate by lr |g| / (|g| + eps), about 0.1: p = 0.1 (1 + 2 + 3) + 0.1
+        assertEquals(0.7, out.mean(), 1e-6);
+        SgdLearner built = SgdLearner.builder(8).step(Step.FTRL).lr(0.1).l1(1.0).build();
+        assertEquals(Learners.create("sgd:step=ftrl,alpha=0.1,l1=1", 8).spec(), built.spec());
+        assertEquals(1.0, Loss.huber(1.0).derivative(5.0, 1.0), 0.0);
+        double p = predict(Learners.create("sgd:loss=logistic", 8), Learners.create("sgd:loss=logistic", 8).newState(), new double[8]);
+        assertEquals(0.5, p, 0.0, "a fresh logistic model predicts probability 1/2");
+    }
+
+    @Test
+    void shouldLearnALevelForMissingValuesThroughIndicators() {
+        // y = 2 temp when temp is present, 5 when it is missing: only the indicator column can express that
+        FeatureSpace flagged = FeatureSpace.ordered(List.of("temp")).withMissingIndicators();
+        FeatureSpace plain = FeatureSpace.ordered(List.of("temp"));
+        Learner withIndicator = Learners.create("sgd", flagged.dimension());
+        Learner without = Learners.create("sgd", plain.dimension());
+        ModelState a = withIndicator.newState();
+        ModelState b = without.newState();
+        double[] xa = new double[flagged.dimension()];
+        double[] xb = new double[plain.dimension()];
+        SplittableRandom r = new SplittableRandom(12);
+        for (int t = 0; t < 20_000; t++) {
+            Map<String, Double> f = new HashMap<>();
+            double y = 5;
+            if (r.nextDouble() < 0.7) {
+                double temp = r.nextGaussian();
+                f.put("temp", temp);
+                y = 2 * temp;
+            }
+            flagged.map(f, xa);
+            plain.map(f, xb);
+            withIndicator.learn(a, xa, t, y);
+            without.learn(b, xb, t, y);
+        }
+        flagged.map(Map.of(), xa);
+        plain.map(Map.of(), xb);
+        assertEquals(5.0, predict(withIndicator, a, xa), 0.2, "missing");
+        assertTrue(Math.abs(predict(without, b, xb) - 5.0) > 1.0, "zero-imputation alone cannot");
+        flagged.map(Map.of("temp", 1.0), xa);
+        assertEquals(2.0, predict(withIndicator, a, xa), 0.2, "present");
     }
 }
