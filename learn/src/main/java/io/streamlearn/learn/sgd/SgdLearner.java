@@ -240,6 +240,14 @@ public final class SgdLearner implements Learner, DriftAware {
         this.scratch = ThreadLocal.withInitial(() -> new double[dimension]);
     }
 
+    /**
+     * The default learner with step size {@code learningRate}: the same as
+     * {@code Learners.create("sgd:lr=" + learningRate, dimension)}.
+     */
+    public SgdLearner(int dimension, double learningRate) {
+        this(builder(dimension).lr(learningRate).finish());
+    }
+
     /** A builder with the defaults of {@code Learners.create("sgd", dimension)}. */
     public static Builder builder(int dimension) {
         return new Builder(dimension);
@@ -832,7 +840,7 @@ public final class SgdLearner implements Learner, DriftAware {
      * {@code averagedIntercept}, {@code gradientSquareSums} (adagrad), {@code firstMoments},
      * {@code secondMoments}, {@code steps} (adam), {@code featureScales} (normalized s_i, 0 = unseen),
      * {@code normalizedSquareSums}, {@code normalizer} ({T, N} and, with label_scale, the sum of squared labels), {@code ftrlZ}, {@code ftrlN},
-     * {@code t} (invscaling).
+     * {@code t} (invscaling), and {@code values}, the raw state array (layout above).
      */
     @Override
     public Map<String, double[]> inspect(ModelState state) {
@@ -875,6 +883,7 @@ public final class SgdLearner implements Learner, DriftAware {
             default:
                 break;
         }
+        m.put("values", s.clone());
         return m;
     }
 
@@ -1013,6 +1022,11 @@ public final class SgdLearner implements Learner, DriftAware {
         }
 
         public SgdLearner build() {
+            return new SgdLearner(finish());
+        }
+
+        /** Applies the defaults that depend on other settings and checks the combination. */
+        private Builder finish() {
             if (Double.isNaN(lr)) {
                 lr = defaultRate(step, loss.kind());
             }
@@ -1022,7 +1036,7 @@ public final class SgdLearner implements Learner, DriftAware {
             if (!intercept) {
                 interceptLr = 0.0;
             }
-            return new SgdLearner(this);
+            return this;
         }
 
         private static double requirePositive(String name, double v) {
