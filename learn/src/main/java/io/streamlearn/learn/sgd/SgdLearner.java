@@ -115,7 +115,16 @@ import java.util.Map;
  * {@code sgd} = {@code sgd:loss=squared,step=normalized,lr=2,label_scale=true}; see
  * {@link #DEFAULT_STEP_WORD} for the figures behind the choice.
  *
- * <p>Thread-safe (immutable); states are not. {@code predict} and {@code learn} allocate nothing.
+ * <h2>Speed</h2>
+ * Predict + learn at d = 32, one thread, CPU time, on the shared 2-core build VM (AMD EPYC, JDK 17,
+ * load average 7 from other jobs, so figures are indicative), 2026-11-27: constant 10.4 M events/s,
+ * invscaling 8.5 M, adagrad 5.0 M, adam 3.5 M, normalized (default) 2.6 M, logistic normalized 2.8 M,
+ * ftrl 2.7 M; 0 bytes allocated per event in every case. The adaptive steps cost one square root and
+ * one division per coordinate per event, which dominate at d = 32.
+ *
+ * <p>Thread-safe (immutable configuration; the adagrad and normalized steps keep a d-double scratch
+ * array per thread, allocated on a thread's first event); states are not. {@code predict} and
+ * {@code learn} allocate nothing after that.
  */
 public final class SgdLearner implements Learner, DriftAware {
 
