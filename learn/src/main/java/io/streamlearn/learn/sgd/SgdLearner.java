@@ -657,34 +657,21 @@ public final class SgdLearner implements Learner, DriftAware {
         // a loop that stores into one region of an array while loading from another of the same array.
         // q_i ends as x̃_i/√Ĝ_i, the direction of the step.
         double[] q = scratch.get();
+        double norm = 0;
         for (int i = 0; i < d; i++) {
             double xt = x[i] * s[is + i];
-            q[i] = s[gh + i] + gsq * (xt * xt);
+            double xt2 = xt * xt;
+            norm += xt2;
+            q[i] = s[gh + i] + gsq * xt2;
         }
         System.arraycopy(q, 0, s, gh, d);
-        for (int i = 0; i < d; i++) {
-            q[i] = x[i] * s[is + i] / Math.sqrt(q[i] + TINY);
-        }
-        double norm = 0;
-        double norm1 = 0;
         double ppu = 0;
-        double ppu1 = 0;
-        int k = 0;
-        for (; k + 1 < d; k += 2) {
-            double xt = x[k] * s[is + k];
-            double xt1 = x[k + 1] * s[is + k + 1];
-            norm += xt * xt;
-            norm1 += xt1 * xt1;
-            ppu += xt * q[k];
-            ppu1 += xt1 * q[k + 1];
+        for (int i = 0; i < d; i++) {
+            double xt = x[i] * s[is + i];
+            double qi = xt / Math.sqrt(q[i] + TINY);
+            q[i] = qi;
+            ppu += xt * qi;
         }
-        for (; k < d; k++) {
-            double xt = x[k] * s[is + k];
-            norm += xt * xt;
-            ppu += xt * q[k];
-        }
-        norm += norm1;
-        ppu += ppu1;
         double rho = lr > 0 ? interceptLr / lr : 0.0;
         if (fitIntercept && rho > 0) {
             s[is + d] = 1.0;
