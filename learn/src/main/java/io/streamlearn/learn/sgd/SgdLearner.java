@@ -457,7 +457,7 @@ public final class SgdLearner implements Learner, DriftAware {
                     "logistic loss needs a 0/1 label, got " + label);
         }
         double[] s = state.values();
-        double score = step == Step.NORMALIZED ? normalizedScoreAndScales(s, x) : dot(s, 0, x);
+        double score = step == Step.NORMALIZED ? normalizedScore(s, 0, x) : dot(s, 0, x);
         double dl = loss.derivative(score, label);
         switch (step) {
             case CONSTANT:
@@ -623,48 +623,6 @@ public final class SgdLearner implements Learner, DriftAware {
         return s[offset + d] + ((y0 + y1) + (y2 + y3));
     }
 
-    /**
-     * The learning score (as {@link #normalizedScore} on the weights) in one pass that also records
-     * new feature scales (rare): in normalized units the weight needs no rescale, Ĝ_i = G_i/s_i² does.
-     * The score uses the scales before the update, which is the score after it (see normalizedStep).
-     */
-    private double normalizedScoreAndScales(double[] s, double[] x) {
-        // the same summation order as normalizedScore, so that learn sees predict's score bit for bit
-        double y0 = 0;
-        double y1 = 0;
-        double y2 = 0;
-        double y3 = 0;
-        int i = 0;
-        for (; i + 3 < d; i += 4) {
-            y0 += termAndScale(s, x, i);
-            y1 += termAndScale(s, x, i + 1);
-            y2 += termAndScale(s, x, i + 2);
-            y3 += termAndScale(s, x, i + 3);
-        }
-        for (; i < d; i++) {
-            y0 += termAndScale(s, x, i);
-        }
-        return s[d] + ((y0 + y1) + (y2 + y3));
-    }
-
-    private double termAndScale(double[] s, double[] x, int i) {
-        double xi = x[i];
-        double inv = s[slotB + i];
-        double xt = xi * inv;
-        if (xt > 1 || xt < -1 || (inv == 0 && xi != 0)) {
-            xt = xt > 1 ? 1 : (xt < -1 ? -1 : 0);
-            double ax = Math.abs(xi);
-            if (ax >= MIN_NORMALIZED_FEATURE) {
-                if (inv > 0) {
-                    double rescale = 1.0 / (ax * inv);
-                    s[slotA + i] *= rescale * rescale;
-                }
-                s[slotB + i] = 1.0 / ax;
-            }
-        }
-        return s[i] * xt;
-    }
-
     /** Clamps to [-1, 1]; plain comparisons, cheaper here than Math.min/max and their NaN rules. */
     private static double unit(double v) {
         return v > 1 ? 1 : (v < -1 ? -1 : v);
@@ -682,6 +640,18 @@ public final class SgdLearner implements Learner, DriftAware {
         }
         int gh = slotA;
         int is = slotB;
+        // new scales (rare): in normalized units the weight needs no rescale, Ĝ_i = G_i/s_i² does
+        for (int i = 0; i < d; i++) {
+            double ax = Math.abs(x[i]);
+            double inv = s[is + i];
+            if (ax * inv > 1 || (inv == 0 && ax >= MIN_NORMALIZED_FEATURE)) {
+                if (inv > 0) {
+                    double rescale = 1.0 / (ax * inv);
+                    s[gh + i] *= rescale * rescale;
+                }
+                s[is + i] = 1.0 / ax;
+            }
+        }
         // pass 1, branch-free; x̃ = 0 leaves a coordinate unchanged. The loops read the state and write
         // a per-thread scratch (or the reverse) so that the JIT can vectorize them: it does not vectorize
         // a loop that stores into one region of an array while loading from another of the same array.
