@@ -582,4 +582,17 @@ class SgdLearnerTest {
         flagged.map(Map.of("temp", 1.0), xa);
         assertEquals(2.0, predict(withIndicator, a, xa), 0.2, "present");
     }
+
+    @Test
+    void shouldLeaveTheNormalizedStateAloneWhenTheGradientIsZero() {
+        // as in VW, an event with a zero gradient changes nothing, not even a feature's scale
+        Learner l = Learners.create("sgd", 2);
+        ModelState s = l.newState();
+        l.learn(s, new double[] {1, 1}, 0, 3.0);
+        double[] before = s.values().clone();
+        double[] x = {50, 1};
+        l.learn(s, x, 1, predict(l, s, x));
+        assertArrayEquals(before, s.values(), 0.0);
+        assertEquals(2, s.updates());
+    }
 }
