@@ -135,4 +135,18 @@ class SgdLearnerContractTest extends LearnerContractTest {
             return "sgd:step=adagrad,intercept=false";
         }
     }
+
+    /** The drift guard inflating the sgd readout (SgdLearner is DriftAware). */
+    @Nested
+    class UnderADriftGuardThatInflates extends LearnerContractTest {
+        @Override
+        protected String spec() {
+            return "drift:detector=ph,action=inflate,factor=4+sgd";
+        }
+
+        @Override
+        protected int stressUpdates() {
+            return 200_000;
+        }
+    }
 }
