@@ -315,8 +315,7 @@ public final class AppConfig {
 
     /**
      * The topics the application reads or writes, for creating them on a fresh broker. The labels topic
-     * must have as many partitions as the events topic (the topology declares them co-partitioned, and
-     * Kafka Streams refuses to start otherwise); the control topic should be compacted.
+     * must have as many partitions as the events topic ({@code StreamlearnApp.start} checks, and refuses to start otherwise); the control topic should be compacted.
      */
     public List<String> topics() {
         List<String> t = new ArrayList<>(List.of(eventsTopic(), labelsTopic(), predictionsTopic(), deadLettersTopic()));

@@ -11,7 +11,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -23,7 +33,7 @@ import java.util.function.Function;
  *               ├─ {@value #PREDICTIONS_SINK}  → predictions         (the champion: first model)
  *               ├─ {@value #SHADOW_SINK}       → predictions-shadow  (other models; only when there are some)
  *               └─ {@value #DEAD_LETTERS_SINK} → dead-letters        (records that could not be scored)
- *   labels (String key, raw bytes), co-partitioned with events
+ *   labels (String key, raw bytes), partitioned like events (see {@link #requireCopartitioned})
  *     └─ {@value #LABELS_SOURCE}
  *          └─ {@value #LABELS} ── stores "models" and "pending-labels" (shared with {@value #SCORE}, same task)
  *               └─ {@value #DEAD_LETTERS_SINK} → dead-letters (unknown-event, expired, duplicate-label, ...)
@@ -60,10 +70,50 @@ public final class StreamlearnTopology {
     private StreamlearnTopology() {
     }
 
-    /** A topology that can declare its sources co-partitioned, as the DSL does for joins. */
-    private static final class CopartitionedTopology extends Topology {
-        void copartition(String... sources) {
-            internalTopologyBuilder.copartitionSources(java.util.List.of(sources));
+    /**
+     * Fails when the events and labels topics both exist with different partition counts: a label is
+     * joined in the task of its key's events partition, so the two must be partitioned alike. (Kafka
+     * Streams does not check this for two sources of one Processor API sub-topology: it runs one task
+     * per partition number and each task gets whatever partitions have that number.) Missing topics
+     * are left for Kafka Streams to report.
+     *
+     * @throws IllegalStateException naming both counts
+     */
+    public static void requireCopartitioned(AppConfig config) {
+        Properties p = new Properties();
+        config.kafkaSettings().forEach((k, v) -> {
+            if (k.startsWith("bootstrap.") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                p.put(k, v);
+            }
+        });
+        Map<String, Integer> counts = new HashMap<>();
+        try (Admin admin = Admin.create(p)) {
+            for (String topic : List.of(config.eventsTopic(), config.labelsTopic())) {
+                try {
+                    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                    counts.put(topic, d.partitions().size());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause(), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while describing " + topic, e);
+                } catch (TimeoutException e) {
+                    throw new IllegalStateException("timed out describing topic " + topic, e);
+                }
+            }
+        }
+        requireCopartitioned(config, counts);
+    }
+
+    /** As {@link #requireCopartitioned(AppConfig)}, given the partition count of each existing topic. */
+    static void requireCopartitioned(AppConfig config, Map<String, Integer> partitions) {
+        Integer events = partitions.get(config.eventsTopic());
+        Integer labels = partitions.get(config.labelsTopic());
+        if (events != null && labels != null && !events.equals(labels)) {
+            throw new IllegalStateException("topic '" + config.labelsTopic() + "' has " + labels + " partitions but '"
+                    + config.eventsTopic() + "' has " + events + ": labels must be partitioned like events, by the entity key");
         }
     }
 
@@ -111,7 +161,7 @@ public final class StreamlearnTopology {
                 : ctx -> new ModelSets(space, models, ctx.getStateStore(CONTROL_STORE));
         long horizon = config.labelHorizon().toMillis();
 
-        CopartitionedTopology t = new CopartitionedTopology();
+        Topology t = new Topology();
         if (controlTopic != null) {
             t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTROL_STORE), Serdes.String(),
                             Serdes.String()).withLoggingDisabled(),
@@ -128,7 +178,6 @@ public final class StreamlearnTopology {
                 controlTopic == null ? null : CONTROL_STORE), LABELS_SOURCE);
         t.addStateStore(changelogged(store), SCORE, LABELS);
         t.addStateStore(changelogged(pending), SCORE, LABELS);
-        t.copartition(SOURCE, LABELS_SOURCE);
         t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
         if (shadow) {
             t.addSink(SHADOW_SINK, config.shadowPredictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);

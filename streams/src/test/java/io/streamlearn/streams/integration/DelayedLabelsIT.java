@@ -8,7 +8,9 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
+import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
+import io.streamlearn.streams.scoring.ScoringStep;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -93,6 +95,7 @@ class DelayedLabelsIT {
         Random random = new Random(3);
 
         List<ProducerRecord<String, byte[]>> labels = new ArrayList<>();
+        Map<String, Event> sentEvents = new HashMap<>();
         Map<String, Integer> learnable = new TreeMap<>();
         Map<String, Integer> expectedReasons = new TreeMap<>();
         try (StreamlearnApp app = new StreamlearnApp(config);
@@ -110,6 +113,7 @@ class DelayedLabelsIT {
                     Map<String, Double> f = Map.of("x1", random.nextGaussian(), "x2", random.nextGaussian());
                     Event e = Event.newBuilder().setId(key + "-e" + i).setKey(key).setTs(ts).setFeatures(f).setLabel(null).build();
                     producer.send(new ProducerRecord<>(config.eventsTopic(), key, WireCodec.encode(e, WireFormat.JSON)));
+                    sentEvents.put(e.getId(), e);
                     double y = 2 * f.get("x1") - f.get("x2");
                     labels.add(label(config, key, e.getId(), ts + 1000, y));
                     if (i == 0) {
@@ -153,13 +157,51 @@ class DelayedLabelsIT {
                 assertEquals(config.labelsTopic(), d.getTopic());
             }
             assertEquals(expectedReasons, reasons, "dead letters by reason");
+            // Reference: the scoring step over a local store, learning each key's accepted labels in the order sent
+            // (one partition per key keeps that order), first label of an event only, from the event's own features.
+            ScoringStep reference = new ScoringStep(config.featureSpace(), config.models());
+            InMemoryModelStore store = new InMemoryModelStore();
+            java.util.Set<String> learned = new java.util.HashSet<>();
+            for (ProducerRecord<String, byte[]> r : labels) {
+                Label l = WireCodec.decodeLabel(r.value());
+                Event e = sentEvents.get(l.getId());
+                if (e != null && e.getTs() > T0 && learned.add(l.getId())) {
+                    reference.learn(l.getKey(), e.getTs(), e.getFeatures(), l.getLabel(), store);
+                }
+            }
             Map<String, Integer> versions = new TreeMap<>();
             for (Prediction p : probes) {
                 versions.put(p.getKey(), (int) p.getVersion());
-                // y = 2 x1 - x2, so the probe (1, 0) has target 2: AdaGrad from 0 moves towards it in 29 steps.
-                assertTrue(p.getPrediction() > 0.2 && p.getPrediction() < 2.5, "learned from the late labels: " + p);
+                double[] expected = new double[1];
+                reference.score(p.getKey(), p.getTs(), Map.of("x1", 1.0, "x2", 0.0), Double.NaN, store,
+                        (model, champion, version, mean, stddev) -> expected[0] = mean);
+                assertEquals(expected[0], p.getPrediction(), 0.0, "the late labels taught what they should: " + p);
+                assertTrue(p.getPrediction() != 0.0, "the model moved: " + p);
             }
             assertEquals(learnable, versions, "each key's version = its labels learned, none twice");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldRefuseToRunWhenLabelsAndEventsHaveDifferentPartitionCounts() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        AppConfig config = AppConfig.defaults()
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.APPLICATION_ID_KEY, "it-copartition-" + suffix)
+                .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
+                .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
+                .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
+                .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
+                .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, "shadow-" + suffix)
+                .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
+                .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix);
+        broker.createTopics(1, config.labelsTopic());
+        broker.createTopics(2, config.topics());
+        try (StreamlearnApp app = new StreamlearnApp(config)) {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, app::start);
+            assertTrue(e.getMessage().contains("1 partitions") && e.getMessage().contains("has 2"), e.getMessage());
+            assertEquals(org.apache.kafka.streams.KafkaStreams.State.CREATED, app.state(), "never started");
         }
     }
 

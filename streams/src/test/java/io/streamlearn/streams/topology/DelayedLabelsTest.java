@@ -291,4 +291,14 @@ class DelayedLabelsTest {
         assertEquals(learned, probe("k", "p", 9000).getVersion());
         assertEquals(learned - 10.0, metric("labels-joined-total"));
     }
+
+    @Test
+    void shouldRefuseLabelsPartitionedUnlikeEvents() {
+        AppConfig c = AppConfig.defaults();
+        StreamlearnTopology.requireCopartitioned(c, java.util.Map.of("events", 4, "labels", 4));
+        StreamlearnTopology.requireCopartitioned(c, java.util.Map.of("events", 4));   // missing: Kafka Streams reports it
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> StreamlearnTopology.requireCopartitioned(c, java.util.Map.of("events", 4, "labels", 3)));
+        assertTrue(e.getMessage().contains("'labels' has 3 partitions but 'events' has 4"), e.getMessage());
+    }
 }
