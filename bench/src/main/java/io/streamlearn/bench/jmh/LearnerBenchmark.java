@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
 public class LearnerBenchmark {
 
     /** Learner SPECs; a SPEC the registry does not know fails its own runs only. */
-    @Param({"sgd", "sgd:lr=0.01", "kalman", "kalman:q=1e-4,r=1,p0=1", "rls"})
+    @Param({"sgd", "sgd:step=adam", "sgd:loss=huber", "kalman", "kalman:q=1e-4,r=1,p0=1", "rls", "delta",
+        "delta:dk=16,dv=16+sgd"})
     public String spec;
 
     /** Input dimension. */
