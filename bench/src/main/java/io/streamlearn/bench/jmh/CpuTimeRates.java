@@ -39,7 +39,7 @@ public final class CpuTimeRates {
         for (int s = 1; s < args.length; s++) {
             for (int d : dims) {
                 LearnerBenchmark b = new LearnerBenchmark();
-                b.spec = args[s];
+                b.spec = args[s];  // commas or semicolons, as LearnerBenchmark
                 b.d = d;
                 try {
                     b.setUp();
