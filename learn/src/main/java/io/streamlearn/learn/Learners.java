@@ -24,6 +24,8 @@ public final class Learners {
 
     static {
         READOUTS.put("sgd", SgdLearner::fromSpec);
+        READOUTS.put("mean", io.streamlearn.learn.baseline.MeanLearner::fromSpec);
+        READOUTS.put("last", io.streamlearn.learn.baseline.LastLearner::fromSpec);
     }
 
     private Learners() {
