@@ -75,8 +75,19 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(names = "--window", paramLabel = "N", description = "window of the rolling MSE, in labelled events (default 1000)")
     int window = 1000;
 
-    PrintStream out = System.out;
-    PrintStream err = System.err;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    /** Prints to the standard streams. */
+    public BacktestCommand() {
+        this(System.out, System.err);
+    }
+
+    /** Prints the table to {@code out} and diagnostics to {@code err}; for tests and embedding. */
+    public BacktestCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
 
     @Override
     public Integer call() {
