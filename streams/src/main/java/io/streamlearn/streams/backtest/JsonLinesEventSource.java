@@ -1,8 +1,8 @@
 package io.streamlearn.streams.backtest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.wire.MalformedRecordException;
+import io.streamlearn.schemas.wire.WireCodec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,23 +11,21 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads JSON lines, one {@code Event} per line, as the {@code events} topic carries them in JSON:
+ * Reads JSON lines, one {@code Event} per line, exactly as the {@code events} topic carries them in JSON,
+ * decoded by the same {@link WireCodec#decodeEvent} as the live topology:
  * <pre>{@code {"id":"e1","key":"dev-1","ts":1700000000000,"features":{"temp":21.5},"label":3.0}}</pre>
- * {@code ts} may also be an ISO-8601 string; {@code label} may be absent, null, a number, or Avro's
- * JSON union form {@code {"double":3.0}}; a feature whose value is null is missing. Without an explicit
- * feature list the features are the sorted union of every name in the file (one extra pass).
- * {@code .gz} accepted. Parsed with Jackson here; the project's wire codec may take this over.
+ * {@code ts} may also be an ISO-8601 string; {@code label} may be absent or null (predict only); a
+ * feature whose value is null is missing. A line the codec refuses is a bad row with the codec's reason
+ * word; so is a non-finite feature or label. Without an explicit feature list the features are the
+ * sorted union of every name in the file (one extra pass). {@code .gz} accepted.
  */
 public final class JsonLinesEventSource implements EventSource {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final BufferedReader reader;
     private final CountingInputStream counting;
@@ -62,11 +60,8 @@ public final class JsonLinesEventSource implements EventSource {
                     continue;
                 }
                 try {
-                    JsonNode f = MAPPER.readTree(text).get("features");
-                    if (f != null && f.isObject()) {
-                        f.fieldNames().forEachRemaining(names::add);
-                    }
-                } catch (JsonProcessingException e) {
+                    names.addAll(WireCodec.decodeEvent(text.getBytes(StandardCharsets.UTF_8)).getFeatures().keySet());
+                } catch (MalformedRecordException e) {
                     // reported as a bad row by the real pass
                 }
             }
@@ -89,68 +84,27 @@ public final class JsonLinesEventSource implements EventSource {
                 return false;
             }
         } while (text.isBlank());
-        JsonNode n;
+        Event e;
         try {
-            n = MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new BadRowException(line, "not JSON: " + e.getOriginalMessage());
+            e = WireCodec.decodeEvent(text.getBytes(StandardCharsets.UTF_8));
+        } catch (MalformedRecordException bad) {
+            throw new BadRowException(line, bad.reason() + ": " + bad.getMessage());
         }
-        if (n == null || !n.isObject()) {
-            throw new BadRowException(line, "not a JSON object");
-        }
-        JsonNode key = n.get("key");
-        if (key == null || !key.isTextual() || key.asText().isEmpty()) {
-            throw new BadRowException(line, "missing or empty key");
-        }
-        JsonNode ts = n.get("ts");
-        long time;
-        if (ts != null && ts.isIntegralNumber() && ts.canConvertToLong()) {
-            time = ts.longValue();
-        } else if (ts != null && ts.isTextual()) {
-            try {
-                time = Timestamps.parse(ts.asText());
-            } catch (IllegalArgumentException e) {
-                throw new BadRowException(line, e.getMessage());
-            }
-        } else {
-            throw new BadRowException(line, "missing or bad ts");
-        }
-        JsonNode l = n.get("label");
-        if (l != null && l.isObject() && l.has("double")) {
-            l = l.get("double");
-        }
-        double label;
-        if (l == null || l.isNull()) {
-            label = Double.NaN;
-        } else if (l.isNumber()) {
-            label = finite(l.doubleValue(), "label");
-        } else {
-            throw new BadRowException(line, "label is not a number: " + l);
+        if (e.getKey() == null || e.getKey().isEmpty()) {
+            throw new BadRowException(line, "empty key");
         }
         into.features.clear();
-        JsonNode f = n.get("features");
-        if (f != null && !f.isNull()) {
-            if (!f.isObject()) {
-                throw new BadRowException(line, "features is not an object");
+        for (Map.Entry<String, Double> f : e.getFeatures().entrySet()) {
+            Double v = f.getValue();
+            if (v == null || !selected.contains(f.getKey())) {
+                continue;
             }
-            Iterator<Map.Entry<String, JsonNode>> it = f.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                JsonNode v = e.getValue();
-                if (v.isNull()) {
-                    continue;
-                }
-                if (!v.isNumber()) {
-                    throw new BadRowException(line, "unparseable number " + v + " for " + e.getKey());
-                }
-                if (selected.contains(e.getKey())) {
-                    into.features.put(e.getKey(), finite(v.doubleValue(), e.getKey()));
-                }
-            }
+            into.features.put(f.getKey(), finite(v, f.getKey()));
         }
-        into.key = key.asText();
-        into.time = time;
-        into.label = label;
+        Double label = e.getLabel();
+        into.key = e.getKey();
+        into.time = e.getTs();
+        into.label = label == null ? Double.NaN : finite(label, "label");
         into.line = line;
         return true;
     }
