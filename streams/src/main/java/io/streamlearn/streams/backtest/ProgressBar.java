@@ -15,12 +15,23 @@ public final class ProgressBar implements Backtest.Progress {
         this.out = out;
     }
 
+    private long rows;
+    private long position;
+    private long size;
+
     @Override
     public void update(long rows, long position, long size) {
+        this.rows = rows;
+        this.position = position;
+        this.size = size;
         long now = System.nanoTime();
         if (drawn && now - lastDraw < 100_000_000L) {
             return;
         }
+        draw(now);
+    }
+
+    private void draw(long now) {
         lastDraw = now;
         drawn = true;
         double fraction = size > 0 ? Math.min(1.0, (double) position / size) : 0;
@@ -31,9 +42,10 @@ public final class ProgressBar implements Backtest.Progress {
         out.flush();
     }
 
-    /** Ends the line. */
+    /** Draws the final state and ends the line. */
     public void finish() {
         if (drawn) {
+            draw(System.nanoTime());
             out.println();
         }
     }
