@@ -27,7 +27,10 @@ class BacktestDatasetsTest {
     @TempDir
     Path dir;
 
-    /** Every readout registered, with default parameters: sgd and the baselines, plus whatever has landed. */
+    /**
+     * Every readout registered, with default parameters (sgd, and whatever else has landed), plus one
+     * spec per recurrent memory family, whose state changes on unlabelled events too.
+     */
     private static List<String> families() {
         List<String> specs = new ArrayList<>(Learners.names());
         specs.remove("mean");
@@ -35,6 +38,9 @@ class BacktestDatasetsTest {
         // the order is the registry's (sorted); make sgd the champion so it is always present
         specs.remove("sgd");
         specs.add(0, "sgd");
+        for (String memory : io.streamlearn.learn.memory.Memories.factories().keySet()) {
+            specs.add(memory + "+sgd");
+        }
         return specs;
     }
 
