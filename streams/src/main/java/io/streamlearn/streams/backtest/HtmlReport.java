@@ -62,7 +62,7 @@ public final class HtmlReport {
                 .append("table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #ddd}")
                 .append("td.n{text-align:right;font-variant-numeric:tabular-nums}th{text-align:right}th:first-child{text-align:left}")
                 .append("svg{background:#fff;border:1px solid #ddd;margin:6px 0}.note{color:#666;font-size:90%}")
-                .append("svg text{font-family:sans-serif;font-size:11px;fill:#333}")
+                .append("svg text{font-family:sans-serif;font-size:11px;fill:#333;paint-order:stroke;stroke:#fff;stroke-width:3px}")
                 .append("\n</style></head><body>\n");
         b.append("<h1>Backtest: ").append(esc(input)).append("</h1>\n<p class=\"note\">")
                 .append(MetricsTable.format(r).lines().limit(3).map(HtmlReport::esc).collect(java.util.stream.Collectors.joining("<br>")))
