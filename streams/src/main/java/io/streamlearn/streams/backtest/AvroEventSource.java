@@ -1,10 +1,10 @@
 package io.streamlearn.streams.backtest;
 
 import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.wire.WireCodec;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.file.DataFileReader;
-import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificDatumReader;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,26 +14,27 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Reads an Avro object container file of {@link Event} records. Record numbers (1-based) stand in for
- * line numbers in bad-row reports. Without an explicit feature list the features are the sorted union
- * of every name in the file (one extra pass).
- *
- * <p>The file's writer schema is resolved against the generated {@link Event#getClassSchema()}, read
- * into generic records: Avro 1.12's {@code SpecificDatumReader} refuses to load classes that the
- * process has not declared trusted ({@code org.apache.avro.SERIALIZABLE_PACKAGES}), and a backtest
- * should not change that process-wide setting.
+ * Reads an Avro object container file of {@link Event} records with the generated class (the file's
+ * writer schema is resolved against {@link Event#getClassSchema()}). Record numbers (1-based) stand in
+ * for line numbers in bad-row reports. Without an explicit feature list the features are the sorted
+ * union of every name in the file (one extra pass). Avro 1.12 reads generated classes only from trusted
+ * packages: {@link WireCodec#trustSchemaClasses()} declares {@code io.streamlearn.schemas} trusted.
  */
 public final class AvroEventSource implements EventSource {
 
-    private final DataFileReader<GenericRecord> reader;
+    static {
+        WireCodec.trustSchemaClasses();
+    }
+
+    private final DataFileReader<Event> reader;
     private final long size;
     private final List<String> featureNames;
     private final java.util.Set<String> selected;
-    private GenericRecord reuse;
+    private Event reuse;
     private long record;
 
     private AvroEventSource(Path file, List<String> features) throws IOException {
-        this.reader = new DataFileReader<>(file.toFile(), reader());
+        this.reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(Event.class));
         this.size = Files.size(file);
         this.featureNames = List.copyOf(features);
         this.selected = new java.util.HashSet<>(features);
@@ -45,30 +46,16 @@ public final class AvroEventSource implements EventSource {
     public static AvroEventSource open(Path file, List<String> features) throws IOException {
         if (features == null) {
             TreeSet<String> names = new TreeSet<>();
-            try (DataFileReader<GenericRecord> pass = new DataFileReader<>(file.toFile(), reader())) {
-                GenericRecord e = null;
+            try (DataFileReader<Event> pass = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(Event.class))) {
+                Event e = null;
                 while (pass.hasNext()) {
                     e = pass.next(e);
-                    Object f = e.get(FEATURES);
-                    if (f instanceof Map<?, ?> m) {
-                        for (Object k : m.keySet()) {
-                            names.add(k.toString());
-                        }
-                    }
+                    names.addAll(e.getFeatures().keySet());
                 }
             }
             features = List.copyOf(names);
         }
         return new AvroEventSource(file, features);
-    }
-
-    private static final String KEY = "key";
-    private static final String TS = "ts";
-    private static final String FEATURES = "features";
-    private static final String LABEL = "label";
-
-    private static GenericDatumReader<GenericRecord> reader() {
-        return new GenericDatumReader<>(null, Event.getClassSchema());
     }
 
     @Override
@@ -87,32 +74,27 @@ public final class AvroEventSource implements EventSource {
         } catch (AvroRuntimeException e) {
             throw new IOException("record " + record + ": unreadable Avro data: " + e.getMessage(), e);
         }
-        GenericRecord e = reuse;
-        Object keyValue = e.get(KEY);
-        String key = keyValue == null ? "" : keyValue.toString();
-        if (key.isEmpty()) {
+        Event e = reuse;
+        if (e.getKey() == null || e.getKey().isEmpty()) {
             throw new BadRowException(record, "empty key");
         }
         into.features.clear();
-        Object fv = e.get(FEATURES);
-        if (fv instanceof Map<?, ?> features) {
-            for (Map.Entry<?, ?> f : features.entrySet()) {
-                String name = f.getKey().toString();
-                if (!(f.getValue() instanceof Double v) || !selected.contains(name)) {
-                    continue;
-                }
-                if (!Double.isFinite(v)) {
-                    throw new BadRowException(record, "non-finite " + name);
-                }
-                into.features.put(name, v);
+        for (Map.Entry<String, Double> f : e.getFeatures().entrySet()) {
+            Double v = f.getValue();
+            if (v == null || !selected.contains(f.getKey())) {
+                continue;
             }
+            if (!Double.isFinite(v)) {
+                throw new BadRowException(record, "non-finite " + f.getKey());
+            }
+            into.features.put(f.getKey(), v);
         }
-        Double label = (Double) e.get(LABEL);
+        Double label = e.getLabel();
         if (label != null && !Double.isFinite(label)) {
             throw new BadRowException(record, "non-finite label");
         }
-        into.key = key;
-        into.time = (Long) e.get(TS);
+        into.key = e.getKey();
+        into.time = e.getTs();
         into.label = label == null ? Double.NaN : label;
         into.line = record;
         return true;
