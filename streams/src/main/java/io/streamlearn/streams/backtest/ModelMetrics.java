@@ -30,16 +30,14 @@ public final class ModelMetrics {
     void update(double prediction, double label, boolean binarySoFar) {
         squared.update(prediction, label);
         absolute.update(prediction, label);
-        logLoss.update(prediction, label);
-        accuracy.update(prediction, label);
         r2.update(prediction, label);
         rolling.update(prediction, label);
-        if (auc != null) {
-            if (binarySoFar) {
-                auc.update(prediction, label);
-            } else {
-                auc = null;   // labels are not 0/1: AUC is meaningless, free its pairs
-            }
+        if (binarySoFar) {
+            logLoss.update(prediction, label);
+            accuracy.update(prediction, label);
+            auc.update(prediction, label);
+        } else if (auc != null) {
+            auc = null;   // labels are not all 0/1: classification metrics are not reported; free the pairs
         }
     }
 
@@ -65,12 +63,12 @@ public final class ModelMetrics {
         return r2.value();
     }
 
-    /** Log loss; meaningful only when the labels are 0/1. */
+    /** Log loss; kept only while every label is 0/1. */
     public double logLoss() {
         return logLoss.value();
     }
 
-    /** Accuracy at threshold 0.5; meaningful only when the labels are 0/1. */
+    /** Accuracy at threshold 0.5; kept only while every label is 0/1. */
     public double accuracy() {
         return accuracy.value();
     }
