@@ -90,7 +90,8 @@ public final class StreamlearnApp implements AutoCloseable {
     }
 
     /**
-     * Starts processing (returns immediately).
+     * Starts processing (returns immediately), after creating the labels and control topics if they
+     * are missing (see {@link StreamlearnTopology#requireCopartitioned(AppConfig)}).
      *
      * @throws IllegalStateException if the labels topic is partitioned differently from the events topic
      */

@@ -12,7 +12,12 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.util.HashMap;
@@ -67,15 +72,19 @@ public final class StreamlearnTopology {
     public static final String SHADOW_SINK = "predictions-shadow-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
 
+    private static final Logger LOG = LoggerFactory.getLogger(StreamlearnTopology.class);
+
     private StreamlearnTopology() {
     }
 
     /**
-     * Fails when the events and labels topics both exist with different partition counts: a label is
-     * joined in the task of its key's events partition, so the two must be partitioned alike. (Kafka
-     * Streams does not check this for two sources of one Processor API sub-topology: it runs one task
-     * per partition number and each task gets whatever partitions have that number.) Missing topics
-     * are left for Kafka Streams to report.
+     * Prepares the input topics before the application starts: creates the labels topic (with the
+     * events topic's partition count) and the control topic (compacted, one partition) when they are
+     * missing, then fails when the events and labels topics have different partition counts. A label
+     * is joined in the task of its key's events partition, so the two must be partitioned alike; Kafka
+     * Streams does not check this for two sources of one Processor API sub-topology (it runs one task
+     * per partition number and each task gets whatever partitions have that number). A missing events
+     * topic, or a topic that cannot be created, is left for Kafka Streams to report.
      *
      * @throws IllegalStateException naming both counts
      */
@@ -86,25 +95,61 @@ public final class StreamlearnTopology {
                 p.put(k, v);
             }
         });
-        Map<String, Integer> counts = new HashMap<>();
         try (Admin admin = Admin.create(p)) {
-            for (String topic : List.of(config.eventsTopic(), config.labelsTopic())) {
+            Map<String, Integer> counts = describe(admin, config);
+            Integer events = counts.get(config.eventsTopic());
+            List<NewTopic> create = new java.util.ArrayList<>();
+            if (events != null && !counts.containsKey(config.labelsTopic())) {
+                create.add(new NewTopic(config.labelsTopic(), events, (short) -1));
+            }
+            if (config.controlTopic() != null && !counts.containsKey(config.controlTopic())) {
+                create.add(new NewTopic(config.controlTopic(), 1, (short) -1)
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            }
+            for (NewTopic t : create) {
                 try {
-                    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-                    counts.put(topic, d.partitions().size());
+                    admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                    LOG.info("Created topic {} ({} partitions)", t.name(), t.numPartitions());
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                        throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause(), e.getCause());
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        LOG.warn("Could not create topic {}: {}", t.name(), e.getCause().toString());
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while describing " + topic, e);
+                    throw new IllegalStateException("interrupted while creating " + t.name(), e);
                 } catch (TimeoutException e) {
-                    throw new IllegalStateException("timed out describing topic " + topic, e);
+                    LOG.warn("Timed out creating topic {}", t.name());
                 }
             }
+            if (!create.isEmpty()) {
+                counts = describe(admin, config);
+            }
+            requireCopartitioned(config, counts);
         }
-        requireCopartitioned(config, counts);
+    }
+
+    private static Map<String, Integer> describe(Admin admin, AppConfig config) {
+        Map<String, Integer> counts = new HashMap<>();
+        List<String> topics = new java.util.ArrayList<>(List.of(config.eventsTopic(), config.labelsTopic()));
+        if (config.controlTopic() != null) {
+            topics.add(config.controlTopic());
+        }
+        for (String topic : topics) {
+            try {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+                counts.put(topic, d.partitions().size());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause(), e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while describing " + topic, e);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("timed out describing topic " + topic, e);
+            }
+        }
+        return counts;
     }
 
     /** As {@link #requireCopartitioned(AppConfig)}, given the partition count of each existing topic. */

@@ -205,6 +205,29 @@ class DelayedLabelsIT {
         }
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldCreateMissingLabelsAndControlTopicsPartitionedLikeEvents() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        AppConfig config = AppConfig.defaults()
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
+                .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
+                .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix);
+        broker.createTopics(3, config.eventsTopic());
+        io.streamlearn.streams.topology.StreamlearnTopology.requireCopartitioned(config);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            var d = admin.describeTopics(List.of(config.labelsTopic(), config.controlTopic())).allTopicNames().get();
+            assertEquals(3, d.get(config.labelsTopic()).partitions().size());
+            assertEquals(1, d.get(config.controlTopic()).partitions().size());
+            var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                    config.controlTopic());
+            assertEquals("compact", admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value());
+        }
+    }
+
     private static ProducerRecord<String, byte[]> label(AppConfig config, String key, String id, long ts, double y) {
         Label l = Label.newBuilder().setId(id).setKey(key).setTs(ts).setLabel(y).build();
         return new ProducerRecord<>(config.labelsTopic(), key, WireCodec.encode(l, WireFormat.AVRO));
