@@ -122,10 +122,41 @@ public final class StreamlearnTopology {
                 }
             }
             if (!create.isEmpty()) {
+                awaitLeaders(admin, create);
                 counts = describe(admin, config);
             }
             requireCopartitioned(config, counts);
         }
+    }
+
+    /**
+     * Waits (up to 30 s) until every partition of the new topics has a leader: Kafka Streams' global
+     * thread fails at start on a topic whose partitions are not yet available.
+     */
+    private static void awaitLeaders(Admin admin, List<NewTopic> topics) {
+        List<String> names = topics.stream().map(NewTopic::name).toList();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
+                if (d.values().stream().allMatch(t -> !t.partitions().isEmpty()
+                        && t.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()))) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // not visible yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.warn("Topics {} have partitions without a leader after 30 s", names);
     }
 
     private static Map<String, Integer> describe(Admin admin, AppConfig config) {
