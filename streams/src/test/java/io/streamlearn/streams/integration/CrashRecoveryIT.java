@@ -86,6 +86,7 @@ class CrashRecoveryIT {
                 Process second = start(jar, broker, stateDir, dir.resolve("second.err"));
                 try {
                     readUntil(consumer, predictions, EVENTS, 200);
+                    System.out.println("CrashRecoveryIT: " + predictions.size() + " committed predictions after the restart");
                     readFor(consumer, predictions, Duration.ofSeconds(3)); // a duplicate would show up here
                 } finally {
                     second.destroy();
@@ -107,7 +108,8 @@ class CrashRecoveryIT {
 
     private static Process start(Path jar, EmbeddedKafkaBroker broker, Path stateDir, Path stderr) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString(), "run",
+        Path log4j = Path.of("target", "test-classes", "crash-recovery-log4j2.xml").toAbsolutePath();
+        return new ProcessBuilder(java, "-Xmx512m", "-Dlog4j2.configurationFile=" + log4j, "-jar", jar.toString(), "run",
                 "--bootstrap-servers", broker.bootstrapServers(), "--state-dir", stateDir.toString(),
                 "--features", String.join(",", FEATURES), "--output-format", "avro",
                 // the killed instance never leaves the group: keep the wait for its session short
