@@ -106,7 +106,8 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     @Option(names = "--state-bytes", description = "Size of the bare topology's per-key state (default ${DEFAULT-VALUE}).")
     int stateBytes = 256;
 
-    @Option(names = "--topology", description = "both, learn or bare (default ${DEFAULT-VALUE}).")
+    @Option(names = "--topology", description = "Which topologies, in run order: both (= bare,learn), learn,bare, "
+            + "learn or bare (default ${DEFAULT-VALUE}).")
     String topology = "both";
 
     @Option(names = "--warmup", description = "Events of an unmeasured first run of each topology, to warm up the JIT "
@@ -135,11 +136,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         Path stateRoot = Files.createTempDirectory("streamlearn-e2e-");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            List<String> order = switch (topology) {
-                case "both" -> List.of("bare", "learn");
-                case "bare", "learn" -> List.of(topology);
-                default -> throw new IllegalArgumentException("--topology must be both, learn or bare");
-            };
+            List<String> order = topology.equals("both") ? List.of("bare", "learn") : List.of(topology.split(","));
+            if (order.isEmpty() || order.size() > 2 || !List.of("bare", "learn").containsAll(order)
+                    || order.size() != new java.util.HashSet<>(order).size()) {
+                throw new IllegalArgumentException("--topology must be both, learn, bare, bare,learn or learn,bare");
+            }
             List<String> runs = new ArrayList<>();
             if (warmup > 0) {
                 order.forEach(o -> runs.add("warmup-" + o));
@@ -185,8 +186,8 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             System.out.println(r.row());
         }
         if (results.size() == 2) {
-            Result bare = results.get(0);
-            Result learn = results.get(1);
+            Result bare = results.get(0).topology.equals("bare") ? results.get(0) : results.get(1);
+            Result learn = results.get(0).topology.equals("bare") ? results.get(1) : results.get(0);
             System.out.printf(Locale.ROOT, "RATIO learn/bare throughput: from start %.2f, steady %.2f; p50 latency %.2f%n",
                     learn.fromStart / bare.fromStart, learn.steady / bare.steady, learn.p(0.5) / bare.p(0.5));
         }
