@@ -171,6 +171,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                     config = config.with(s.substring(0, eq), s.substring(eq + 1));
                 }
                 broker.createTopics(partitions, config.topics());
+                awaitLeaders(broker, config.topics());
                 Result r = run(which, config, broker, features, wire, warm ? warmup : events, warm ? 0 : latencySeconds);
                 if (!warm) {
                     results.add(r);
@@ -195,19 +196,19 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     }
 
     private Result run(String which, AppConfig config, EmbeddedKafkaBroker broker, List<String> features, WireFormat wire,
-                       int events, int latencySeconds) throws Exception {
+                       int n, int seconds) throws Exception {
         SyntheticEvents gen = new SyntheticEvents(42, keys, features, 0.1, labelled);
         // Pre-load.
         long t0 = System.nanoTime();
         try (KafkaProducer<String, byte[]> producer = producer(broker, 20)) {
-            for (int i = 0; i < events; i++) {
+            for (int i = 0; i < n; i++) {
                 send(producer, config.eventsTopic(), gen, wire, false);
             }
         }
-        double preload = events / ((System.nanoTime() - t0) / 1e9);
-        System.err.printf(Locale.ROOT, "[%s] pre-loaded %d events at %.0f ev/s%n", which, events, preload);
+        double preload = n / ((System.nanoTime() - t0) / 1e9);
+        System.err.printf(Locale.ROOT, "[%s] pre-loaded %d n at %.0f ev/s%n", which, n, preload);
 
-        OutputReader reader = new OutputReader(broker, config.predictionsTopic(), rate * Math.max(latencySeconds, 0));
+        OutputReader reader = new OutputReader(broker, config.predictionsTopic(), rate * Math.max(seconds, 0));
         reader.start();
         reader.awaitAssigned();
         SkippedRecords skipped = new SkippedRecords();
@@ -221,19 +222,19 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             long start = System.nanoTime();
             streams.start();
             long deadline = start + TimeUnit.MINUTES.toNanos(10);
-            while (reader.count.get() < events && System.nanoTime() < deadline) {
+            while (reader.count.get() < n && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            if (reader.count.get() < events) {
-                throw new IllegalStateException(which + ": only " + reader.count.get() + " of " + events + " outputs");
+            if (reader.count.get() < n) {
+                throw new IllegalStateException(which + ": only " + reader.count.get() + " of " + n + " outputs");
             }
-            result.fromStart = events / ((reader.nthNanos - start) / 1e9);
-            result.steady = (events - 1) / ((reader.nthNanos - reader.firstNanos) / 1e9);
+            result.fromStart = n / ((reader.nthNanos - start) / 1e9);
+            result.steady = (n - 1) / ((reader.nthNanos - reader.firstNanos) / 1e9);
             System.err.printf(Locale.ROOT, "[%s] throughput %.0f ev/s from start, %.0f steady%n", which, result.fromStart,
                     result.steady);
 
-            if (latencySeconds > 0) {
-                int total = rate * latencySeconds;
+            if (seconds > 0) {
+                int total = rate * seconds;
                 try (KafkaProducer<String, byte[]> producer = producer(broker, 0)) {
                     long begin = System.nanoTime();
                     long interval = 1_000_000_000L / rate;
@@ -266,6 +267,26 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         return result;
     }
 
+    /** Waits until every partition of the topics has a leader (creation returns before that). */
+    private static void awaitLeaders(EmbeddedKafkaBroker broker, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (var admin = broker.admin()) {
+            while (System.nanoTime() < deadline) {
+                boolean ready = true;
+                for (var d : admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values()) {
+                    for (var p : d.partitions()) {
+                        ready &= p.leader() != null && !p.leader().isEmpty();
+                    }
+                }
+                if (ready) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("no leader for some partition of " + topics);
+    }
+
     private static void send(KafkaProducer<String, byte[]> producer, String topic, SyntheticEvents gen, WireFormat wire,
                              boolean latencyPhase) {
         Event e = gen.next();
@@ -284,6 +305,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+        // Not idempotent: under heavy load right after topic creation, the idempotent producer was seen
+        // stuck for minutes on OUT_OF_ORDER_SEQUENCE_NUMBER. A duplicate input only adds an output record.
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        p.put(ProducerConfig.ACKS_CONFIG, "1");
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 
