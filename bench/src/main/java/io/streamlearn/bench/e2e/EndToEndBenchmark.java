@@ -106,8 +106,8 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     @Option(names = "--state-bytes", description = "Size of the bare topology's per-key state (default ${DEFAULT-VALUE}).")
     int stateBytes = 256;
 
-    @Option(names = "--topology", description = "Which topologies, in run order: both (= bare,learn), learn,bare, "
-            + "learn or bare (default ${DEFAULT-VALUE}).")
+    @Option(names = "--topology", description = "Which topologies, in run order: both (= bare,learn) or a "
+            + "comma-separated sequence such as bare,learn,bare (default ${DEFAULT-VALUE}).")
     String topology = "both";
 
     @Option(names = "--warmup", description = "Events of an unmeasured first run of each topology, to warm up the JIT "
@@ -137,19 +137,20 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         Path stateRoot = Files.createTempDirectory("streamlearn-e2e-");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             List<String> order = topology.equals("both") ? List.of("bare", "learn") : List.of(topology.split(","));
-            if (order.isEmpty() || order.size() > 2 || !List.of("bare", "learn").containsAll(order)
-                    || order.size() != new java.util.HashSet<>(order).size()) {
-                throw new IllegalArgumentException("--topology must be both, learn, bare, bare,learn or learn,bare");
+            if (order.isEmpty() || !List.of("bare", "learn").containsAll(order)) {
+                throw new IllegalArgumentException("--topology must be both or a comma-separated sequence of bare and "
+                        + "learn, e.g. bare,learn,bare");
             }
             List<String> runs = new ArrayList<>();
             if (warmup > 0) {
-                order.forEach(o -> runs.add("warmup-" + o));
+                new java.util.LinkedHashSet<>(order).forEach(o -> runs.add("warmup-" + o));
             }
             runs.addAll(order);
-            for (String run : runs) {
+            for (int index = 0; index < runs.size(); index++) {
+                String run = runs.get(index);
                 boolean warm = run.startsWith("warmup-");
                 String which = warm ? run.substring("warmup-".length()) : run;
-                String tag = run;
+                String tag = run + "-" + index;
                 AppConfig config = AppConfig.defaults()
                         .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
                         .with(AppConfig.APPLICATION_ID_KEY, "e2e-" + tag)
@@ -186,13 +187,34 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         for (Result r : results) {
             System.out.println(r.row());
         }
-        if (results.size() == 2) {
-            Result bare = results.get(0).topology.equals("bare") ? results.get(0) : results.get(1);
-            Result learn = results.get(0).topology.equals("bare") ? results.get(1) : results.get(0);
-            System.out.printf(Locale.ROOT, "RATIO learn/bare throughput: from start %.2f, steady %.2f; p50 latency %.2f%n",
-                    learn.fromStart / bare.fromStart, learn.steady / bare.steady, learn.p(0.5) / bare.p(0.5));
+        double[] bare = means(results, "bare");
+        double[] learn = means(results, "learn");
+        if (bare != null && learn != null) {
+            System.out.printf(Locale.ROOT, "RATIO learn/bare (means over runs) throughput: from start %.2f, steady %.2f; "
+                    + "p50 latency %.2f%n", learn[0] / bare[0], learn[1] / bare[1], learn[2] / bare[2]);
         }
         return 0;
+    }
+
+    /** Means of (from start, steady, p50) over the results of one topology, or null if none. */
+    private static double[] means(List<Result> results, String topology) {
+        double[] m = new double[3];
+        int n = 0;
+        for (Result r : results) {
+            if (r.topology.equals(topology)) {
+                m[0] += r.fromStart;
+                m[1] += r.steady;
+                m[2] += r.p(0.5);
+                n++;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        for (int i = 0; i < 3; i++) {
+            m[i] /= n;
+        }
+        return m;
     }
 
     private Result run(String which, AppConfig config, EmbeddedKafkaBroker broker, List<String> features, WireFormat wire,
