@@ -1,0 +1,60 @@
+package io.streamlearn.bench.jmh;
+
+import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.wire.WireCodec;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs each benchmark's body a few thousand times without JMH: the benchmarks set up and do real work. */
+class BenchmarksSmokeTest {
+
+    @Test
+    void shouldLearnTheBenchmarkStreamInLearnerBenchmark() {
+        LearnerBenchmark b = new LearnerBenchmark();
+        b.spec = "sgd";
+        b.d = 8;
+        b.setUp();
+        BenchData data = new BenchData(8, 17); // the same ring the benchmark generated
+        double early = 0;
+        double late = 0;
+        int events = 8 * BenchData.RING;
+        for (int n = 0; n < events; n++) {
+            double mean = b.predictAndLearn();
+            double err = mean - data.ys[n & (BenchData.RING - 1)];
+            if (n < 256) {
+                early += err * err / 256;
+            } else if (n >= events - BenchData.RING) {
+                late += err * err / BenchData.RING;
+            }
+        }
+        assertTrue(late < 0.25 * early, "prequential MSE early " + early + " late " + late);
+    }
+
+    @Test
+    void shouldScoreEveryKeyOnceInSetUpAndKeepTheStoreSteady() {
+        ScoringStepBenchmark b = new ScoringStepBenchmark();
+        b.spec = "sgd";
+        b.keys = 1000;
+        b.setUp();
+        assertEquals(1000, b.store().size());
+        for (int n = 0; n < 5000; n++) {
+            assertTrue(Double.isFinite(b.scoreAndLearn()));
+        }
+        assertEquals(1000, b.store().size());
+    }
+
+    @Test
+    void shouldDecodeTheSameEventFromBothFormats() throws Exception {
+        CodecBenchmark b = new CodecBenchmark();
+        b.d = 32;
+        b.setUp();
+        Event json = b.decodeEventJson();
+        Event avro = b.decodeEventAvro();
+        assertEquals(32, json.getFeatures().size());
+        assertEquals(avro, json);
+        assertEquals(WireCodec.decodePrediction(b.encodePredictionAvro()),
+                WireCodec.decodePrediction(b.encodePredictionJson()));
+    }
+}
