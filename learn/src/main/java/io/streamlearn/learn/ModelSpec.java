@@ -15,7 +15,11 @@ import java.util.Set;
  *   param  := key '=' value
  * </pre>
  * Examples: {@code sgd}, {@code sgd:lr=0.05,step=adam}, {@code kalman:q=1e-4,r=auto},
- * {@code lags:p=24+kalman}. A {@code '+'} inside a number ({@code 1e+3}) is not a stage separator.
+ * {@code lags:p=24+kalman}, {@code ema:tau=1h/1d+sgd}, {@code lags:p=24,split=dlinear+ssm:n=16+rls},
+ * {@code drift:detector=adwin+kalman}. Which names may stand where (memories, the drift guard just
+ * before the readout, the readout last) is decided by {@link Learners#create(ModelSpec, int)}; list
+ * values inside a parameter use {@code '/'} ({@code tau=60s/1h/1d}). A {@code '+'} inside a number
+ * ({@code 1e+3}) is not a stage separator.
  */
 public final class ModelSpec {
 
