@@ -75,7 +75,11 @@ public interface ModelQueries {
     /** The models stored here for {@code entityKey}, empty when there are none. */
     List<ModelView> models(String entityKey);
 
-    /** Up to {@code limit} distinct entity keys stored here that start with {@code prefix} (may be ""). */
+    /**
+     * Up to {@code limit} distinct entity keys stored here that start with {@code prefix} (may be "").
+     * With several local partitions, which keys make the page when more match is not specified (Kafka
+     * Streams scans the partitions one after the other); {@link KeyPage#truncated()} says more matched.
+     */
     KeyPage keys(String prefix, int limit);
 
     /**

@@ -47,7 +47,8 @@ import java.util.function.Supplier;
  *       learner spec, version (update count), last event time, and the learner's {@code inspect} arrays.
  *       404 when the key has no model.</li>
  *   <li>{@code GET /models?prefix=P&limit=N}: up to N (default 100, at most 10000) entity keys starting
- *       with P, gathered from every instance ({@code local=true}: this instance only).</li>
+ *       with P, gathered from every instance ({@code local=true}: this instance only), sorted; when more
+ *       match ({@code "truncated": true}) the page is some N of them, not necessarily the first N.</li>
  *   <li>{@code POST /score} with {@code {"key": "...", "features": {"name": 1.0}, "time": 0}} (time
  *       optional): every model's prediction for those features, without learning.</li>
  *   <li>{@code GET /health}: 200 while Kafka Streams is RUNNING or REBALANCING, else 503; the state in
