@@ -47,6 +47,8 @@ public final class Learners {
     static {
         READOUTS.put("delta", DeltaLearner::fromSpec);
         READOUTS.put("sgd", SgdLearner::fromSpec);
+        READOUTS.put("kalman", io.streamlearn.learn.kalman.KalmanLearners::kalman);
+        READOUTS.put("rls", io.streamlearn.learn.kalman.RlsLearner::fromSpec);
     }
 
     private Learners() {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
  * ./streamlearn demo --events 20000
  * ./streamlearn run --bootstrap-servers localhost:9092 --model kalman --features temp,load
  * ./streamlearn backtest --input events.csv --model kalman --model sgd
+ * ./streamlearn broker --port 9092
  * }</pre>
  */
 @Command(name = "streamlearn",
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 DemoCommand.class,
                 BacktestCommand.class,
+                BrokerCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class StreamlearnCommand implements Runnable {
@@ -32,7 +34,24 @@ public final class StreamlearnCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /**
+     * The command line as {@link #main} runs it: a bad setting (an {@link IllegalArgumentException},
+     * e.g. an unknown model) prints one line on stderr and exits with 2, not a stack trace.
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new StreamlearnCommand());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException) {
+                commandLine.getErr().println(commandLine.getCommandName() + ": " + e.getMessage());
+                commandLine.getErr().flush();
+                return 2;
+            }
+            throw e;
+        });
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new StreamlearnCommand()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

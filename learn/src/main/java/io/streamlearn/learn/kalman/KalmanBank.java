@@ -1,0 +1,354 @@
+package io.streamlearn.learn.kalman;
+
+import io.streamlearn.learn.DriftAware;
+import io.streamlearn.learn.Inputs;
+import io.streamlearn.learn.Learner;
+import io.streamlearn.learn.ModelState;
+import io.streamlearn.learn.Prediction;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The self-tuning Kalman bank, the default {@code kalman}: a few random-walk regression filters that
+ * differ only in the ratio {@code delta} of process noise to observation noise, each learning the
+ * observation variance online, combined by Bayesian model averaging.
+ *
+ * <p><b>Member filter</b> (West and Harrison, <i>Bayesian Forecasting and Dynamic Models</i>, 2nd ed.
+ * 1997, section 4.6 "unknown observational variance", with {@code W_t = V delta I}): with the
+ * unknown variance {@code V ~ IG(n/2, nS/2)} and the weights {@code w | V ~ N(m, V C)}, where C is
+ * kept <i>relative</i> to V,
+ * <pre>
+ *   R = C + delta I                           (none before the key's first event)
+ *   f = m' z,  Q = z' R z + 1                 predictive: y ~ t_n(f, S Q)
+ *   e = y - f,  u = R z
+ *   m += u e / Q,  C = R - u u' / Q
+ *   n' = n + 1,  S' = (n S + e^2 / Q) / n'    (d_t = d_{t-1} + S e^2/Q_abs,  S = d/n)
+ * </pre>
+ * with prior {@code w ~ N(0, V prior I)} and the reference prior on V ({@code n0 = 0, d0 = 0}), so a
+ * key's first event has no scale ({@code stddev} is NaN then). The weights' update does not involve
+ * S at all, and S, the predictive scale and the model weights all scale with the label squared:
+ * nothing depends on the units of the label. With {@code v=V} the variance is known instead, and
+ * each member is the textbook filter with {@code q = delta V}, {@code r = V}, {@code p0 = prior V}.
+ *
+ * <p><b>Model averaging.</b> Member k keeps a log-weight {@code l_k}, the accumulated one-step
+ * predictive log density of the labels it saw (Student-t with {@code n} degrees of freedom; Gaussian
+ * with known variance; terms equal across members are dropped):
+ * {@code l_k = alpha l_k + log p_k(y_t | y_{1..t-1})}. With {@code alpha = 1} and equal prior model
+ * probabilities, {@code exp(l_k) / sum exp(l)} is the exact posterior probability of member k given
+ * the key's labels (after the first, which carries no scale information under the reference prior);
+ * {@code alpha < 1} forgets old evidence so the weights follow regime changes. Log-weights are
+ * shifted so the largest is 0 after each update and floored at {@value #LOG_WEIGHT_FLOOR}, so they
+ * never overflow and a member can always come back. The prediction is the weighted mean of the
+ * members' means, its variance the mixture's (law of total variance:
+ * {@code sum w_k (var_k + (f_k - f)^2)}), each member's variance being {@code S Q nu/(nu-2)} with
+ * {@code nu = max(n, 3)} (the exact Student-t variance from the fourth event on).
+ *
+ * <p><b>Guards</b> for every member: packed upper-triangle covariance, symmetric rank-one update
+ * with diagonals kept non-negative, {@code Q >= 1}, and the windup cap {@code C_ii <= prior} by the
+ * congruence {@code C <- D C D}: a feature absent for ever cannot make any covariance grow without
+ * bound; overflowing updates are skipped.
+ *
+ * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true]}.
+ *
+ * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
+ * {@code [n, t_last, M x (m (p), C (T), S, l), u (p scratch)]}, so {@code 2 + M (p + T + 2) + p}
+ * doubles. With the default M = 4 and intercept: 235 doubles (1,880 bytes; 1,909 encoded) at d=8,
+ * 707 doubles (5,656 bytes; 5,685 encoded) at d=16, i.e. about 4x the single filter (66 and 189
+ * doubles). The scratch holds {@code R z} during {@code learn} and is zeroed before it returns;
+ * predict and learn allocate nothing. Cost per event: M times the single filter's
+ * {@code O(p^2)}.
+ *
+ * <pre>{@code
+ * Learner bank = Learners.create("kalman", 8);            // the defaults
+ * Learner custom = Learners.create("kalman:bank=0/1e-2,prior=4,alpha=0.999", 8);
+ * }</pre>
+ */
+public final class KalmanBank implements Learner, DriftAware {
+
+    /** Floor of the normalised log-weights: a member never gets less than e^-500 of the others. */
+    static final double LOG_WEIGHT_FLOOR = -500.0;
+
+    private final int d;
+    private final int p;
+    private final boolean intercept;
+    private final double[] ratios;
+    private final double prior;
+    private final double alpha;
+    private final double knownVariance;
+    private final boolean qtime;
+    private final String spec;
+
+    private final int members;
+    private final int stride;
+    private final int cRel;
+    private final int sRel;
+    private final int lRel;
+    private final int uOff;
+    private final int size;
+
+    private static final int N = 0;
+    private static final int T_LAST = 1;
+    private static final int FIRST = 2;
+
+    /**
+     * @param dimension     number of features d
+     * @param ratios        process-to-observation noise variance ratio of each member, each &gt;= 0
+     * @param prior         prior variance of each weight relative to the observation variance, &gt; 0
+     * @param alpha         forgetting factor of the log-weights, in (0, 1]
+     * @param knownVariance the observation variance if known, or NaN to learn it
+     * @param intercept     whether to add a constant-1 input
+     * @param qtime         whether the ratios are per second of event time rather than per event
+     */
+    public KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
+                      boolean intercept, boolean qtime) {
+        if (ratios.length == 0) {
+            throw new IllegalArgumentException("kalman: the bank needs at least one member");
+        }
+        for (double r : ratios) {
+            if (!(r >= 0 && r < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("kalman: bank ratios must be finite and >= 0, got " + r);
+            }
+        }
+        if (!(prior > 0) || !(alpha > 0 && alpha <= 1) || !(Double.isNaN(knownVariance) || knownVariance > 0)) {
+            throw new IllegalArgumentException("kalman: need prior > 0, 0 < alpha <= 1, v > 0");
+        }
+        this.d = dimension;
+        this.intercept = intercept;
+        this.p = intercept ? dimension + 1 : dimension;
+        this.ratios = ratios.clone();
+        this.prior = prior;
+        this.alpha = alpha;
+        this.knownVariance = knownVariance;
+        this.qtime = qtime;
+        this.members = ratios.length;
+        this.cRel = p;
+        this.sRel = cRel + Packed.size(p);
+        this.lRel = sRel + 1;
+        this.stride = lRel + 1;
+        this.uOff = FIRST + members * stride;
+        this.size = uOff + p;
+        StringBuilder b = new StringBuilder("kalman:bank=");
+        for (int k = 0; k < members; k++) {
+            b.append(k == 0 ? "" : "/").append(ratios[k]);
+        }
+        b.append(",prior=").append(prior).append(",alpha=").append(alpha).append(",intercept=").append(intercept);
+        if (!Double.isNaN(knownVariance)) {
+            b.append(",v=").append(knownVariance);
+        }
+        if (qtime) {
+            b.append(",qtime=true");
+        }
+        this.spec = b.toString();
+    }
+
+    @Override
+    public String spec() {
+        return spec;
+    }
+
+    @Override
+    public int dimension() {
+        return d;
+    }
+
+    @Override
+    public boolean hasUncertainty() {
+        return true;
+    }
+
+    /** Number of members. */
+    public int members() {
+        return members;
+    }
+
+    @Override
+    public ModelState newState() {
+        ModelState s = new ModelState(size);
+        double[] v = s.values();
+        for (int k = 0; k < members; k++) {
+            int base = FIRST + k * stride;
+            Packed.setDiagonal(v, base + cRel, p, prior);
+            v[base + sRel] = Double.isNaN(knownVariance) ? 0.0 : knownVariance;
+        }
+        return s;
+    }
+
+    /** Time factor of the process noise before the event at {@code time}: 0 before the first update. */
+    private double steps(ModelState state, double[] v, long time) {
+        if (state.updates() == 0) {
+            return 0.0;
+        }
+        if (!qtime) {
+            return 1.0;
+        }
+        double dt = (time - v[T_LAST]) / 1000.0;
+        return dt > 0 ? dt : 0.0;
+    }
+
+    @Override
+    public void predict(ModelState state, double[] x, long time, Prediction out) {
+        Inputs.check(x, d);
+        double[] v = state.values();
+        double n = v[N];
+        boolean known = !Double.isNaN(knownVariance);
+        // pass 1: weights and mixture mean (O(p) per member)
+        double total = 0.0;
+        double mean = 0.0;
+        for (int k = 0; k < members; k++) {
+            int base = FIRST + k * stride;
+            double w = Math.exp(v[base + lRel]);
+            total += w;
+            mean += w * Packed.dot(v, base, x, d, intercept);
+        }
+        mean /= total;
+        if (!known && !(n > 0)) {
+            out.set(mean, Double.NaN);
+            return;
+        }
+        // pass 2: mixture variance (O(p^2) per member)
+        double steps = steps(state, v, time);
+        double z2 = steps > 0 ? Packed.norm2(x, d, intercept) : 0.0;
+        double nu = Math.max(n, 3.0);
+        double tFactor = known ? 1.0 : nu / (nu - 2.0);
+        double var = 0.0;
+        for (int k = 0; k < members; k++) {
+            int base = FIRST + k * stride;
+            double w = Math.exp(v[base + lRel]) / total;
+            double zr = Packed.quadratic(v, base + cRel, x, d, intercept) + ratios[k] * steps * z2;
+            double memberVar = ((zr > 0 ? zr : 0.0) + 1.0) * v[base + sRel] * tFactor;
+            double dev = Packed.dot(v, base, x, d, intercept) - mean;
+            var += w * (memberVar + dev * dev);
+        }
+        out.set(mean, Math.sqrt(var));
+    }
+
+    @Override
+    public void learn(ModelState state, double[] x, long time, double label) {
+        Inputs.check(x, d, label);
+        double[] v = state.values();
+        double n = v[N];
+        double steps = steps(state, v, time);
+        boolean known = !Double.isNaN(knownVariance);
+        double maxL = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < members; k++) {
+            int base = FIRST + k * stride;
+            int cOff = base + cRel;
+            double e = label - Packed.dot(v, base, x, d, intercept);
+            double ll = 0.0;
+            if (Double.isFinite(e)) {
+                double inc = ratios[k] * steps;
+                if (inc > 0) {
+                    Packed.addDiagonal(v, cOff, p, inc);
+                }
+                double s = Packed.measurementUpdate(v, base, cOff, uOff, x, d, intercept, 1.0, e);
+                if (Double.isNaN(s)) {
+                    if (inc > 0) {
+                        Packed.addDiagonal(v, cOff, p, -inc);
+                    }
+                } else {
+                    double sv = v[base + sRel];
+                    double e2q = e * e / s;
+                    if (known) {
+                        ll = -0.5 * Math.log(s) - 0.5 * e2q / sv;
+                    } else {
+                        if (n > 0 && sv > 0) {
+                            ll = -0.5 * Math.log(sv * s) - 0.5 * (n + 1.0) * Math.log1p(e2q / (n * sv));
+                        }
+                        double next = (n * sv + e2q) / (n + 1.0);
+                        if (next < Double.POSITIVE_INFINITY) {
+                            v[base + sRel] = next;
+                        }
+                    }
+                    Packed.capDiagonal(v, cOff, p, prior, v, uOff);
+                }
+            }
+            if (!(ll >= -1e6)) {
+                ll = -1e6;
+            } else if (ll > 1e6) {
+                ll = 1e6;
+            }
+            double l = alpha * v[base + lRel] + ll;
+            v[base + lRel] = l;
+            if (l > maxL) {
+                maxL = l;
+            }
+        }
+        for (int k = 0; k < members; k++) {
+            int at = FIRST + k * stride + lRel;
+            double l = v[at] - maxL;
+            v[at] = l > LOG_WEIGHT_FLOOR ? l : LOG_WEIGHT_FLOOR;
+        }
+        Arrays.fill(v, uOff, uOff + p, 0.0);
+        v[N] = n + 1.0;
+        v[T_LAST] = time;
+        state.recordUpdate(time);
+    }
+
+    /** Multiplies every member's covariance by {@code factor}, then applies the cap. */
+    @Override
+    public void inflate(ModelState state, double factor) {
+        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
+        }
+        double[] v = state.values();
+        for (int k = 0; k < members; k++) {
+            int cOff = FIRST + k * stride + cRel;
+            Packed.scale(v, cOff, p, factor);
+            Packed.capDiagonal(v, cOff, p, prior, v, uOff);
+        }
+    }
+
+    /**
+     * {@code weights} and {@code intercept}: the model-averaged weights; {@code covarianceDiagonal}:
+     * the mixture's weight variances in label units; {@code memberProbabilities}; {@code ratios};
+     * {@code noiseVariance}: each member's S; {@code member<k>.weights}: each member's weights
+     * (intercept last when there is one).
+     */
+    @Override
+    public Map<String, double[]> inspect(ModelState state) {
+        double[] v = state.values();
+        double[] prob = new double[members];
+        double total = 0;
+        for (int k = 0; k < members; k++) {
+            prob[k] = Math.exp(v[FIRST + k * stride + lRel]);
+            total += prob[k];
+        }
+        double[] mean = new double[p];
+        double[] noise = new double[members];
+        for (int k = 0; k < members; k++) {
+            prob[k] /= total;
+            int base = FIRST + k * stride;
+            noise[k] = v[base + sRel];
+            for (int i = 0; i < p; i++) {
+                mean[i] += prob[k] * v[base + i];
+            }
+        }
+        double[] diag = new double[p];
+        double[] memberDiag = new double[p];
+        for (int k = 0; k < members; k++) {
+            int base = FIRST + k * stride;
+            Packed.diagonalInto(v, base + cRel, p, memberDiag);
+            for (int i = 0; i < p; i++) {
+                double dev = v[base + i] - mean[i];
+                diag[i] += prob[k] * (memberDiag[i] * noise[k] + dev * dev);
+            }
+        }
+        Map<String, double[]> m = new LinkedHashMap<>();
+        m.put("weights", Arrays.copyOfRange(mean, 0, d));
+        if (intercept) {
+            m.put("intercept", new double[] {mean[d]});
+        }
+        m.put("covarianceDiagonal", diag);
+        m.put("memberProbabilities", prob);
+        m.put("ratios", ratios.clone());
+        m.put("noiseVariance", noise);
+        m.put("degreesOfFreedom", new double[] {v[N]});
+        for (int k = 0; k < members; k++) {
+            int base = FIRST + k * stride;
+            m.put("member" + k + ".weights", Arrays.copyOfRange(v, base, base + p));
+        }
+        return m;
+    }
+}

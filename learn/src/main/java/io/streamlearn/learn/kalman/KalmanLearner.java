@@ -1,0 +1,241 @@
+package io.streamlearn.learn.kalman;
+
+import io.streamlearn.learn.DriftAware;
+import io.streamlearn.learn.Inputs;
+import io.streamlearn.learn.Learner;
+import io.streamlearn.learn.ModelState;
+import io.streamlearn.learn.Prediction;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The single textbook Kalman filter for linear regression whose weights drift as a random walk
+ * (Kalman 1960; West and Harrison, <i>Bayesian Forecasting and Dynamic Models</i>, 2nd ed. 1997, ch. 3
+ * and 4): for one key with input {@code z = [x, 1]} (or {@code z = x} without intercept),
+ * <pre>
+ *   w_t = w_{t-1} + eta_t,   eta_t ~ N(0, q I)         (random-walk drift, q per event of the key)
+ *   y_t = z_t' w_t + eps_t,  eps_t ~ N(0, r)
+ *
+ *   R = C + q I                 (time update; none before the key's first event)
+ *   f = m' z,  Q = z' R z + r   (prediction: mean f, standard deviation sqrt(Q))
+ *   u = R z,  m += u (y - f) / Q,  C = R - u u' / Q    (measurement update)
+ * </pre>
+ * The prior is {@code w ~ N(0, p0 I)}.
+ *
+ * <p>SPEC (any of {@code q}, {@code r} selects this filter instead of the default bank):
+ * {@code kalman:q=Q,r=R|auto,p0=P0[,intercept=false][,qtime=true][,r0=R0]}.
+ * <ul>
+ *   <li>{@code q} process-noise variance added to each weight per learned event (default 0); with
+ *       {@code qtime=true}, per second of event time elapsed since the key's previous learned event.</li>
+ *   <li>{@code r} observation-noise variance, or {@code auto} to learn it online with West and
+ *       Harrison's unknown-variance recursion (section 4.6): {@code Q = z'Rz + S}, {@code n += 1},
+ *       {@code S' = S (n + e^2/Q) / (n+1)}, {@code C = (S'/S)(R - u u'/Q)}, prior {@code S = r0}
+ *       (default 1) worth one observation; the predictive is then Student-t and the reported
+ *       standard deviation is {@code sqrt(Q nu/(nu-2))} with {@code nu = max(n, 3)}.</li>
+ *   <li>{@code p0} prior variance of each weight (default 1); also the windup cap (below).</li>
+ * </ul>
+ *
+ * <p>Stability: the covariance is stored as its packed upper triangle (symmetric by construction);
+ * the measurement update is the symmetric rank-one form, equal to the Joseph form at the optimal
+ * gain, with diagonals kept non-negative; {@code z'Rz} is floored at 0 so {@code Q >= r}. Windup:
+ * a weight whose feature stays absent gains {@code q} per event without limit in the textbook
+ * filter; here every diagonal of C is capped at {@code p0} ({@code p0 S / r0} with {@code r=auto})
+ * after each update by the congruence
+ * {@code C <- D C D} (see {@link Packed#capDiagonal}), so uncertainty never exceeds the prior. An
+ * update whose numbers would overflow is skipped for the weights (the event is still counted).
+ *
+ * <p>State layout ({@code p = d + 1} with intercept, {@code T = p(p+1)/2}):
+ * {@code [m (p), C packed (T), S, n, t_last, u (p scratch)]}: {@code p + T + 3 + p} doubles.
+ * The scratch slots hold {@code R z} during {@code learn} and are zeroed before it returns, so the
+ * learner, shared by all keys and threads, needs no buffers of its own and allocates nothing.
+ *
+ * <pre>{@code
+ * Learner kf = Learners.create("kalman:q=1e-4,r=0.25,p0=1", 8);
+ * ModelState s = kf.newState();
+ * Prediction out = new Prediction();
+ * kf.predict(s, x, time, out);   // out.mean(), out.stddev()
+ * kf.learn(s, x, time, y);
+ * }</pre>
+ */
+public final class KalmanLearner implements Learner, DriftAware {
+
+    private final int d;
+    private final int p;
+    private final boolean intercept;
+    private final double q;
+    private final boolean qtime;
+    private final boolean autoNoise;
+    private final double r;
+    private final double p0;
+    private final String spec;
+
+    private final int cOff;
+    private final int sOff;
+    private final int nOff;
+    private final int tOff;
+    private final int uOff;
+    private final int size;
+
+    /**
+     * @param dimension number of features d
+     * @param q         process-noise variance per weight per event (or per second with {@code qtime}), &gt;= 0
+     * @param qtime     whether q is per second of event time
+     * @param r         observation-noise variance &gt; 0, or NaN to learn it (then {@code r0} is the prior guess)
+     * @param r0        prior guess of the noise variance when learning it, &gt; 0
+     * @param p0        prior variance of each weight and covariance cap, &gt; 0
+     * @param intercept whether to add a constant-1 input
+     */
+    public KalmanLearner(int dimension, double q, boolean qtime, double r, double r0, double p0, boolean intercept) {
+        if (!(q >= 0) || !(p0 > 0) || !(Double.isNaN(r) ? r0 > 0 : r > 0)) {
+            throw new IllegalArgumentException("kalman: need q >= 0, p0 > 0, r > 0 (or auto with r0 > 0)");
+        }
+        this.d = dimension;
+        this.intercept = intercept;
+        this.p = intercept ? dimension + 1 : dimension;
+        this.q = q;
+        this.qtime = qtime;
+        this.autoNoise = Double.isNaN(r);
+        this.r = autoNoise ? r0 : r;
+        this.p0 = p0;
+        this.cOff = p;
+        this.sOff = cOff + Packed.size(p);
+        this.nOff = sOff + 1;
+        this.tOff = nOff + 1;
+        this.uOff = tOff + 1;
+        this.size = uOff + p;
+        StringBuilder b = new StringBuilder("kalman:q=").append(q).append(",r=").append(autoNoise ? "auto" : Double.toString(r));
+        if (autoNoise) {
+            b.append(",r0=").append(r0);
+        }
+        b.append(",p0=").append(p0).append(",intercept=").append(intercept).append(",qtime=").append(qtime);
+        this.spec = b.toString();
+    }
+
+    @Override
+    public String spec() {
+        return spec;
+    }
+
+    @Override
+    public int dimension() {
+        return d;
+    }
+
+    @Override
+    public boolean hasUncertainty() {
+        return true;
+    }
+
+    @Override
+    public ModelState newState() {
+        ModelState s = new ModelState(size);
+        double[] v = s.values();
+        Packed.setDiagonal(v, cOff, p, p0);
+        v[sOff] = r;
+        v[nOff] = autoNoise ? 1.0 : 0.0;
+        return s;
+    }
+
+    /** Process-noise variance to add before the event at {@code time}. */
+    private double increment(ModelState state, double[] v, long time) {
+        if (state.updates() == 0 || q == 0.0) {
+            return 0.0;
+        }
+        if (!qtime) {
+            return q;
+        }
+        double dt = (time - v[tOff]) / 1000.0;
+        return dt > 0 ? q * dt : 0.0;
+    }
+
+    @Override
+    public void predict(ModelState state, double[] x, long time, Prediction out) {
+        Inputs.check(x, d);
+        double[] v = state.values();
+        double mean = Packed.dot(v, 0, x, d, intercept);
+        double zr = Packed.quadratic(v, cOff, x, d, intercept);
+        double inc = increment(state, v, time);
+        if (inc > 0) {
+            zr += inc * Packed.norm2(x, d, intercept);
+        }
+        double var = (zr > 0 ? zr : 0) + v[sOff];
+        if (autoNoise) {
+            double nu = Math.max(v[nOff], 3.0);
+            var *= nu / (nu - 2.0);
+        }
+        out.set(mean, Math.sqrt(var));
+    }
+
+    @Override
+    public void learn(ModelState state, double[] x, long time, double label) {
+        Inputs.check(x, d, label);
+        double[] v = state.values();
+        double inc = increment(state, v, time);
+        double e = label - Packed.dot(v, 0, x, d, intercept);
+        if (Double.isFinite(e)) {
+            if (inc > 0) {
+                Packed.addDiagonal(v, cOff, p, inc);
+            }
+            double oldS = v[sOff];
+            double s = Packed.measurementUpdate(v, 0, cOff, uOff, x, d, intercept, oldS, e);
+            if (Double.isNaN(s)) {
+                if (inc > 0) {
+                    Packed.addDiagonal(v, cOff, p, -inc);
+                }
+            } else if (autoNoise) {
+                double n = v[nOff];
+                double newS = oldS * (n + e * e / s) / (n + 1.0);
+                if (newS > 0 && newS < Double.POSITIVE_INFINITY) {
+                    Packed.scale(v, cOff, p, newS / oldS);
+                    v[sOff] = newS;
+                }
+                v[nOff] = n + 1.0;
+            }
+            Packed.capDiagonal(v, cOff, p, cap(v), v, uOff);
+            Arrays.fill(v, uOff, uOff + p, 0.0);
+        }
+        v[tOff] = time;
+        state.recordUpdate(time);
+    }
+
+    /**
+     * The windup cap of the covariance diagonal: the prior {@code p0}; with {@code r=auto} the
+     * covariance is, as in West and Harrison, rescaled with the noise estimate, so the cap is the
+     * prior relative to the noise, {@code p0 S / r0}.
+     */
+    private double cap(double[] v) {
+        return autoNoise ? p0 * v[sOff] / r : p0;
+    }
+
+    /** Multiplies the covariance by {@code factor}, then applies the cap. */
+    @Override
+    public void inflate(ModelState state, double factor) {
+        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
+        }
+        double[] v = state.values();
+        Packed.scale(v, cOff, p, factor);
+        Packed.capDiagonal(v, cOff, p, cap(v), v, uOff);
+    }
+
+    /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal} (length p), {@code noiseVariance}. */
+    @Override
+    public Map<String, double[]> inspect(ModelState state) {
+        double[] v = state.values();
+        Map<String, double[]> m = new LinkedHashMap<>();
+        m.put("weights", Arrays.copyOfRange(v, 0, d));
+        if (intercept) {
+            m.put("intercept", new double[] {v[d]});
+        }
+        double[] diag = new double[p];
+        Packed.diagonalInto(v, cOff, p, diag);
+        m.put("covarianceDiagonal", diag);
+        m.put("noiseVariance", new double[] {v[sOff]});
+        if (autoNoise) {
+            m.put("noiseDegreesOfFreedom", new double[] {v[nOff]});
+        }
+        return m;
+    }
+}

@@ -1,0 +1,319 @@
+package io.streamlearn.streams.app;
+
+import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.wire.WireFormat;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The settings of one Streamlearn application, read from a properties file and command-line
+ * overrides. Two kinds of keys:
+ * <ul>
+ *   <li>{@code streamlearn.*}: ours (models, features, output format, topic names), listed as the
+ *       {@code *_KEY} constants below and explained in {@code deploy/streamlearn.properties};</li>
+ *   <li>everything else is a Kafka Streams (or client) setting under its own name and is handed to
+ *       Kafka Streams as is: {@code bootstrap.servers}, {@code application.id}, {@code state.dir},
+ *       {@code processing.guarantee}, {@code num.stream.threads}, {@code commit.interval.ms}, ...</li>
+ * </ul>
+ * Immutable; {@link #with} returns a copy. Values are checked when the config is built, so a bad
+ * model SPEC or topic name fails at start-up with a message naming the key.
+ *
+ * <pre>{@code
+ * AppConfig config = AppConfig.load(Path.of("deploy/streamlearn.properties"))
+ *         .with(AppConfig.MODELS_KEY, "sgd:lr=0.05")
+ *         .with(AppConfig.FEATURES_KEY, "temp,load")
+ *         .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "localhost:9092");
+ * Topology topology = StreamlearnTopology.build(config);
+ * }</pre>
+ */
+public final class AppConfig {
+
+    /** The model every command runs when none is given. One place to change it. */
+    public static final String DEFAULT_MODEL = "sgd";
+
+    public static final String BOOTSTRAP_SERVERS_KEY = StreamsConfig.BOOTSTRAP_SERVERS_CONFIG;
+    public static final String APPLICATION_ID_KEY = StreamsConfig.APPLICATION_ID_CONFIG;
+    public static final String STATE_DIR_KEY = StreamsConfig.STATE_DIR_CONFIG;
+    public static final String PROCESSING_GUARANTEE_KEY = StreamsConfig.PROCESSING_GUARANTEE_CONFIG;
+
+    /** Model SPECs separated by {@code ;} (a SPEC may contain commas); the first is the champion. */
+    public static final String MODELS_KEY = "streamlearn.models";
+    /** Comma-separated ordered feature names; empty means hashed features. */
+    public static final String FEATURES_KEY = "streamlearn.features";
+    /** Bits of the hashed feature space used when {@link #FEATURES_KEY} is empty. */
+    public static final String HASH_BITS_KEY = "streamlearn.features.hash-bits";
+    /** {@code avro} or {@code json}: how predictions and dead letters are written. */
+    public static final String OUTPUT_FORMAT_KEY = "streamlearn.output.format";
+    public static final String EVENTS_TOPIC_KEY = "streamlearn.topic.events";
+    public static final String LABELS_TOPIC_KEY = "streamlearn.topic.labels";
+    public static final String PREDICTIONS_TOPIC_KEY = "streamlearn.topic.predictions";
+    public static final String SHADOW_PREDICTIONS_TOPIC_KEY = "streamlearn.topic.predictions-shadow";
+    public static final String DEAD_LETTERS_TOPIC_KEY = "streamlearn.topic.dead-letters";
+    /** Partitions of the topics Streamlearn creates itself (only with the embedded broker). */
+    public static final String TOPIC_PARTITIONS_KEY = "streamlearn.topic.partitions";
+    /** Name of the RocksDB store that holds model states (and of its changelog). */
+    public static final String STORE_NAME_KEY = "streamlearn.store.name";
+
+    private static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> d = new TreeMap<>();
+        d.put(APPLICATION_ID_KEY, "streamlearn");
+        d.put(PROCESSING_GUARANTEE_KEY, StreamsConfig.EXACTLY_ONCE_V2);
+        d.put(MODELS_KEY, DEFAULT_MODEL);
+        d.put(FEATURES_KEY, "");
+        d.put(HASH_BITS_KEY, "6");
+        d.put(OUTPUT_FORMAT_KEY, "avro");
+        d.put(EVENTS_TOPIC_KEY, "events");
+        d.put(LABELS_TOPIC_KEY, "labels");
+        d.put(PREDICTIONS_TOPIC_KEY, "predictions");
+        d.put(SHADOW_PREDICTIONS_TOPIC_KEY, "predictions-shadow");
+        d.put(DEAD_LETTERS_TOPIC_KEY, "dead-letters");
+        d.put(TOPIC_PARTITIONS_KEY, "1");
+        d.put(STORE_NAME_KEY, "models");
+        DEFAULTS = Collections.unmodifiableMap(d);
+    }
+
+    private final Map<String, String> values;
+    private final List<String> models;
+    private final FeatureSpace featureSpace;
+    private final WireFormat outputFormat;
+
+    private AppConfig(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(values);
+        this.models = parseModels(values.get(MODELS_KEY));
+        this.featureSpace = parseFeatures(values.get(FEATURES_KEY), values.get(HASH_BITS_KEY));
+        this.outputFormat = parseFormat(values.get(OUTPUT_FORMAT_KEY));
+        String guarantee = values.get(PROCESSING_GUARANTEE_KEY);
+        if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+            throw new IllegalArgumentException(PROCESSING_GUARANTEE_KEY + " must be exactly_once_v2 or at_least_once, got '"
+                    + guarantee + "'");
+        }
+        for (String k : List.of(APPLICATION_ID_KEY, EVENTS_TOPIC_KEY, LABELS_TOPIC_KEY, PREDICTIONS_TOPIC_KEY,
+                SHADOW_PREDICTIONS_TOPIC_KEY, DEAD_LETTERS_TOPIC_KEY, STORE_NAME_KEY)) {
+            String v = values.get(k);
+            if (v == null || !v.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException(k + " must be a non-empty name of letters, digits, '.', '_' or '-', got '" + v + "'");
+            }
+        }
+        int partitions = topicPartitions();
+        if (partitions < 1) {
+            throw new IllegalArgumentException(TOPIC_PARTITIONS_KEY + " must be >= 1, got " + partitions);
+        }
+        for (String model : models) {
+            Learners.create(model, featureSpace.dimension()); // fails early with the SPEC error
+        }
+    }
+
+    /** The defaults: model {@value #DEFAULT_MODEL}, hashed features, Avro output, exactly-once. */
+    public static AppConfig defaults() {
+        return new AppConfig(new TreeMap<>(DEFAULTS));
+    }
+
+    /** Defaults overridden by the given settings. */
+    public static AppConfig of(Map<String, String> settings) {
+        Map<String, String> m = new TreeMap<>(DEFAULTS);
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            m.put(e.getKey().trim(), e.getValue() == null ? "" : e.getValue().trim());
+        }
+        return new AppConfig(m);
+    }
+
+    /**
+     * Defaults overridden by a properties file.
+     *
+     * @throws IOException if the file cannot be read
+     */
+    public static AppConfig load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        Map<String, String> m = new TreeMap<>();
+        for (String name : p.stringPropertyNames()) {
+            m.put(name, p.getProperty(name));
+        }
+        return of(m);
+    }
+
+    /** A copy with one setting replaced; a null value removes it (back to the default, if any). */
+    public AppConfig with(String key, String value) {
+        Map<String, String> m = new TreeMap<>(values);
+        if (value == null) {
+            m.remove(key);
+            if (DEFAULTS.containsKey(key)) {
+                m.put(key, DEFAULTS.get(key));
+            }
+        } else {
+            m.put(key, value.trim());
+        }
+        return new AppConfig(m);
+    }
+
+    /** A copy with several settings replaced; a null value restores the default, as in {@link #with(String, String)}. */
+    public AppConfig with(Map<String, String> overrides) {
+        Map<String, String> m = new TreeMap<>(values);
+        overrides.forEach((k, v) -> {
+            if (v != null) {
+                m.put(k, v.trim());
+            } else if (DEFAULTS.containsKey(k)) {
+                m.put(k, DEFAULTS.get(k));
+            } else {
+                m.remove(k);
+            }
+        });
+        return new AppConfig(m);
+    }
+
+    /** Every setting, ours and Kafka's, sorted by key. */
+    public Map<String, String> values() {
+        return values;
+    }
+
+    /** A setting, or null. */
+    public String get(String key) {
+        return values.get(key);
+    }
+
+    /** {@code bootstrap.servers}, or null when none is set (the CLI then starts an embedded broker). */
+    public String bootstrapServers() {
+        String b = values.get(BOOTSTRAP_SERVERS_KEY);
+        return b == null || b.isEmpty() ? null : b;
+    }
+
+    public String applicationId() {
+        return values.get(APPLICATION_ID_KEY);
+    }
+
+    /** {@code exactly_once_v2} (default) or {@code at_least_once}. */
+    public String processingGuarantee() {
+        return values.get(PROCESSING_GUARANTEE_KEY);
+    }
+
+    /** Model SPECs, champion first; never empty. */
+    public List<String> models() {
+        return models;
+    }
+
+    public FeatureSpace featureSpace() {
+        return featureSpace;
+    }
+
+    public WireFormat outputFormat() {
+        return outputFormat;
+    }
+
+    public String eventsTopic() {
+        return values.get(EVENTS_TOPIC_KEY);
+    }
+
+    public String labelsTopic() {
+        return values.get(LABELS_TOPIC_KEY);
+    }
+
+    public String predictionsTopic() {
+        return values.get(PREDICTIONS_TOPIC_KEY);
+    }
+
+    /** Where challengers' predictions go (used only when more than one model runs). */
+    public String shadowPredictionsTopic() {
+        return values.get(SHADOW_PREDICTIONS_TOPIC_KEY);
+    }
+
+    public String deadLettersTopic() {
+        return values.get(DEAD_LETTERS_TOPIC_KEY);
+    }
+
+    public String storeName() {
+        return values.get(STORE_NAME_KEY);
+    }
+
+    public int topicPartitions() {
+        try {
+            return Integer.parseInt(values.get(TOPIC_PARTITIONS_KEY));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(TOPIC_PARTITIONS_KEY + " must be an integer, got '" + values.get(TOPIC_PARTITIONS_KEY) + "'");
+        }
+    }
+
+    /** The topics the application reads or writes, for creating them on a fresh broker. */
+    public List<String> topics() {
+        List<String> t = new ArrayList<>(List.of(eventsTopic(), labelsTopic(), predictionsTopic(), deadLettersTopic()));
+        if (models.size() > 1) {
+            t.add(shadowPredictionsTopic());
+        }
+        return t;
+    }
+
+    /** The settings that are not ours: what Kafka Streams receives (before Streamlearn's own defaults). */
+    public Map<String, String> kafkaSettings() {
+        Map<String, String> m = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (!k.startsWith("streamlearn.") && !v.isEmpty()) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    static List<String> parseModels(String text) {
+        List<String> out = new ArrayList<>();
+        if (text != null) {
+            for (String s : text.split(";")) {
+                if (!s.isBlank()) {
+                    String spec = s.trim();
+                    if (out.contains(spec)) {
+                        throw new IllegalArgumentException(MODELS_KEY + ": model '" + spec + "' listed twice");
+                    }
+                    out.add(spec);
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(MODELS_KEY + " must name at least one model, e.g. " + DEFAULT_MODEL);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    static FeatureSpace parseFeatures(String names, String hashBits) {
+        if (names != null && !names.isBlank()) {
+            List<String> list = new ArrayList<>();
+            for (String n : names.split(",")) {
+                if (!n.isBlank()) {
+                    list.add(n.trim());
+                }
+            }
+            return FeatureSpace.ordered(list);
+        }
+        try {
+            return FeatureSpace.hashed(Integer.parseInt(hashBits.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(HASH_BITS_KEY + " must be an integer, got '" + hashBits + "'");
+        }
+    }
+
+    static WireFormat parseFormat(String text) {
+        try {
+            return WireFormat.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
+    }
+}

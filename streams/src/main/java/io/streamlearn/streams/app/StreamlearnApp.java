@@ -1,0 +1,147 @@
+package io.streamlearn.streams.app;
+
+import io.streamlearn.streams.topology.StreamlearnTopology;
+import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
+import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
+import io.streamlearn.streams.topology.errors.ContinueOnRecordProductionError;
+import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running Streamlearn application: the {@link StreamlearnTopology} inside a {@link KafkaStreams}
+ * instance configured so that no single record can stop it:
+ * <ul>
+ *   <li>bad inputs become dead letters (the processor's job);</li>
+ *   <li>deserialization, processing and production errors on one record are counted and skipped
+ *       ({@code topology.errors});</li>
+ *   <li>a stream thread that dies anyway is replaced ({@code REPLACE_THREAD}).</li>
+ * </ul>
+ * Exactly-once ({@code exactly_once_v2}) unless the config says {@code at_least_once}.
+ *
+ * <pre>{@code
+ * AppConfig config = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "localhost:9092");
+ * try (StreamlearnApp app = new StreamlearnApp(config)) {
+ *     app.start();
+ *     app.awaitRunning(Duration.ofSeconds(60));
+ *     // ... until shutdown
+ * }
+ * }</pre>
+ */
+public final class StreamlearnApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamlearnApp.class);
+
+    private final AppConfig config;
+    private final SkippedRecords skipped = new SkippedRecords();
+    private final Topology topology;
+    private final KafkaStreams streams;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    /**
+     * @throws IllegalArgumentException if the config has no {@code bootstrap.servers}
+     */
+    public StreamlearnApp(AppConfig config) {
+        if (config.bootstrapServers() == null) {
+            throw new IllegalArgumentException("bootstrap.servers is not set");
+        }
+        this.config = config;
+        this.topology = StreamlearnTopology.build(config, skipped);
+        this.streams = new KafkaStreams(topology, streamsProperties(config, skipped));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("A stream thread failed; replacing it", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams state {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+        });
+    }
+
+    /**
+     * The Kafka Streams properties for a config: Streamlearn's defaults (exception handlers, a short
+     * commit interval for exactly-once latency), then every non-{@code streamlearn.*} setting of the
+     * config, which wins over those defaults; the exception handlers count into {@code skipped}.
+     */
+    public static Properties streamsProperties(AppConfig config, SkippedRecords skipped) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueOnDeserializationError.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueOnProcessingError.class.getName());
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueOnRecordProductionError.class.getName());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        for (Map.Entry<String, String> e : config.kafkaSettings().entrySet()) {
+            p.put(e.getKey(), e.getValue());
+        }
+        p.put(SkippedRecords.CONFIG_KEY, skipped);
+        return p;
+    }
+
+    /** Starts processing (returns immediately). */
+    public void start() {
+        LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}'",
+                config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
+                config.processingGuarantee(), config.eventsTopic());
+        streams.start();
+    }
+
+    /**
+     * Waits until the application is RUNNING (all tasks assigned and restored).
+     *
+     * @return false if it did not get there in time
+     */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public AppConfig config() {
+        return config;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    /** Records not scored so far, by reason (dead letters and skipped records). */
+    public SkippedRecords skippedRecords() {
+        return skipped;
+    }
+
+    /**
+     * Stops processing, commits, closes the stores and asks to leave the consumer group, so that a
+     * restarted instance need not wait for the session timeout; waits up to 30 s. Idempotent. (With
+     * Kafka 4.1.1 the stream thread's consumer does not always send the LeaveGroup request; the group
+     * then waits for {@code session.timeout.ms}, 45 s by default, before a new instance gets the tasks.)
+     */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    public synchronized void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (!streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true))) {
+            LOG.warn("Kafka Streams did not close within {}", timeout);
+        }
+        LOG.info("Streamlearn stopped; records not scored, by reason: {}", skipped.snapshot());
+    }
+}

@@ -1,0 +1,104 @@
+package io.streamlearn.streams.app;
+
+import io.streamlearn.schemas.wire.WireFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AppConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldDefaultToOneModelHashedFeaturesAvroAndExactlyOnce() {
+        AppConfig c = AppConfig.defaults();
+        assertEquals(List.of(AppConfig.DEFAULT_MODEL), c.models());
+        assertTrue(c.featureSpace().isHashed());
+        assertEquals(64, c.featureSpace().dimension());
+        assertEquals(WireFormat.AVRO, c.outputFormat());
+        assertEquals("exactly_once_v2", c.processingGuarantee());
+        assertEquals("streamlearn", c.applicationId());
+        assertNull(c.bootstrapServers());
+        assertEquals(List.of("events", "labels", "predictions", "dead-letters"), c.topics());
+        assertEquals("models", c.storeName());
+    }
+
+    @Test
+    void shouldSplitModelsOnSemicolonsBecauseSpecsContainCommas() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.MODELS_KEY, "sgd:lr=0.1 ; sgd:lr=0.5");
+        assertEquals(List.of("sgd:lr=0.1", "sgd:lr=0.5"), c.models());
+        assertTrue(c.topics().contains("predictions-shadow"), "challengers need the shadow topic");
+    }
+
+    @Test
+    void shouldReadAFileAndLetOverridesWin() throws Exception {
+        Path f = dir.resolve("app.properties");
+        Files.writeString(f, String.join("\n",
+                "# comment",
+                "bootstrap.servers=kafka:9092",
+                "streamlearn.features=temp, load",
+                "streamlearn.output.format=JSON",
+                "streamlearn.topic.events=raw-events",
+                "num.stream.threads=2"));
+        AppConfig c = AppConfig.load(f).with(AppConfig.APPLICATION_ID_KEY, "app-2");
+        assertEquals("kafka:9092", c.bootstrapServers());
+        assertEquals(List.of("temp", "load"), c.featureSpace().names());
+        assertEquals(WireFormat.JSON, c.outputFormat());
+        assertEquals("raw-events", c.eventsTopic());
+        assertEquals("app-2", c.applicationId());
+        Map<String, String> kafka = c.kafkaSettings();
+        assertEquals("2", kafka.get("num.stream.threads"));
+        assertEquals("kafka:9092", kafka.get("bootstrap.servers"));
+        assertFalse(kafka.keySet().stream().anyMatch(k -> k.startsWith("streamlearn.")), kafka.toString());
+    }
+
+    @Test
+    void shouldLoadTheExampleDeployFile() throws Exception {
+        Path example = Path.of("..", "deploy", "streamlearn.properties");
+        AppConfig c = AppConfig.load(example);
+        assertEquals(AppConfig.defaults().models(), c.models(), "the example runs the default model");
+        for (String key : AppConfig.defaults().values().keySet()) {
+            assertTrue(Files.readString(example).contains(key), "the example explains " + key);
+        }
+    }
+
+    @Test
+    void shouldRefuseBadValuesNamingTheKey() {
+        assertMessage(AppConfig.MODELS_KEY, () -> AppConfig.defaults().with(AppConfig.MODELS_KEY, " ; "));
+        assertMessage("nosuchmodel", () -> AppConfig.defaults().with(AppConfig.MODELS_KEY, "nosuchmodel"));
+        assertMessage("lr", () -> AppConfig.defaults().with(AppConfig.MODELS_KEY, "sgd:lr=-1"));
+        assertMessage(AppConfig.MODELS_KEY, () -> AppConfig.defaults().with(AppConfig.MODELS_KEY, "sgd;sgd"));
+        assertMessage(AppConfig.OUTPUT_FORMAT_KEY, () -> AppConfig.defaults().with(AppConfig.OUTPUT_FORMAT_KEY, "xml"));
+        assertMessage(AppConfig.PROCESSING_GUARANTEE_KEY, () -> AppConfig.defaults().with(AppConfig.PROCESSING_GUARANTEE_KEY, "exactly_once"));
+        assertMessage(AppConfig.EVENTS_TOPIC_KEY, () -> AppConfig.defaults().with(AppConfig.EVENTS_TOPIC_KEY, "a b"));
+        assertMessage(AppConfig.HASH_BITS_KEY, () -> AppConfig.defaults().with(AppConfig.HASH_BITS_KEY, "many"));
+        assertMessage(AppConfig.TOPIC_PARTITIONS_KEY, () -> AppConfig.defaults().with(AppConfig.TOPIC_PARTITIONS_KEY, "0"));
+    }
+
+    @Test
+    void shouldAcceptAtLeastOnce() {
+        assertEquals("at_least_once", AppConfig.defaults().with(AppConfig.PROCESSING_GUARANTEE_KEY, "at_least_once").processingGuarantee());
+    }
+
+    @Test
+    void shouldRestoreTheDefaultWhenASettingIsRemoved() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.EVENTS_TOPIC_KEY, "x").with(AppConfig.EVENTS_TOPIC_KEY, null);
+        assertEquals("events", c.eventsTopic());
+    }
+
+    private static void assertMessage(String part, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(x.getMessage().contains(part), "'" + x.getMessage() + "' should name " + part);
+    }
+}

@@ -1,0 +1,47 @@
+package io.streamlearn.streams.app;
+
+import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
+import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
+import io.streamlearn.streams.topology.errors.ContinueOnRecordProductionError;
+import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class StreamlearnAppTest {
+
+    @Test
+    void shouldSetTheHandlersThatKeepTheApplicationRunning() {
+        SkippedRecords skipped = new SkippedRecords();
+        AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1");
+        Properties p = StreamlearnApp.streamsProperties(c, skipped);
+        assertEquals(ContinueOnDeserializationError.class.getName(), p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals(ContinueOnProcessingError.class.getName(), p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals(ContinueOnRecordProductionError.class.getName(), p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals("exactly_once_v2", p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        assertEquals("streamlearn", p.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertSame(skipped, p.get(SkippedRecords.CONFIG_KEY));
+        // Kafka accepts them: a StreamsConfig can be built and instantiates the handlers.
+        StreamsConfig sc = new StreamsConfig(p);
+        assertEquals(ContinueOnProcessingError.class, sc.processingExceptionHandler().getClass());
+    }
+
+    @Test
+    void shouldLetTheConfigOverrideKafkaDefaults() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1").with("commit.interval.ms", "1000")
+                .with(AppConfig.PROCESSING_GUARANTEE_KEY, "at_least_once");
+        Properties p = StreamlearnApp.streamsProperties(c, new SkippedRecords());
+        assertEquals("1000", p.get("commit.interval.ms"));
+        assertEquals("at_least_once", p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+
+    @Test
+    void shouldRequireBootstrapServers() {
+        assertThrows(IllegalArgumentException.class, () -> new StreamlearnApp(AppConfig.defaults()));
+    }
+}
