@@ -76,6 +76,8 @@ public final class ModelQueryServer implements AutoCloseable {
 
     /** Largest accepted request body. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Largest oversized body read (and discarded) before answering 413, so the client sees the answer. */
+    private static final long DRAIN_LIMIT_BYTES = 1L << 20;
     /** Header marking a request forwarded by another instance. */
     public static final String FORWARDED_HEADER = "X-Streamlearn-Forwarded";
     /** Default and largest {@code limit} of a key listing. */
@@ -567,17 +569,29 @@ public final class ModelQueryServer implements AutoCloseable {
     private static byte[] readBody(HttpExchange ex) throws IOException, HttpError {
         String length = ex.getRequestHeaders().getFirst("Content-Length");
         if (length != null) {
+            long declared;
             try {
-                if (Long.parseLong(length.trim()) > MAX_BODY_BYTES) {
-                    throw new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
-                }
+                declared = Long.parseLong(length.trim());
             } catch (NumberFormatException e) {
                 throw new HttpError(400, "bad Content-Length");
+            }
+            if (declared > DRAIN_LIMIT_BYTES) {
+                // Too big to read just to be polite: answer and drop the connection.
+                ex.getResponseHeaders().set("Connection", "close");
+                throw new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
             }
         }
         try (InputStream in = ex.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
+                // Read the rest (up to a limit) so that the client sees the 413 rather than a reset.
+                long skipped = 0;
+                byte[] sink = new byte[8192];
+                int n;
+                while (skipped < DRAIN_LIMIT_BYTES && (n = in.read(sink)) > 0) {
+                    skipped += n;
+                }
+                ex.getResponseHeaders().set("Connection", "close");
                 throw new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
             }
             return body;

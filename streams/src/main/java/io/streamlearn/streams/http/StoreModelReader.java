@@ -100,7 +100,9 @@ public final class StoreModelReader {
     public ModelQueries.KeyPage keys(ReadOnlyKeyValueStore<String, byte[]> store, String prefix, int limit) {
         List<String> keys = new ArrayList<>();
         boolean truncated = false;
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, KEYS)) {
+        // An empty prefix means every key; Kafka's caching layer fails on prefixScan("") (it cannot
+        // compute the upper bound of an empty prefix), so scan everything instead.
+        try (KeyValueIterator<String, byte[]> it = prefix.isEmpty() ? store.all() : store.prefixScan(prefix, KEYS)) {
             String last = null;
             while (it.hasNext()) {
                 String key = ModelStore.entityKey(it.next().key);
