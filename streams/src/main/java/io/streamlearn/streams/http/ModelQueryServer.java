@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.streamlearn.learn.InvalidInputException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
@@ -127,15 +128,17 @@ public final class ModelQueryServer implements AutoCloseable {
 
     private final ModelQueries queries;
     private final Supplier<String> metrics;
+    private final MeterRegistry registry;
     private final Options options;
     private final HttpServer server;
     private final ExecutorService executor;
     private final HttpClient client;
     private final ObjectMapper mapper = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private ModelQueryServer(ModelQueries queries, Supplier<String> metrics, Options options) throws IOException {
+    private ModelQueryServer(ModelQueries queries, Supplier<String> metrics, MeterRegistry registry, Options options) throws IOException {
         this.queries = queries;
         this.metrics = metrics;
+        this.registry = registry;
         this.options = options;
         InetAddress address = InetAddress.getByName(options.bindAddress());
         boolean hasToken = options.token() != null && !options.token().isBlank();
@@ -165,7 +168,16 @@ public final class ModelQueryServer implements AutoCloseable {
      * @throws IOException              if the port cannot be bound
      */
     public static ModelQueryServer start(ModelQueries queries, Supplier<String> metrics, Options options) throws IOException {
-        return new ModelQueryServer(queries, metrics, options);
+        return new ModelQueryServer(queries, metrics, null, options);
+    }
+
+    /**
+     * Starts a server that also counts its requests in {@code registry} as
+     * {@code streamlearn_http_requests_total{route, status}}.
+     */
+    public static ModelQueryServer start(ModelQueries queries, Supplier<String> metrics, MeterRegistry registry,
+                                         Options options) throws IOException {
+        return new ModelQueryServer(queries, metrics, registry, options);
     }
 
     /** The bound port (the ephemeral one when started with port 0). */
@@ -190,6 +202,25 @@ public final class ModelQueryServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) {
+        try {
+            respond(ex);
+        } finally {
+            if (registry != null) {
+                registry.counter("streamlearn.http.requests", "route", routeName(ex.getRequestURI().getRawPath()),
+                        "status", Integer.toString(ex.getResponseCode())).increment();
+            }
+        }
+    }
+
+    /** A bounded set of route names for the request counter's tag (never the raw path: keys are unbounded). */
+    private static String routeName(String path) {
+        if (path.equals("/health") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")) {
+            return path.substring(1);
+        }
+        return path.startsWith("/models/") ? "models/{key}" : "other";
+    }
+
+    private void respond(HttpExchange ex) {
         try (ex) {
             try {
                 route(ex);

@@ -117,7 +117,7 @@ public final class QueryEndpoint implements AutoCloseable {
                 return delegate.get().self();
             }
         };
-        this.server = ModelQueryServer.start(forwarding, metrics::scrape, options);
+        this.server = ModelQueryServer.start(forwarding, metrics::scrape, metrics.registry(), options);
     }
 
     /** Binds the server; it answers 503 until {@link #attach}. */

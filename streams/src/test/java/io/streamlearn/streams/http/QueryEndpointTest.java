@@ -38,6 +38,11 @@ class QueryEndpointTest {
             endpoint.attach(new ModelQueryServerTest.Fake("a", "k"));
             assertEquals(200, get(port, "/health").statusCode());
             assertEquals(200, get(port, "/models/k").statusCode());
+            assertEquals(404, get(port, "/models/unknown").statusCode());
+            String text = get(port, "/metrics").body();
+            assertTrue(text.contains("streamlearn_http_requests_total{route=\"models/{key}\",status=\"200\"} 1.0"), text);
+            assertTrue(text.contains("streamlearn_http_requests_total{route=\"models/{key}\",status=\"404\"} 1.0"), text);
+            assertTrue(text.contains("streamlearn_http_requests_total{route=\"models/{key}\",status=\"503\"} 1.0"), text);
         }
     }
 }
