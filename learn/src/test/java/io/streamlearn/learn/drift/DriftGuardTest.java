@@ -120,7 +120,7 @@ class DriftGuardTest extends LearnerContractTest {
     @Test
     void shouldGuardTheReadoutOfAComposite() {
         Learner l = Learners.create("lags:p=2+drift:detector=adwin+sgd", 1);
-        assertEquals("lags:p=2,split=none+drift:detector=adwin,delta=0.002,buckets=5,rows=20,clock=32,min=10,action=reset+sgd:lr=0.1",
+        assertEquals("lags:p=2,split=none+drift:detector=adwin,delta=0.002,buckets=5,rows=20,clock=32,min=10,action=reset+sgd:loss=squared,step=normalized,lr=2,label_scale=true,l1=0,l2=0,clip=0,average=false,intercept=true,intercept_lr=2",
                 l.spec());
         ModelState s = l.newState();
         SplittableRandom r = new SplittableRandom(4);
