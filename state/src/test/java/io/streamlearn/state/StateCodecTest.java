@@ -33,12 +33,13 @@ class StateCodecTest {
         assertEquals(learner.fingerprint(), b.getLong());
         assertEquals(2L, b.getLong());
         assertEquals(7_000L, b.getLong());
-        assertEquals(8, b.getInt());
+        assertEquals(s.values().length, b.getInt());
         for (double v : s.values()) {
             assertEquals(Double.doubleToRawLongBits(v), b.getLong());
         }
         assertEquals(0, b.remaining());
-        assertEquals(29 + 8 * 8, StateCodec.encodedSize(s));
+        assertEquals(29 + 8 * s.values().length, StateCodec.encodedSize(s));
+        assertEquals(bytes.length, StateCodec.encodedSize(s));
         assertEquals(2L, StateCodec.updates(bytes));
         assertEquals(learner.fingerprint(), StateCodec.fingerprint(bytes));
     }
