@@ -14,7 +14,7 @@ import java.util.List;
  * codec header and the learner's own doubles, as a Markdown table for {@code bench/results/state.md}.
  *
  * <pre>{@code
- * java -cp ... io.streamlearn.bench.memory.StateSizes 16 sgd:lr=0.1 kalman rls
+ * java -cp ... io.streamlearn.bench.memory.StateSizes 16 sgd kalman rls
  * }</pre>
  */
 public final class StateSizes {
@@ -24,7 +24,7 @@ public final class StateSizes {
 
     public static void main(String[] args) {
         int d = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        List<String> specs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("sgd:lr=0.1", "kalman", "rls");
+        List<String> specs = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("sgd", "sgd:step=adagrad,lr=0.1", "kalman", "kalman:q=0.0025,r=0.25", "rls");
         String entity = "user-000000001";
         System.out.println("| model SPEC | d | doubles | header B | values B | state bytes | store key B |");
         System.out.println("|---|---|---|---|---|---|---|");
