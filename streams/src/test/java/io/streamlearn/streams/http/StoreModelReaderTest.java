@@ -34,8 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The reader on a real persistent (RocksDB), cached Kafka Streams store, driven by TopologyTestDriver. */
 class StoreModelReaderTest {
 
-    private static final String SGD = "sgd:lr=0.1";
-    private static final String SGD2 = "sgd:lr=0.5";
+    /** Plain AdaGrad: its weights are read out as w.x + b (SgdLearner's layout [w, b, G, G_b]). */
+    private static final String SGD = "sgd:step=adagrad,lr=0.1";
+    private static final String SGD2 = "sgd:step=adagrad,lr=0.5";
 
     private TopologyTestDriver driver;
     private KeyValueStore<String, byte[]> store;
@@ -107,7 +108,7 @@ class StoreModelReaderTest {
 
     @Test
     void shouldReportStatesItCannotReadInsteadOfFailing() {
-        Learner other = Learners.create("sgd:lr=0.9", 2);
+        Learner other = Learners.create("sgd:step=adagrad,lr=0.9", 2);
         store.put(ModelStore.storeKey("k", SGD), StateCodec.encode(other, learned(other, 2))); // another spec's bytes
         store.put(ModelStore.storeKey("k", "retired"), StateCodec.encode(other, learned(other, 5)));
         List<ModelQueries.ModelView> views = reader.models(store, "k");
