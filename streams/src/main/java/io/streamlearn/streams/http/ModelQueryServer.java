@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -35,6 +36,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +80,8 @@ public final class ModelQueryServer implements AutoCloseable {
 
     /** Largest accepted request body. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
+    /** Exchange attribute set once a forwarding callback owns the exchange. */
+    private static final String ASYNC_ATTRIBUTE = "io.streamlearn.http.forwarding";
     /** Largest oversized body read (and discarded) before answering 413, so the client sees the answer. */
     private static final long DRAIN_LIMIT_BYTES = 1L << 20;
     /** Header marking a request forwarded by another instance. */
@@ -205,10 +210,21 @@ public final class ModelQueryServer implements AutoCloseable {
         try {
             respond(ex);
         } finally {
-            if (registry != null) {
-                registry.counter("streamlearn.http.requests", "route", routeName(ex.getRequestURI().getRawPath()),
-                        "status", Integer.toString(ex.getResponseCode())).increment();
+            if (!isAsync(ex)) {
+                countRequest(ex);
             }
+        }
+    }
+
+    /** Whether the exchange was handed to a forwarding callback, which answers, counts and closes it. */
+    private static boolean isAsync(HttpExchange ex) {
+        return ex.getAttribute(ASYNC_ATTRIBUTE) != null;
+    }
+
+    private void countRequest(HttpExchange ex) {
+        if (registry != null) {
+            registry.counter("streamlearn.http.requests", "route", routeName(ex.getRequestURI().getRawPath()),
+                    "status", Integer.toString(ex.getResponseCode())).increment();
         }
     }
 
@@ -221,20 +237,30 @@ public final class ModelQueryServer implements AutoCloseable {
     }
 
     private void respond(HttpExchange ex) {
-        try (ex) {
-            try {
-                route(ex);
-            } catch (HttpError e) {
-                sendError(ex, e.status, e.getMessage());
-            } catch (InvalidStateStoreException e) {
-                ex.getResponseHeaders().set("Retry-After", "1");
-                sendError(ex, 503, "model store not queryable now (" + queries.streamsState() + "), retry");
-            } catch (InvalidInputException e) {
-                sendError(ex, 400, "invalid features: " + e.getMessage());
-            } catch (RuntimeException e) {
-                LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
-                sendError(ex, 500, "internal error");
+        try {
+            route(ex);
+        } catch (HttpError e) {
+            sendQuietly(ex, e.status, e.getMessage());
+        } catch (InvalidStateStoreException e) {
+            ex.getResponseHeaders().set("Retry-After", "1");
+            sendQuietly(ex, 503, "model store not queryable now (" + queries.streamsState() + "), retry");
+        } catch (InvalidInputException e) {
+            sendQuietly(ex, 400, "invalid features: " + e.getMessage());
+        } catch (IOException e) {
+            LOG.debug("HTTP response not delivered: {}", e.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("HTTP {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+            sendQuietly(ex, 500, "internal error");
+        } finally {
+            if (!isAsync(ex)) {
+                ex.close();
             }
+        }
+    }
+
+    private void sendQuietly(HttpExchange ex, int status, String message) {
+        try {
+            sendError(ex, status, message);
         } catch (IOException e) {
             LOG.debug("HTTP response not delivered: {}", e.toString());
         }
@@ -492,18 +518,27 @@ public final class ModelQueryServer implements AutoCloseable {
             ex.getResponseHeaders().set("Retry-After", "1");
             throw new HttpError(503, "key '" + key + "' is moving to " + owner + ", retry");
         }
-        HttpResponse<byte[]> r;
-        try {
-            r = client.send(request(ex, owner, rawPath, body), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new HttpError(502, "the instance owning key '" + key + "' (" + owner + ") did not answer ("
-                    + (e instanceof java.net.http.HttpTimeoutException ? "timed out" : "connection failed") + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HttpError(503, "interrupted");
-        }
-        String type = r.headers().firstValue("Content-Type").orElse(JSON);
-        send(ex, r.statusCode(), type, r.body());
+        // Asynchronous: this request thread is free again at once, so that two instances forwarding to
+        // each other under load cannot tie up each other's request threads waiting for a free one.
+        CompletableFuture<HttpResponse<byte[]>> answer =
+                client.sendAsync(request(ex, owner, rawPath, body), HttpResponse.BodyHandlers.ofByteArray());
+        ex.setAttribute(ASYNC_ATTRIBUTE, Boolean.TRUE);
+        answer.whenComplete((r, failure) -> {
+            try {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    sendError(ex, 502, "the instance owning key '" + key + "' (" + owner + ") did not answer ("
+                            + (cause instanceof HttpTimeoutException ? "timed out" : "connection failed") + ")");
+                } else {
+                    send(ex, r.statusCode(), r.headers().firstValue("Content-Type").orElse(JSON), r.body());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("forwarded HTTP response not delivered: {}", e.toString());
+            } finally {
+                ex.close();
+                countRequest(ex);
+            }
+        });
         return true;
     }
 

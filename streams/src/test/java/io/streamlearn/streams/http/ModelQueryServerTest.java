@@ -323,6 +323,32 @@ class ModelQueryServerTest {
     }
 
     @Test
+    void shouldForwardBothWaysAtOnceWithOneRequestThreadEach() throws Exception {
+        // With blocking forwarding, each server's only thread would wait for the other's: a deadlock
+        // until the forwarding timeout, answered 502.
+        ModelQueryServer.Options oneThread = new ModelQueryServer.Options("127.0.0.1", 0, null, java.time.Duration.ofSeconds(5), 1);
+        Fake a = new Fake("a", "a-1");
+        Fake b = new Fake("b", "b-1");
+        ModelQueryServer sa = start(a, oneThread);
+        ModelQueryServer sb = start(b, oneThread);
+        a.router = k -> k.startsWith("b-") ? ModelQueries.Route.remote("127.0.0.1", sb.port()) : ModelQueries.Route.local();
+        b.router = k -> k.startsWith("a-") ? ModelQueries.Route.remote("127.0.0.1", sa.port()) : ModelQueries.Route.local();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sa.port() + "/models/b-1")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sb.port() + "/models/a-1")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : answers) {
+            HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        assertEquals(20, a.modelCalls.get());
+        assertEquals(20, b.modelCalls.get());
+    }
+
+    @Test
     void shouldNotForwardAForwardedRequestAgain() throws Exception {
         Fake a = new Fake("a", "k");
         ModelQueryServer sa = start(a);
