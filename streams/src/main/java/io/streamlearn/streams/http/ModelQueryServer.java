@@ -60,7 +60,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
  * A key owned by another instance is answered through that instance (one hop: a forwarded request
- * carries {@value #FORWARDED_HEADER} and is never forwarded again). Bound to a loopback address by
+ * carries {@value #FORWARDED_HEADER} and is never forwarded again), asynchronously, so a request thread
+ * never waits for another instance; a listing asks the other instances in turn, each within the
+ * forwarding timeout, and names those that did not answer ({@code "unreachable"}). Bound to a loopback address by
  * default; bound to any other address it refuses to start without a bearer token, which then every
  * route but {@code /health} requires ({@code Authorization: Bearer <token>}) and which forwarded
  * requests pass on. A request line that is not a valid URI (e.g. {@code /models/%zz}) is refused with
