@@ -47,6 +47,8 @@ public final class Learners {
     static {
         READOUTS.put("delta", DeltaLearner::fromSpec);
         READOUTS.put("sgd", SgdLearner::fromSpec);
+        READOUTS.put("mean", io.streamlearn.learn.baseline.MeanLearner::fromSpec);
+        READOUTS.put("last", io.streamlearn.learn.baseline.LastLearner::fromSpec);
         READOUTS.put("kalman", io.streamlearn.learn.kalman.KalmanLearners::kalman);
         READOUTS.put("rls", io.streamlearn.learn.kalman.RlsLearner::fromSpec);
     }

@@ -35,8 +35,13 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class LearnerBenchmark {
 
-    /** Learner SPECs; a SPEC the registry does not know fails its own runs only. */
-    @Param({"sgd", "sgd:lr=0.01", "kalman", "kalman:q=1e-4,r=1,p0=1", "rls"})
+    /**
+     * Learner SPECs; a SPEC the registry does not know fails its own runs only. JMH splits {@code -p} values
+     * at commas, so on the command line write the SPEC's commas as semicolons:
+     * {@code -p "spec=kalman:q=1e-4;r=1;p0=1"}.
+     */
+    @Param({"sgd", "sgd:step=adagrad", "sgd:step=adam", "sgd:loss=huber", "kalman", "kalman:q=1e-4,r=1,p0=1", "rls",
+        "delta", "delta:dk=16,dv=16+sgd"})
     public String spec;
 
     /** Input dimension. */
@@ -53,7 +58,7 @@ public class LearnerBenchmark {
 
     @Setup
     public void setUp() {
-        learner = Learners.create(spec, d);
+        learner = Learners.create(spec.replace(';', ','), d);
         state = learner.newState();
         BenchData data = new BenchData(d, 17);
         xs = data.xs;

@@ -463,6 +463,37 @@ class WireCodecTest {
         assertTrue(rejected > 19_000, "rejected " + rejected);
     }
 
+    @Test
+    void shouldDecodeConcurrentlyFromSeveralThreads() throws Exception {
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final int thread = t;
+                results.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int n = 0; n < 2000; n++) {
+                        Map<String, Double> features = new HashMap<>();
+                        features.put("x", thread * 10_000.0 + n);
+                        Event e = new Event("t" + thread + "-" + n, "k" + thread, (long) n, features, null);
+                        WireFormat f = n % 2 == 0 ? WireFormat.AVRO : WireFormat.JSON;
+                        Event back = WireCodec.decodeEvent(WireCodec.encode(e, f));
+                        if (back.equals(e)) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> r : results) {
+                assertEquals(2000, r.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     // ------------------------------------------------------------------ formats
 
     @Test

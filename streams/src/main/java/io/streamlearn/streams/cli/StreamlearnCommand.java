@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
  * ./streamlearn demo --events 20000
  * ./streamlearn run --bootstrap-servers localhost:9092 --model kalman --features temp,load
  * ./streamlearn backtest --input events.csv --model kalman --model sgd
+ * ./streamlearn replay --bootstrap-servers localhost:9092 --topic events --from 2017-01-01T00:00:00Z --to 2017-02-01T00:00:00Z --model sgd --output-topic predictions-jan
  * ./streamlearn broker --port 9092
  * }</pre>
  */
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 DemoCommand.class,
                 BacktestCommand.class,
+                ReplayCommand.class,
                 BrokerCommand.class,
                 CommandLine.HelpCommand.class
         })

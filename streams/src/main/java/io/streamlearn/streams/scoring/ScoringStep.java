@@ -59,10 +59,12 @@ public final class ScoringStep {
         private final ModelState state;
         private final ModelState backup;
         private final Prediction prediction = new Prediction();
+        private final long fingerprint;
 
         Model(String name, Learner learner) {
             this.name = name;
             this.learner = learner;
+            this.fingerprint = learner.fingerprint();
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
@@ -165,7 +167,7 @@ public final class ScoringStep {
                 m.state.recordTime(time);
             }
             if (labelled || m.learner.observesEvents()) {
-                store.put(key, m.name, StateCodec.encode(m.learner, m.state));
+                store.put(key, m.name, encode(m));
             }
         }
         return unknown;
@@ -182,8 +184,15 @@ public final class ScoringStep {
         for (Model m : models) {
             load(m, key, store);
             learnLoaded(m, time, label);
-            store.put(key, m.name, StateCodec.encode(m.learner, m.state));
+            store.put(key, m.name, encode(m));
         }
+    }
+
+    /** The state's bytes, with the fingerprint computed once per model rather than per event. */
+    private static byte[] encode(Model m) {
+        byte[] out = new byte[StateCodec.encodedSize(m.state)];
+        StateCodec.encode(m.fingerprint, m.state, out);
+        return out;
     }
 
     private void learnLoaded(Model m, long time, double label) {

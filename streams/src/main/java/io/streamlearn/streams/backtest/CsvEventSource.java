@@ -1,0 +1,232 @@
+package io.streamlearn.streams.backtest;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads a CSV file with the header {@code key,ts,label,<feature columns>} ({@code .gz} accepted).
+ * <ul>
+ *   <li>{@code ts}: epoch milliseconds or an ISO-8601 instant;</li>
+ *   <li>an empty {@code label} means the row is scored but not learned from (predict only);</li>
+ *   <li>an empty feature cell is a missing feature: it is left out of the feature map.</li>
+ * </ul>
+ * Fields may be double-quoted (RFC 4180, {@code ""} for a quote) but not span lines. A row with the
+ * wrong number of columns, an empty key, an unparseable or non-finite number is a
+ * {@link BadRowException} naming its line (the header is line 1).
+ *
+ * <pre>{@code
+ * try (EventSource in = CsvEventSource.open(Path.of("events.csv"), null)) {
+ *     BacktestEvent e = new BacktestEvent();
+ *     while (in.next(e)) { ... }
+ * }
+ * }</pre>
+ */
+public final class CsvEventSource implements EventSource {
+
+    private final BufferedReader reader;
+    private final CountingInputStream counting;
+    private final long size;
+    private final int columns;
+    private final List<String> featureNames;
+    /** For each column from index 3: the feature name to fill, or null when not selected. */
+    private final String[] columnFeature;
+    private final String[] fields;
+    private long line = 1;
+
+    private CsvEventSource(BufferedReader reader, CountingInputStream counting, long size, String header,
+                           List<String> selected) throws IOException {
+        this.reader = reader;
+        this.counting = counting;
+        this.size = size;
+        if (header == null) {
+            throw new IOException("empty file: no header line");
+        }
+        String h = header.startsWith("\uFEFF") ? header.substring(1) : header;
+        List<String> names = new ArrayList<>();
+        splitInto(h, names);
+        if (names.size() < 3 || !names.get(0).trim().equals("key") || !names.get(1).trim().equals("ts")
+                || !names.get(2).trim().equals("label")) {
+            throw new IOException("line 1: the header must start with key,ts,label, got '" + header + "'");
+        }
+        this.columns = names.size();
+        this.columnFeature = new String[columns];
+        List<String> all = new ArrayList<>();
+        for (int i = 3; i < columns; i++) {
+            all.add(names.get(i).trim());
+        }
+        if (selected == null) {
+            featureNames = Collections.unmodifiableList(all);
+            for (int i = 3; i < columns; i++) {
+                columnFeature[i] = all.get(i - 3);
+            }
+        } else {
+            for (String f : selected) {
+                if (!all.contains(f)) {
+                    throw new IOException("feature '" + f + "' is not a column of the file (columns: " + String.join(",", all) + ")");
+                }
+            }
+            featureNames = List.copyOf(selected);
+            for (int i = 3; i < columns; i++) {
+                String name = all.get(i - 3);
+                int at = selected.indexOf(name);
+                columnFeature[i] = at < 0 ? null : selected.get(at);
+            }
+        }
+        this.fields = new String[columns];
+    }
+
+    /**
+     * Opens a CSV file, gunzipping it when its name ends in {@code .gz}.
+     *
+     * @param features the feature columns to use, in order; null for every feature column
+     * @throws IOException if the file cannot be read or its header is wrong
+     */
+    public static CsvEventSource open(Path file, List<String> features) throws IOException {
+        InputStream raw = Files.newInputStream(file);
+        CountingInputStream counting = new CountingInputStream(raw);
+        InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(counting, 1 << 16) : counting;
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        try {
+            return new CsvEventSource(r, counting, Files.size(file), r.readLine(), features);
+        } catch (IOException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public List<String> featureNames() {
+        return featureNames;
+    }
+
+    @Override
+    public boolean next(BacktestEvent into) throws IOException, BadRowException {
+        String text;
+        do {
+            text = reader.readLine();
+            line++;
+            if (text == null) {
+                return false;
+            }
+        } while (text.isEmpty());
+        int n = text.indexOf('"') < 0 ? splitPlain(text) : splitQuoted(text);
+        if (n != columns) {
+            throw new BadRowException(line, "expected " + columns + " columns, got " + n);
+        }
+        String key = fields[0];
+        if (key.isEmpty()) {
+            throw new BadRowException(line, "empty key");
+        }
+        long time;
+        try {
+            time = Timestamps.parse(fields[1]);
+        } catch (IllegalArgumentException e) {
+            throw new BadRowException(line, e.getMessage());
+        }
+        double label = fields[2].isEmpty() ? Double.NaN : number(fields[2], "label");
+        into.features.clear();
+        for (int i = 3; i < columns; i++) {
+            String name = columnFeature[i];
+            if (name != null && !fields[i].isEmpty()) {
+                into.features.put(name, number(fields[i], name));
+            }
+        }
+        into.key = key;
+        into.time = time;
+        into.label = label;
+        into.line = line;
+        return true;
+    }
+
+    private double number(String text, String what) throws BadRowException {
+        double v;
+        try {
+            v = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new BadRowException(line, "unparseable number '" + text + "' for " + what);
+        }
+        if (!Double.isFinite(v)) {
+            throw new BadRowException(line, "non-finite " + what + " '" + text + "'");
+        }
+        return v;
+    }
+
+    private int splitPlain(String text) {
+        int n = 0;
+        int from = 0;
+        while (true) {
+            int comma = text.indexOf(',', from);
+            String f = comma < 0 ? text.substring(from) : text.substring(from, comma);
+            if (n < fields.length) {
+                fields[n] = f;
+            }
+            n++;
+            if (comma < 0) {
+                return n;
+            }
+            from = comma + 1;
+        }
+    }
+
+    private int splitQuoted(String text) {
+        List<String> out = new ArrayList<>();
+        splitInto(text, out);
+        for (int i = 0; i < out.size() && i < fields.length; i++) {
+            fields[i] = out.get(i);
+        }
+        return out.size();
+    }
+
+    /** RFC 4180 splitting of one line. */
+    static void splitInto(String text, List<String> out) {
+        StringBuilder b = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
+                        b.append('"');
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    b.append(c);
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                out.add(b.toString());
+                b.setLength(0);
+            } else {
+                b.append(c);
+            }
+        }
+        out.add(b.toString());
+    }
+
+    @Override
+    public long position() {
+        return counting.count();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void close() throws IOException {
+        reader.close();
+    }
+}

@@ -1,0 +1,95 @@
+package io.streamlearn.streams.backtest;
+
+import io.streamlearn.learn.metrics.Auc;
+import io.streamlearn.learn.metrics.Loss;
+import io.streamlearn.learn.metrics.PointwiseMetric;
+import io.streamlearn.learn.metrics.RSquared;
+import io.streamlearn.learn.metrics.RollingMetric;
+
+/**
+ * The metrics one model accumulates during a backtest, over its labelled events: every event is
+ * scored before its label is learned, so these are prequential (test-then-train) figures.
+ */
+public final class ModelMetrics {
+    private final String model;
+    final PointwiseMetric squared = PointwiseMetric.squaredError();
+    final PointwiseMetric absolute = PointwiseMetric.absoluteError();
+    final PointwiseMetric logLoss = PointwiseMetric.logLoss();
+    final PointwiseMetric accuracy = PointwiseMetric.accuracy();
+    final RSquared r2 = new RSquared();
+    final RollingMetric rolling;
+    Auc auc = new Auc();
+    double skillOverMean = Double.NaN;
+    double skillOverLast = Double.NaN;
+
+    ModelMetrics(String model, int window) {
+        this.model = model;
+        this.rolling = RollingMetric.of(Loss.SQUARED, window);
+    }
+
+    void update(double prediction, double label, boolean binarySoFar) {
+        squared.update(prediction, label);
+        absolute.update(prediction, label);
+        r2.update(prediction, label);
+        rolling.update(prediction, label);
+        if (binarySoFar) {
+            logLoss.update(prediction, label);
+            accuracy.update(prediction, label);
+            auc.update(prediction, label);
+        } else if (auc != null) {
+            auc = null;   // labels are not all 0/1: classification metrics are not reported; free the pairs
+        }
+    }
+
+    /** The model's name, its SPEC as given. */
+    public String model() {
+        return model;
+    }
+
+    /** Labelled events scored. */
+    public long rows() {
+        return squared.count();
+    }
+
+    public double mse() {
+        return squared.value();
+    }
+
+    public double mae() {
+        return absolute.value();
+    }
+
+    public double r2() {
+        return r2.value();
+    }
+
+    /** Log loss; kept only while every label is 0/1. */
+    public double logLoss() {
+        return logLoss.value();
+    }
+
+    /** Accuracy at threshold 0.5; kept only while every label is 0/1. */
+    public double accuracy() {
+        return accuracy.value();
+    }
+
+    /** Exact AUC, or NaN when the labels were not all 0/1. Sorts: call once. */
+    public double auc() {
+        return auc == null ? Double.NaN : auc.value();
+    }
+
+    /** {@code 1 - MSE / MSE(mean baseline)}. */
+    public double skillOverMean() {
+        return skillOverMean;
+    }
+
+    /** {@code 1 - MSE / MSE(last baseline)}. */
+    public double skillOverLast() {
+        return skillOverLast;
+    }
+
+    /** MSE over the last {@code window} labelled events. */
+    public double rollingMse() {
+        return rolling.value();
+    }
+}
