@@ -40,8 +40,16 @@ import java.util.TreeMap;
  */
 public final class AppConfig {
 
-    /** The model every command runs when none is given. One place to change it. */
-    public static final String DEFAULT_MODEL = "sgd";
+    /**
+     * The model every command runs when none is given: the self-tuning Kalman filter bank (a second-order
+     * learner with a predictive standard deviation). One place to change it.
+     */
+    public static final String DEFAULT_MODEL = "kalman";
+    /**
+     * Bits of the hashed feature space when no feature list is given: 32 inputs, so that a
+     * second-order model's state (quadratic in the inputs) stays small.
+     */
+    public static final int DEFAULT_HASH_BITS = 5;
 
     public static final String BOOTSTRAP_SERVERS_KEY = StreamsConfig.BOOTSTRAP_SERVERS_CONFIG;
     public static final String APPLICATION_ID_KEY = StreamsConfig.APPLICATION_ID_CONFIG;
@@ -74,7 +82,7 @@ public final class AppConfig {
         d.put(PROCESSING_GUARANTEE_KEY, StreamsConfig.EXACTLY_ONCE_V2);
         d.put(MODELS_KEY, DEFAULT_MODEL);
         d.put(FEATURES_KEY, "");
-        d.put(HASH_BITS_KEY, "6");
+        d.put(HASH_BITS_KEY, Integer.toString(DEFAULT_HASH_BITS));
         d.put(OUTPUT_FORMAT_KEY, "avro");
         d.put(EVENTS_TOPIC_KEY, "events");
         d.put(LABELS_TOPIC_KEY, "labels");

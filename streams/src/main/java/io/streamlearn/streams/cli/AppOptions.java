@@ -26,7 +26,8 @@ abstract class AppOptions {
     List<String> models = new ArrayList<>();
 
     @Option(names = "--features", paramLabel = "NAME", split = ",",
-            description = "Ordered feature names, comma-separated. Default: any names, hashed into 2^6 buckets.")
+            description = "Ordered feature names, comma-separated. Default: any names, hashed into 2^"
+                    + AppConfig.DEFAULT_HASH_BITS + " buckets.")
     List<String> features = new ArrayList<>();
 
     @Option(names = "--output-format", paramLabel = "avro|json",

@@ -25,7 +25,7 @@ class AppConfigTest {
         AppConfig c = AppConfig.defaults();
         assertEquals(List.of(AppConfig.DEFAULT_MODEL), c.models());
         assertTrue(c.featureSpace().isHashed());
-        assertEquals(64, c.featureSpace().dimension());
+        assertEquals(1 << AppConfig.DEFAULT_HASH_BITS, c.featureSpace().dimension());
         assertEquals(WireFormat.AVRO, c.outputFormat());
         assertEquals("exactly_once_v2", c.processingGuarantee());
         assertEquals("streamlearn", c.applicationId());

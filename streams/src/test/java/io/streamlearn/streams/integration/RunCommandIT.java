@@ -96,6 +96,16 @@ class RunCommandIT {
         }
     }
 
+    static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+    }
+
     private static String readLine(BufferedReader r) {
         try {
             return r.readLine();
