@@ -84,7 +84,10 @@ public final class StreamlearnApp implements AutoCloseable {
         p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueOnRecordProductionError.class.getName());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         // One bounded off-heap budget for all RocksDB stores; its knobs are streamlearn.rocksdb.* settings.
-        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class.getName());
+        // streamlearn.rocksdb.bounded=false keeps Kafka Streams' own per-store RocksDB settings.
+        if (!"false".equalsIgnoreCase(config.get("streamlearn.rocksdb.bounded"))) {
+            p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class.getName());
+        }
         for (Map.Entry<String, String> e : config.values().entrySet()) {
             if (e.getKey().startsWith("streamlearn.rocksdb.")) {
                 p.put(e.getKey(), e.getValue());

@@ -53,6 +53,9 @@ class StreamlearnAppTest {
         // And the config may choose another setter.
         Properties other = StreamlearnApp.streamsProperties(c.with(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "x.Y"), new SkippedRecords());
         assertEquals("x.Y", other.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
+        // Or none of ours at all.
+        Properties off = StreamlearnApp.streamsProperties(c.with("streamlearn.rocksdb.bounded", "false"), new SkippedRecords());
+        assertEquals(null, off.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
     }
 
     @Test
