@@ -10,6 +10,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -69,10 +70,32 @@ public final class AppConfig {
     public static final String PREDICTIONS_TOPIC_KEY = "streamlearn.topic.predictions";
     public static final String SHADOW_PREDICTIONS_TOPIC_KEY = "streamlearn.topic.predictions-shadow";
     public static final String DEAD_LETTERS_TOPIC_KEY = "streamlearn.topic.dead-letters";
+    /**
+     * The compacted control topic, read by every instance as a global store: which models run for the
+     * default, a key prefix or one key, and which is the champion (see {@code ModelControl}); changes
+     * apply live. Default {@code model-control}; empty disables it (the configured models run for every key).
+     */
+    public static final String CONTROL_TOPIC_KEY = "streamlearn.topic.model-control";
     /** Partitions of the topics Streamlearn creates itself (only with the embedded broker). */
     public static final String TOPIC_PARTITIONS_KEY = "streamlearn.topic.partitions";
     /** Name of the RocksDB store that holds model states (and of its changelog). */
     public static final String STORE_NAME_KEY = "streamlearn.store.name";
+    /**
+     * How long an unlabelled event waits for its label on {@link #LABELS_TOPIC_KEY}, in event time:
+     * a duration such as {@code 7d}, {@code 12h}, {@code 30m}, {@code 45s}, {@code 500ms} or ISO-8601
+     * {@code PT2H}. Default {@code 7d}. A label whose event is older than this (against the task's
+     * event-time clock: the largest event or label {@code ts} it has processed) is dead-lettered as
+     * {@code expired}; a second label is {@code duplicate-label}; see {@code LabelsProcessor}.
+     */
+    public static final String LABEL_HORIZON_KEY = "streamlearn.label.horizon";
+    /**
+     * How often (wall-clock) each task sweeps its pending-label store for events past the horizon.
+     * A duration, default {@code 1m}. Affects only when storage is freed, never which labels are
+     * accepted (that is decided per label by event time).
+     */
+    public static final String LABEL_SWEEP_INTERVAL_KEY = "streamlearn.label.sweep-interval";
+    /** Name of the store of unlabelled events awaiting their label (and of its changelog). */
+    public static final String PENDING_STORE_NAME_KEY = "streamlearn.store.pending-name";
 
     private static final Map<String, String> DEFAULTS;
 
@@ -89,8 +112,12 @@ public final class AppConfig {
         d.put(PREDICTIONS_TOPIC_KEY, "predictions");
         d.put(SHADOW_PREDICTIONS_TOPIC_KEY, "predictions-shadow");
         d.put(DEAD_LETTERS_TOPIC_KEY, "dead-letters");
+        d.put(CONTROL_TOPIC_KEY, "model-control");
         d.put(TOPIC_PARTITIONS_KEY, "1");
         d.put(STORE_NAME_KEY, "models");
+        d.put(LABEL_HORIZON_KEY, "7d");
+        d.put(LABEL_SWEEP_INTERVAL_KEY, "1m");
+        d.put(PENDING_STORE_NAME_KEY, "pending-labels");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -98,23 +125,35 @@ public final class AppConfig {
     private final List<String> models;
     private final FeatureSpace featureSpace;
     private final WireFormat outputFormat;
+    private final Duration labelHorizon;
+    private final Duration labelSweepInterval;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(values);
         this.models = parseModels(values.get(MODELS_KEY));
         this.featureSpace = parseFeatures(values.get(FEATURES_KEY), values.get(HASH_BITS_KEY));
         this.outputFormat = parseFormat(values.get(OUTPUT_FORMAT_KEY));
+        this.labelHorizon = parseDuration(LABEL_HORIZON_KEY, values.get(LABEL_HORIZON_KEY));
+        this.labelSweepInterval = parseDuration(LABEL_SWEEP_INTERVAL_KEY, values.get(LABEL_SWEEP_INTERVAL_KEY));
         String guarantee = values.get(PROCESSING_GUARANTEE_KEY);
         if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
             throw new IllegalArgumentException(PROCESSING_GUARANTEE_KEY + " must be exactly_once_v2 or at_least_once, got '"
                     + guarantee + "'");
         }
         for (String k : List.of(APPLICATION_ID_KEY, EVENTS_TOPIC_KEY, LABELS_TOPIC_KEY, PREDICTIONS_TOPIC_KEY,
-                SHADOW_PREDICTIONS_TOPIC_KEY, DEAD_LETTERS_TOPIC_KEY, STORE_NAME_KEY)) {
+                SHADOW_PREDICTIONS_TOPIC_KEY, DEAD_LETTERS_TOPIC_KEY, STORE_NAME_KEY, PENDING_STORE_NAME_KEY)) {
             String v = values.get(k);
             if (v == null || !v.matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException(k + " must be a non-empty name of letters, digits, '.', '_' or '-', got '" + v + "'");
             }
+        }
+        String control = values.get(CONTROL_TOPIC_KEY);
+        if (control != null && !control.isEmpty() && !control.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException(CONTROL_TOPIC_KEY + " must be empty or a name of letters, digits, '.', '_' or '-', got '"
+                    + control + "'");
+        }
+        if (values.get(STORE_NAME_KEY).equals(values.get(PENDING_STORE_NAME_KEY))) {
+            throw new IllegalArgumentException(PENDING_STORE_NAME_KEY + " must differ from " + STORE_NAME_KEY);
         }
         int partitions = topicPartitions();
         if (partitions < 1) {
@@ -248,6 +287,32 @@ public final class AppConfig {
         return values.get(STORE_NAME_KEY);
     }
 
+    /** The control topic, or null when live model control is disabled. */
+    public String controlTopic() {
+        String c = values.get(CONTROL_TOPIC_KEY);
+        return c == null || c.isEmpty() ? null : c;
+    }
+
+    /** Whether challengers may run: more than one model configured, or live control enabled. */
+    public boolean shadowEnabled() {
+        return models.size() > 1 || controlTopic() != null;
+    }
+
+    /** Name of the store of events awaiting their label. */
+    public String pendingStoreName() {
+        return values.get(PENDING_STORE_NAME_KEY);
+    }
+
+    /** How long an unlabelled event waits for its label, in event time; positive. */
+    public Duration labelHorizon() {
+        return labelHorizon;
+    }
+
+    /** How often (wall-clock) the pending-label store is swept; positive. */
+    public Duration labelSweepInterval() {
+        return labelSweepInterval;
+    }
+
     public int topicPartitions() {
         try {
             return Integer.parseInt(values.get(TOPIC_PARTITIONS_KEY));
@@ -256,11 +321,17 @@ public final class AppConfig {
         }
     }
 
-    /** The topics the application reads or writes, for creating them on a fresh broker. */
+    /**
+     * The topics the application reads or writes, for creating them on a fresh broker. The labels topic
+     * must have as many partitions as the events topic ({@code StreamlearnApp.start} checks, and refuses to start otherwise); the control topic should be compacted.
+     */
     public List<String> topics() {
         List<String> t = new ArrayList<>(List.of(eventsTopic(), labelsTopic(), predictionsTopic(), deadLettersTopic()));
-        if (models.size() > 1) {
+        if (shadowEnabled()) {
             t.add(shadowPredictionsTopic());
+        }
+        if (controlTopic() != null) {
+            t.add(controlTopic());
         }
         return t;
     }
@@ -310,6 +381,37 @@ public final class AppConfig {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(HASH_BITS_KEY + " must be an integer, got '" + hashBits + "'");
         }
+    }
+
+    /**
+     * A positive duration: a number with a unit {@code ms}, {@code s}, {@code m}, {@code h} or {@code d}
+     * ({@code 7d}, {@code 90s}), or ISO-8601 ({@code PT2H}, {@code P7D}).
+     */
+    static Duration parseDuration(String key, String text) {
+        String t = text == null ? "" : text.trim();
+        Duration d;
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(t);
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } else {
+                d = Duration.parse(t);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + " must be a duration like 7d, 12h, 30m, 45s, 500ms or PT2H, got '"
+                    + text + "'");
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(key + " must be positive, got '" + text + "'");
+        }
+        return d;
     }
 
     static WireFormat parseFormat(String text) {

@@ -100,11 +100,17 @@ public final class StreamlearnApp implements AutoCloseable {
         return p;
     }
 
-    /** Starts processing (returns immediately). */
+    /**
+     * Starts processing (returns immediately), after creating the labels and control topics if they
+     * are missing (see {@link StreamlearnTopology#requireCopartitioned(AppConfig)}).
+     *
+     * @throws IllegalStateException if the labels topic is partitioned differently from the events topic
+     */
     public void start() {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}'",
                 config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic());
+        StreamlearnTopology.requireCopartitioned(config);
         streams.start();
     }
 

@@ -1,7 +1,6 @@
 package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.InvalidInputException;
-import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
@@ -14,19 +13,18 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The one processor of the event route: raw bytes from {@code events} → decode (Avro single-object
- * or JSON, detected per record) → check the key → {@link ScoringStep} over the task's {@code models}
+ * The processor of the event route: raw bytes from {@code events} → decode (Avro single-object
+ * or JSON, detected per record) → check the key → the {@link ScoringStep} of the key's model set
+ * (configured, or from {@code model-control}, see {@link ModelControl}) over the task's {@code models}
  * store → a {@link Prediction} per model to {@code predictions} (champion) or
- * {@code predictions-shadow} (challengers). A record that cannot be decoded or is invalid becomes a
+ * {@code predictions-shadow} (challengers). An event without a label is then kept in the pending-label
+ * store until its label arrives on {@code labels} (see {@link LabelsProcessor}); an event with an inline
+ * label is learned at once and not kept. A record that cannot be decoded or is invalid becomes a
  * {@link DeadLetter} on {@code dead-letters} with a reason, and processing goes on. Reasons:
  * <ul>
  *   <li>the decoder's: {@code empty} (null or blank value), {@code malformed-json}, {@code malformed-avro},
@@ -51,13 +49,16 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     public static final String INVALID_KEY = "invalid-key";
     /**
      * Metrics group {@code stream-streamlearn-metrics}, one set per task (tag {@code streamlearn-id}):
-     * {@code predictions-total}/{@code -rate} and {@code dead-letters-<reason>-total}/{@code -rate}.
+     * {@code predictions-total}/{@code -rate} and {@code dead-letters-<reason>-total}/{@code -rate}; the
+     * labels processor adds {@code labels-joined}, {@code labels-unknown}, {@code labels-expired},
+     * {@code labels-duplicate}.
      */
     public static final String METRICS_SCOPE = "streamlearn";
 
-    private final FeatureSpace featureSpace;
-    private final List<String> models;
+    private final Function<ProcessorContext<?, ?>, ModelSets> modelSets;
     private final String storeName;
+    private final String pendingStoreName;
+    private final long horizonMs;
     private final WireFormat outputFormat;
     private final SkippedRecords skipped;
     private final String predictionsSink;
@@ -66,16 +67,23 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private final PredictionSink sink = new PredictionSink();
 
     private ProcessorContext<String, byte[]> context;
-    private ScoringStep step;
+    private ModelSets sets;
     private KeyValueModelStore store;
+    private PendingLabels pending;
+    private DeadLetters deadLetters;
     private Sensor predictionsSensor;
-    private final Map<String, Sensor> deadLetterSensors = new HashMap<>();
 
-    ScoreEventsProcessor(FeatureSpace featureSpace, List<String> models, String storeName, WireFormat outputFormat,
-                         SkippedRecords skipped, String predictionsSink, String shadowSink, String deadLettersSink) {
-        this.featureSpace = featureSpace;
-        this.models = models;
+    /**
+     * @param pendingStoreName the store of events awaiting their label, or null to keep none (then
+     *                         unlabelled events are only scored)
+     */
+    ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
+                         WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
+                         String deadLettersSink) {
+        this.modelSets = modelSets;
         this.storeName = storeName;
+        this.pendingStoreName = pendingStoreName;
+        this.horizonMs = horizonMs;
         this.outputFormat = outputFormat;
         this.skipped = skipped;
         this.predictionsSink = predictionsSink;
@@ -88,18 +96,39 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         this.context = context;
         KeyValueStore<String, byte[]> kv = context.getStateStore(storeName);
         this.store = new KeyValueModelStore(kv);
-        this.step = new ScoringStep(featureSpace, models);
-        this.predictionsSensor = context.metrics().addRateTotalSensor(METRICS_SCOPE, context.taskId().toString(),
-                "predictions", Sensor.RecordingLevel.INFO);
+        if (pendingStoreName != null) {
+            this.pending = new PendingLabels(context.getStateStore(pendingStoreName), horizonMs);
+        }
+        this.sets = modelSets.apply(context);
+        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink);
+        this.predictionsSensor = deadLetters.sensor("predictions");
     }
 
     @Override
     public void close() {
-        if (predictionsSensor != null) {
-            context.metrics().removeSensor(predictionsSensor);
+        if (deadLetters != null) {
+            deadLetters.close();
         }
-        deadLetterSensors.values().forEach(s -> context.metrics().removeSensor(s));
-        deadLetterSensors.clear();
+    }
+
+    /**
+     * The entity key of a record: {key, null, null}, or {null, reason, detail} when it has none, when
+     * the record key and the body's key differ, or when it contains U+0000.
+     */
+    static String[] entityKey(String recordKey, String bodyKey) {
+        String key = recordKey;
+        if (key == null || key.isEmpty()) {
+            if (bodyKey == null || bodyKey.isEmpty()) {
+                return new String[]{null, MISSING_KEY, "neither the record nor its value has a key"};
+            }
+            key = bodyKey;
+        } else if (bodyKey != null && !bodyKey.isEmpty() && !bodyKey.equals(key)) {
+            return new String[]{null, KEY_MISMATCH, "record key '" + key + "' but value key '" + bodyKey + "'"};
+        }
+        if (key.indexOf('\u0000') >= 0) {
+            return new String[]{null, INVALID_KEY, "the key contains U+0000"};
+        }
+        return new String[]{key, null, null};
     }
 
     @Override
@@ -111,22 +140,12 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             deadLetter(record, e.reason(), e.getMessage());
             return;
         }
-        String key = record.key();
-        String eventKey = event.getKey();
-        if (key == null || key.isEmpty()) {
-            if (eventKey == null || eventKey.isEmpty()) {
-                deadLetter(record, MISSING_KEY, "neither the record nor the event has a key");
-                return;
-            }
-            key = eventKey;
-        } else if (eventKey != null && !eventKey.isEmpty() && !eventKey.equals(key)) {
-            deadLetter(record, KEY_MISMATCH, "record key '" + key + "' but event key '" + eventKey + "'");
+        String[] k = entityKey(record.key(), event.getKey());
+        if (k[1] != null) {
+            deadLetter(record, k[1], k[2]);
             return;
         }
-        if (key.indexOf('\u0000') >= 0) {
-            deadLetter(record, INVALID_KEY, "the key contains U+0000");
-            return;
-        }
+        String key = k[0];
         Double label = event.getLabel();
         if (label != null && label.isNaN()) {
             // ScoringStep reads NaN as "no label"; a label that is present but NaN is bad input.
@@ -135,33 +154,21 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         }
         sink.begin(record, key, event);
         try {
-            step.score(key, event.getTs(), event.getFeatures(), label == null ? Double.NaN : label, store, sink);
+            sets.step(key).score(key, event.getTs(), event.getFeatures(), label == null ? Double.NaN : label, store, sink);
         } catch (InvalidInputException e) {
             deadLetter(record, e.reason(), e.getMessage());
+            return;
         } finally {
             sink.end();
+        }
+        if (label == null && pending != null) {
+            pending.advanceClock(event.getTs());
+            pending.add(key, event.getId(), event.getTs(), event.getFeatures());
         }
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason, String detail) {
-        RecordMetadata meta = context.recordMetadata().orElse(null);
-        String topic = meta == null ? "" : meta.topic();
-        int partition = meta == null ? -1 : meta.partition();
-        long offset = meta == null ? -1 : meta.offset();
-        DeadLetter letter = DeadLetter.newBuilder()
-                .setTopic(topic)
-                .setPartition(partition)
-                .setOffset(offset)
-                .setKey(record.key())
-                .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-                .setReason(reason)
-                .setDetail(detail)
-                .setTime(context.currentSystemTimeMs())
-                .build();
-        skipped.record(reason, topic + "-" + partition + "@" + offset, detail);
-        deadLetterSensors.computeIfAbsent(reason, r -> context.metrics().addRateTotalSensor(METRICS_SCOPE,
-                context.taskId().toString(), "dead-letters-" + r, Sensor.RecordingLevel.INFO)).record();
-        context.forward(record.withValue(WireCodec.encode(letter, outputFormat)), deadLettersSink);
+        deadLetters.send(record, reason, detail);
     }
 
     /** Receives ScoringStep's predictions for the record being processed; one instance, reused. */

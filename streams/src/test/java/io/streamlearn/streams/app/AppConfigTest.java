@@ -30,8 +30,35 @@ class AppConfigTest {
         assertEquals("exactly_once_v2", c.processingGuarantee());
         assertEquals("streamlearn", c.applicationId());
         assertNull(c.bootstrapServers());
-        assertEquals(List.of("events", "labels", "predictions", "dead-letters"), c.topics());
+        assertEquals(List.of("events", "labels", "predictions", "dead-letters", "predictions-shadow", "model-control"), c.topics(),
+                "the control topic may add challengers for any key, so the shadow topic is always there");
         assertEquals("models", c.storeName());
+        assertEquals("pending-labels", c.pendingStoreName());
+        assertEquals(java.time.Duration.ofDays(7), c.labelHorizon());
+        assertEquals(java.time.Duration.ofMinutes(1), c.labelSweepInterval());
+        assertEquals("model-control", c.controlTopic());
+    }
+
+    @Test
+    void shouldReadDurationsWithUnitsOrIso8601AndRejectOthers() {
+        assertEquals(java.time.Duration.ofHours(12), AppConfig.defaults().with(AppConfig.LABEL_HORIZON_KEY, "12h").labelHorizon());
+        assertEquals(java.time.Duration.ofMillis(500), AppConfig.defaults().with(AppConfig.LABEL_HORIZON_KEY, "500ms").labelHorizon());
+        assertEquals(java.time.Duration.ofSeconds(45), AppConfig.defaults().with(AppConfig.LABEL_SWEEP_INTERVAL_KEY, "45s").labelSweepInterval());
+        assertEquals(java.time.Duration.ofMinutes(150), AppConfig.defaults().with(AppConfig.LABEL_HORIZON_KEY, "PT2H30M").labelHorizon());
+        for (String bad : List.of("", "7 days", "-1h", "0s", "PT0S", "h")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> AppConfig.defaults().with(AppConfig.LABEL_HORIZON_KEY, bad), bad);
+            assertTrue(e.getMessage().contains(AppConfig.LABEL_HORIZON_KEY), e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldDisableTheControlTopicWhenEmpty() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.CONTROL_TOPIC_KEY, "");
+        assertNull(c.controlTopic());
+        assertEquals(List.of("events", "labels", "predictions", "dead-letters"), c.topics());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> AppConfig.defaults().with(AppConfig.PENDING_STORE_NAME_KEY, "models"));
     }
 
     @Test

@@ -346,11 +346,12 @@ class StreamlearnTopologyTest {
 
     @Test
     void shouldDescribeTheRouteWithNamedNodes() {
-        String d = StreamlearnTopology.build(config("json"), skipped, Stores.inMemoryKeyValueStore("models")).describe().toString();
+        String d = StreamlearnTopology.build(config("json").with(AppConfig.CONTROL_TOPIC_KEY, ""), skipped,
+                Stores.inMemoryKeyValueStore("models")).describe().toString();
         for (String name : List.of(StreamlearnTopology.SOURCE, StreamlearnTopology.SCORE, StreamlearnTopology.PREDICTIONS_SINK,
                 StreamlearnTopology.DEAD_LETTERS_SINK, "models")) {
             assertTrue(d.contains(name), name + " in " + d);
         }
-        assertTrue(!d.contains(StreamlearnTopology.SHADOW_SINK), "no shadow sink with one model");
+        assertTrue(!d.contains(StreamlearnTopology.SHADOW_SINK), "no shadow sink with one model and no control topic");
     }
 }

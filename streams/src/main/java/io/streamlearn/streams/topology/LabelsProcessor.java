@@ -1,0 +1,174 @@
+package io.streamlearn.streams.topology;
+
+import io.streamlearn.learn.InvalidInputException;
+import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.wire.MalformedRecordException;
+import io.streamlearn.schemas.wire.WireCodec;
+import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Joins each record of {@code labels} (a {@link Label}: event id, key, ts, label; record key = entity
+ * key, so labels are co-partitioned with events) with its event kept in the {@link PendingLabels}
+ * store, and makes the key's models learn from the event's features and that label through the shared
+ * {@code ScoringStep.learn} over the {@code models} store. Both stores belong to the same task, so
+ * under exactly-once the model update and the "labelled" marker are committed in one transaction.
+ *
+ * <p>The task's event-time clock {@code c} is the largest {@code ts} of the events and labels it has
+ * processed (this label's included). For a label of the event of time {@code t}, horizon {@code H}:
+ * <ul>
+ *   <li>learned, and the event marked labelled, if the event is pending and {@code t >= c - H};</li>
+ *   <li>{@value #DUPLICATE}: the event was already labelled (the marker lives until {@code c > t + 2H});</li>
+ *   <li>{@value #EXPIRED}: {@code t < c - H} while the event is still known (until {@code c > t + 2H});</li>
+ *   <li>{@value #UNKNOWN}: no such event for this key: never seen, carried its label inline, was
+ *       dead-lettered, or was forgotten after two horizons;</li>
+ *   <li>a decoding, key or label-value problem gets the same reasons as events
+ *       ({@code malformed-json}, {@code key-mismatch}, {@code non-finite-label}, ...).</li>
+ * </ul>
+ * Every {@code sweep-interval} (wall clock) the store is swept by the clock (see {@link PendingLabels}).
+ * The instance of task partition 0 also writes the control records the global store rejected to
+ * {@code dead-letters} with reason {@code bad-control}, within a second (see {@link ModelControlProcessor}).
+ * Metrics (group of {@link ScoreEventsProcessor#METRICS_SCOPE}): {@code labels-joined},
+ * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, each {@code -total}/{@code -rate}.
+ */
+final class LabelsProcessor implements Processor<String, byte[], String, byte[]> {
+
+    public static final String UNKNOWN = "unknown-event";
+    public static final String EXPIRED = "expired";
+    public static final String DUPLICATE = "duplicate-label";
+
+    private final Function<ProcessorContext<?, ?>, ModelSets> modelSets;
+    private final String modelStoreName;
+    private final String pendingStoreName;
+    private final long horizonMs;
+    private final Duration sweepInterval;
+    private final WireFormat outputFormat;
+    private final SkippedRecords skipped;
+    private final String deadLettersSink;
+
+    private final String controlStoreName;
+    private KeyValueStore<String, byte[]> rejectedDone;
+    private ModelSets sets;
+    private KeyValueModelStore models;
+    private PendingLabels pending;
+    private DeadLetters deadLetters;
+    private Sensor joined;
+    private Sensor unknown;
+    private Sensor expired;
+    private Sensor duplicate;
+
+    LabelsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String modelStoreName, String pendingStoreName, long horizonMs,
+                    Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink,
+                    String controlStoreName) {
+        this.controlStoreName = controlStoreName;
+        this.modelSets = modelSets;
+        this.modelStoreName = modelStoreName;
+        this.pendingStoreName = pendingStoreName;
+        this.horizonMs = horizonMs;
+        this.sweepInterval = sweepInterval;
+        this.outputFormat = outputFormat;
+        this.skipped = skipped;
+        this.deadLettersSink = deadLettersSink;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        KeyValueStore<String, byte[]> kv = context.getStateStore(modelStoreName);
+        this.models = new KeyValueModelStore(kv);
+        this.pending = new PendingLabels(context.getStateStore(pendingStoreName), horizonMs);
+        this.sets = modelSets.apply(context);
+        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink);
+        this.joined = deadLetters.sensor("labels-joined");
+        this.unknown = deadLetters.sensor("labels-unknown");
+        this.expired = deadLetters.sensor("labels-expired");
+        this.duplicate = deadLetters.sensor("labels-duplicate");
+        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> pending.sweep());
+        if (controlStoreName != null && context.taskId().partition() == 0) {
+            ReadOnlyKeyValueStore<String, String> control = context.getStateStore(controlStoreName);
+            this.rejectedDone = context.getStateStore(pendingStoreName);
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> deadLetterRejected(control));
+        }
+    }
+
+    /**
+     * Writes each control record the global store rejected to {@code dead-letters}, once: a marker in
+     * this task's (changelogged) pending store remembers which were written, in the same transaction.
+     */
+    private void deadLetterRejected(ReadOnlyKeyValueStore<String, String> control) {
+        try (KeyValueIterator<String, String> it = control.prefixScan(ModelControlProcessor.REJECTED, new StringSerializer())) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                String done = "bad-control" + kv.key;
+                if (rejectedDone.get(done) != null) {
+                    continue;
+                }
+                ModelControlProcessor.Rejected r = ModelControlProcessor.Rejected.decode(kv.key, kv.value);
+                deadLetters.send(r.topic(), r.partition(), r.offset(), r.key(), r.value(), ModelControl.BAD_CONTROL, r.detail());
+                rejectedDone.put(done, new byte[0]);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        Label label;
+        try {
+            label = WireCodec.decodeLabel(record.value());
+        } catch (MalformedRecordException e) {
+            deadLetters.send(record, e.reason(), e.getMessage());
+            return;
+        }
+        String[] key = ScoreEventsProcessor.entityKey(record.key(), label.getKey());
+        if (key[1] != null) {
+            deadLetters.send(record, key[1], key[2]);
+            return;
+        }
+        String k = key[0];
+        long clock = pending.advanceClock(label.getTs());
+        PendingLabels.Entry entry = pending.get(k, label.getId());
+        if (entry == null) {
+            unknown.record();
+            deadLetters.send(record, UNKNOWN, "no pending event '" + label.getId() + "' for key '" + k + "'");
+            return;
+        }
+        if (entry.status() == PendingLabels.Status.LABELLED) {
+            duplicate.record();
+            deadLetters.send(record, DUPLICATE, "event '" + label.getId() + "' of key '" + k + "' was already labelled");
+            return;
+        }
+        if (entry.status() == PendingLabels.Status.EXPIRED || pending.expired(entry.time(), clock)) {
+            expired.record();
+            deadLetters.send(record, EXPIRED, "event '" + label.getId() + "' at " + entry.time() + " is older than the horizon of "
+                    + horizonMs + " ms at event time " + clock);
+            return;
+        }
+        try {
+            sets.step(k).learn(k, entry.time(), entry.features(), label.getLabel(), models);
+        } catch (InvalidInputException e) {
+            deadLetters.send(record, e.reason(), e.getMessage());
+            return;
+        }
+        pending.markLabelled(k, label.getId(), entry.time());
+        joined.record();
+    }
+}
