@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
                 "Example (migration):",
                 "  ./streamlearn export --bootstrap-servers old-kafka:9092 --output models.avro",
                 "  ./streamlearn import --bootstrap-servers new-kafka:9092 --input models.avro",
-                "  ./streamlearn run --bootstrap-servers new-kafka:9092 --state-dir /var/lib/streamlearn-new",
+                "  ./streamlearn run --bootstrap-servers new-kafka:9092 --state-dir /fresh/dir",
                 ""},
         sortOptions = false)
 public final class ImportCommand implements Callable<Integer> {
