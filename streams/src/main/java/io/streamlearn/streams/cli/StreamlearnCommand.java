@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
                 BacktestCommand.class,
                 ReplayCommand.class,
                 BrokerCommand.class,
+                ExportCommand.class,
+                ImportCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class StreamlearnCommand implements Runnable {
