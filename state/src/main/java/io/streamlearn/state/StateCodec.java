@@ -66,6 +66,16 @@ public final class StateCodec {
      *                              written by a different learner (fingerprint or size mismatch)
      */
     public static void decodeInto(Learner learner, byte[] bytes, ModelState into) {
+        decodeInto(learner, learner.fingerprint(), bytes, into);
+    }
+
+    /**
+     * As {@link #decodeInto(Learner, byte[], ModelState)}, with the learner's fingerprint computed once
+     * by the caller (hashing the spec on every event is measurable on the hot path).
+     *
+     * @param expectedFingerprint {@code learner.fingerprint()}
+     */
+    public static void decodeInto(Learner learner, long expectedFingerprint, byte[] bytes, ModelState into) {
         if (bytes == null || bytes.length < 1) {
             throw new StateFormatException("empty state bytes");
         }
@@ -83,9 +93,9 @@ public final class StateCodec {
         long updates = b.getLong();
         long lastTime = b.getLong();
         int n = b.getInt();
-        if (fingerprint != learner.fingerprint()) {
+        if (fingerprint != expectedFingerprint) {
             throw new StateFormatException("state was written by another model (fingerprint "
-                    + Long.toHexString(fingerprint) + ", expected " + Long.toHexString(learner.fingerprint())
+                    + Long.toHexString(fingerprint) + ", expected " + Long.toHexString(expectedFingerprint)
                     + " for '" + learner.spec() + "')");
         }
         double[] v = into.values();

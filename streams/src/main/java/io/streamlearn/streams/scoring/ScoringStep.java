@@ -212,7 +212,7 @@ public final class ScoringStep {
             return;
         }
         try {
-            StateCodec.decodeInto(m.learner, bytes, m.state);
+            StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
         } catch (StateFormatException e) {
             m.state.copyFrom(m.initial);
             counters.replacedStates++;
