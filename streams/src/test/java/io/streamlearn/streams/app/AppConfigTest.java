@@ -30,7 +30,7 @@ class AppConfigTest {
         assertEquals("exactly_once_v2", c.processingGuarantee());
         assertEquals("streamlearn", c.applicationId());
         assertNull(c.bootstrapServers());
-        assertEquals(List.of("events", "labels", "predictions", "dead-letters", "predictions-shadow", "model-control"), c.topics(),
+        assertEquals(List.of("events", "labels", "predictions", "dead-letters", "predictions-shadow", "model-control", "forget-acks"), c.topics(),
                 "the control topic may add challengers for any key, so the shadow topic is always there");
         assertEquals("models", c.storeName());
         assertEquals("pending-labels", c.pendingStoreName());
