@@ -101,6 +101,20 @@ class AppConfigTest {
     }
 
     @Test
+    void shouldParseKeyLifecycleSettings() {
+        AppConfig d = AppConfig.defaults();
+        assertEquals(java.time.Duration.ZERO, d.keyTtl(), "TTL off by default");
+        assertEquals(0L, d.maxKeys(), "no key limit by default");
+        assertEquals("forget-acks", d.forgetAcksTopic());
+        AppConfig c = d.with(AppConfig.KEY_TTL_KEY, "30d").with(AppConfig.MAX_KEYS_KEY, "1000");
+        assertEquals(java.time.Duration.ofDays(30), c.keyTtl());
+        assertEquals(1000L, c.maxKeys());
+        assertMessage(AppConfig.KEY_TTL_KEY, () -> d.with(AppConfig.KEY_TTL_KEY, "soon"));
+        assertMessage(AppConfig.MAX_KEYS_KEY, () -> d.with(AppConfig.MAX_KEYS_KEY, "-1"));
+        assertMessage(AppConfig.MAX_KEYS_KEY, () -> d.with(AppConfig.MAX_KEYS_KEY, "many"));
+    }
+
+    @Test
     void shouldRefuseBadValuesNamingTheKey() {
         assertMessage(AppConfig.MODELS_KEY, () -> AppConfig.defaults().with(AppConfig.MODELS_KEY, " ; "));
         assertMessage("nosuchmodel", () -> AppConfig.defaults().with(AppConfig.MODELS_KEY, "nosuchmodel"));
