@@ -1,5 +1,6 @@
 package io.streamlearn.streams.app;
 
+import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
 import io.streamlearn.streams.topology.StreamlearnTopology;
 import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
 import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
@@ -84,6 +85,16 @@ public final class StreamlearnApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueOnProcessingError.class.getName());
         p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ContinueOnRecordProductionError.class.getName());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        // One bounded off-heap budget for all RocksDB stores; its knobs are streamlearn.rocksdb.* settings.
+        // streamlearn.rocksdb.bounded=false keeps Kafka Streams' own per-store RocksDB settings.
+        if (!"false".equalsIgnoreCase(config.get("streamlearn.rocksdb.bounded"))) {
+            p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class.getName());
+        }
+        for (Map.Entry<String, String> e : config.values().entrySet()) {
+            if (e.getKey().startsWith("streamlearn.rocksdb.")) {
+                p.put(e.getKey(), e.getValue());
+            }
+        }
         for (Map.Entry<String, String> e : config.kafkaSettings().entrySet()) {
             p.put(e.getKey(), e.getValue());
         }
@@ -112,6 +123,11 @@ public final class StreamlearnApp implements AutoCloseable {
      */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The Kafka Streams instance, for interactive queries (the HTTP endpoint) and metrics. */
+    public KafkaStreams streams() {
+        return streams;
     }
 
     public KafkaStreams.State state() {

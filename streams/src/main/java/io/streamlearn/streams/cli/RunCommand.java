@@ -3,11 +3,17 @@ package io.streamlearn.streams.cli;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
+import io.streamlearn.streams.http.HttpOptions;
+import io.streamlearn.streams.http.QueryEndpoint;
+import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -50,6 +56,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
                 "  echo 'dev-1:{\"key\":\"dev-1\",\"ts\":1,\"features\":{\"x1\":1},\"label\":5}' \\",
                 "    | kcat -P -b 127.0.0.1:PORT -t events -K:",
                 "  kcat -C -b 127.0.0.1:PORT -t predictions -e",
+                "  With --http-port 8080: curl 127.0.0.1:8080/models/dev-1",
                 ""},
         sortOptions = false)
 public final class RunCommand extends AppOptions implements java.util.concurrent.Callable<Integer> {
@@ -64,6 +71,9 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
 
     @Option(names = "--port", paramLabel = "N", description = "Embedded broker only: its port (default: a free one).")
     int port;
+
+    @Mixin
+    HttpOptions http = new HttpOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -88,7 +98,17 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
             createMissingTopics(config);
         }
 
+        StreamlearnMetrics metrics = new StreamlearnMetrics();
+        QueryEndpoint endpoint = http.start(metrics);
+        HostInfo self = endpoint == null ? null : http.hostInfo(endpoint);
+        if (self != null) {
+            config = config.with(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+            System.err.println("streamlearn run: HTTP endpoint on port " + endpoint.port() + ", advertised as " + self.host() + ":" + self.port());
+        }
         StreamlearnApp app = new StreamlearnApp(config);
+        if (endpoint != null) {
+            endpoint.attach(app.streams(), config.storeName(), config.featureSpace(), config.models(), self);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
         EmbeddedKafkaBroker brokerToClose = broker;
@@ -97,6 +117,10 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
             stopping.set(true);
             try {
                 app.close();
+                if (endpoint != null) {
+                    endpoint.close();
+                }
+                metrics.close();
                 if (brokerToClose != null) {
                     brokerToClose.close();
                 }

@@ -1,5 +1,6 @@
 package io.streamlearn.streams.app;
 
+import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
 import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
 import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
 import io.streamlearn.streams.topology.errors.ContinueOnRecordProductionError;
@@ -38,6 +39,23 @@ class StreamlearnAppTest {
         Properties p = StreamlearnApp.streamsProperties(c, new SkippedRecords());
         assertEquals("1000", p.get("commit.interval.ms"));
         assertEquals("at_least_once", p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+
+    @Test
+    void shouldBoundRocksDbMemoryByDefaultAndPassItsKnobsToKafkaStreams() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1")
+                .with(BoundedMemoryRocksDBConfig.TOTAL_OFF_HEAP_BYTES_CONFIG, "268435456");
+        Properties p = StreamlearnApp.streamsProperties(c, new SkippedRecords());
+        assertEquals(BoundedMemoryRocksDBConfig.class.getName(), p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
+        assertEquals("268435456", p.get(BoundedMemoryRocksDBConfig.TOTAL_OFF_HEAP_BYTES_CONFIG));
+        // The setter sees the knob among the configs Kafka Streams hands it.
+        assertEquals("268435456", new StreamsConfig(p).originals().get(BoundedMemoryRocksDBConfig.TOTAL_OFF_HEAP_BYTES_CONFIG));
+        // And the config may choose another setter.
+        Properties other = StreamlearnApp.streamsProperties(c.with(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "x.Y"), new SkippedRecords());
+        assertEquals("x.Y", other.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
+        // Or none of ours at all.
+        Properties off = StreamlearnApp.streamsProperties(c.with("streamlearn.rocksdb.bounded", "false"), new SkippedRecords());
+        assertEquals(null, off.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
     }
 
     @Test

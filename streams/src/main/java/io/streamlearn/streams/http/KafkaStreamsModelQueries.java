@@ -1,0 +1,119 @@
+package io.streamlearn.streams.http;
+
+import io.streamlearn.learn.features.FeatureSpace;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link ModelQueries} over a running {@link KafkaStreams} instance and its model store (interactive
+ * queries). A key's owner is found with {@link KafkaStreams#queryMetadataForKey} on the ENTITY key and a
+ * {@link StringSerializer}: store keys are composite ({@code entityKey + U+0000 + model}), but records
+ * are partitioned by the entity key, which is what the metadata lookup must hash. The instance's
+ * {@code application.server} must be set to {@code self}, the address of its HTTP endpoint.
+ * Thread-safe.
+ *
+ * <pre>{@code
+ * ModelQueries q = new KafkaStreamsModelQueries(streams, "models", space, List.of("sgd:lr=0.1"),
+ *         new HostInfo("127.0.0.1", 8080));
+ * }</pre>
+ */
+public final class KafkaStreamsModelQueries implements ModelQueries {
+
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final KafkaStreams streams;
+    private final String storeName;
+    private final StoreModelReader reader;
+    private final HostInfo self;
+
+    /**
+     * @param streams   the running instance; not null
+     * @param storeName the model store, e.g. {@code models}
+     * @param space     the feature space of the scoring step
+     * @param specs     the configured model SPECs, champion first
+     * @param self      this instance's {@code application.server}, not null
+     */
+    public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, FeatureSpace space, List<String> specs, HostInfo self) {
+        this.streams = streams;
+        this.storeName = storeName;
+        this.reader = new StoreModelReader(space, specs);
+        this.self = self;
+    }
+
+    @Override
+    public Route route(String entityKey) {
+        KeyQueryMetadata md;
+        try {
+            md = streams.queryMetadataForKey(storeName, entityKey, KEYS);
+        } catch (IllegalStateException | InvalidStateStoreException e) {
+            return Route.unavailable("streams not ready: " + e.getMessage());
+        }
+        if (md == null || md == KeyQueryMetadata.NOT_AVAILABLE || md.activeHost() == null) {
+            return Route.unavailable("no instance owns the key's partition right now (state " + streams.state() + ")");
+        }
+        HostInfo owner = md.activeHost();
+        if (owner.equals(self)) {
+            return Route.local();
+        }
+        return Route.remote(owner.host(), owner.port());
+    }
+
+    private ReadOnlyKeyValueStore<String, byte[]> store() {
+        return streams.store(StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+    }
+
+    @Override
+    public List<ModelView> models(String entityKey) {
+        return reader.models(store(), entityKey);
+    }
+
+    @Override
+    public KeyPage keys(String prefix, int limit) {
+        return reader.keys(store(), prefix, limit);
+    }
+
+    @Override
+    public ScoreResult score(String entityKey, Map<String, Double> features, Long time) {
+        return reader.score(store(), entityKey, features, time);
+    }
+
+    @Override
+    public List<String> peers() {
+        List<String> peers = new ArrayList<>();
+        for (StreamsMetadata m : streams.streamsMetadataForStore(storeName)) {
+            HostInfo h = m.hostInfo();
+            if (!h.equals(self)) {
+                peers.add(h.host() + ":" + h.port());
+            }
+        }
+        return peers;
+    }
+
+    @Override
+    public String streamsState() {
+        return streams.state().name();
+    }
+
+    @Override
+    public boolean isServing() {
+        KafkaStreams.State s = streams.state();
+        return s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;
+    }
+
+    @Override
+    public Optional<String> self() {
+        return Optional.of(self.host() + ":" + self.port());
+    }
+}

@@ -1,0 +1,107 @@
+package io.streamlearn.streams.http;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the HTTP endpoint asks of one application instance. The live implementation is
+ * {@link KafkaStreamsModelQueries} (a {@code KafkaStreams} instance and its {@code models} store); tests
+ * use fakes. Every method answers for this instance only: {@link ModelQueryServer} forwards a key that
+ * {@link #route} places elsewhere. Implementations must be thread-safe (the server calls them from its
+ * request threads).
+ *
+ * <pre>{@code
+ * ModelQueries queries = new KafkaStreamsModelQueries(streams, "models", space, specs, new HostInfo("10.0.0.5", 8080));
+ * try (ModelQueryServer server = ModelQueryServer.start(queries, metrics::scrape, ModelQueryServer.Options.local(8080))) {
+ *     ...
+ * }
+ * }</pre>
+ */
+public interface ModelQueries {
+
+    /** Where the models of one entity key live. */
+    record Route(Kind kind, String host, int port, String reason) {
+        public enum Kind { LOCAL, REMOTE, UNAVAILABLE }
+
+        public static Route local() {
+            return new Route(Kind.LOCAL, null, -1, null);
+        }
+
+        public static Route remote(String host, int port) {
+            return new Route(Kind.REMOTE, host, port, null);
+        }
+
+        public static Route unavailable(String reason) {
+            return new Route(Kind.UNAVAILABLE, null, -1, reason);
+        }
+    }
+
+    /**
+     * One stored model of a key.
+     *
+     * @param model         the model's name (its SPEC as configured)
+     * @param champion      whether it is the first configured model
+     * @param spec          the learner's canonical SPEC, or null when this instance does not run the model
+     * @param version       update count (the model version)
+     * @param lastEventTime epoch ms of the latest event seen, or null when none
+     * @param state         the learner's {@code inspect(state)} arrays; empty when unreadable
+     * @param error         why the state could not be decoded, or null
+     */
+    record ModelView(String model, boolean champion, String spec, long version, Long lastEventTime,
+                     Map<String, double[]> state, String error) {
+    }
+
+    /**
+     * One model's score for a feature vector, computed without learning.
+     *
+     * @param fresh  whether the key had no (readable) state for this model, so a new state scored
+     * @param stddev predictive standard deviation, or NaN when the learner has none
+     */
+    record Score(String model, boolean champion, long version, double mean, double stddev, boolean fresh) {
+    }
+
+    /** The result of {@link #score}: per-model scores and the count of feature names the space ignored. */
+    record ScoreResult(List<Score> scores, int unknownFeatures) {
+    }
+
+    /** A page of entity keys in store order, and whether more matched than the limit. */
+    record KeyPage(List<String> keys, boolean truncated) {
+    }
+
+    /** Where {@code entityKey}'s models live now. */
+    Route route(String entityKey);
+
+    /** The models stored here for {@code entityKey}, empty when there are none. */
+    List<ModelView> models(String entityKey);
+
+    /**
+     * Up to {@code limit} distinct entity keys stored here that start with {@code prefix} (may be "").
+     * With several local partitions, which keys make the page when more match is not specified (Kafka
+     * Streams scans the partitions one after the other); {@link KeyPage#truncated()} says more matched.
+     */
+    KeyPage keys(String prefix, int limit);
+
+    /**
+     * Scores {@code features} with each configured model's current state for {@code entityKey}, without
+     * learning or storing anything.
+     *
+     * @param time event time (epoch ms) to score at, or null for the time of the key's latest event
+     * @throws io.streamlearn.learn.InvalidInputException for non-finite or absurd feature values
+     */
+    ScoreResult score(String entityKey, Map<String, Double> features, Long time);
+
+    /** Other instances of the application ({@code host:port} of their HTTP endpoint). */
+    List<String> peers();
+
+    /** The Kafka Streams state name, e.g. {@code RUNNING}. */
+    String streamsState();
+
+    /** Whether this instance is serving (Kafka Streams RUNNING or REBALANCING). */
+    boolean isServing();
+
+    /** This instance's {@code host:port} as advertised in {@code application.server}, if any. */
+    default Optional<String> self() {
+        return Optional.empty();
+    }
+}

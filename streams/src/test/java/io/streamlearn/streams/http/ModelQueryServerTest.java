@@ -1,0 +1,389 @@
+package io.streamlearn.streams.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamlearn.learn.InvalidInputException;
+import io.streamlearn.streams.metrics.StreamlearnMetrics;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real HTTP requests against servers on ephemeral ports, over fake instances. */
+class ModelQueryServerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<ModelQueryServer> servers = new ArrayList<>();
+
+    /** One fake instance: a few keys, scores = sum of features + version. */
+    static final class Fake implements ModelQueries {
+        final String name;
+        final TreeSet<String> keys = new TreeSet<>();
+        Function<String, Route> router = k -> Route.local();
+        List<String> peers = List.of();
+        String state = "RUNNING";
+        String self;
+        final AtomicInteger modelCalls = new AtomicInteger();
+
+        Fake(String name, String... keys) {
+            this.name = name;
+            this.keys.addAll(List.of(keys));
+        }
+
+        @Override
+        public Route route(String entityKey) {
+            return router.apply(entityKey);
+        }
+
+        @Override
+        public List<ModelView> models(String entityKey) {
+            modelCalls.incrementAndGet();
+            if (entityKey.equals("boom")) {
+                throw new IllegalStateException("secret internals");
+            }
+            if (entityKey.equals("moving")) {
+                throw new InvalidStateStoreException("rebalancing");
+            }
+            if (!keys.contains(entityKey)) {
+                return List.of();
+            }
+            return List.of(
+                    new ModelView("sgd:lr=0.1", true, "sgd:lr=0.1", entityKey.length(), 1234L,
+                            Map.of("weights", new double[] {1.5, -2.0}, "intercept", new double[] {0.25}), null),
+                    new ModelView("kalman", false, "kalman:q=0", 0, null, Map.of(), null));
+        }
+
+        @Override
+        public KeyPage keys(String prefix, int limit) {
+            List<String> out = new ArrayList<>();
+            for (String k : keys.tailSet(prefix)) {
+                if (!k.startsWith(prefix)) {
+                    break;
+                }
+                if (out.size() == limit) {
+                    return new KeyPage(out, true);
+                }
+                out.add(k);
+            }
+            return new KeyPage(out, false);
+        }
+
+        @Override
+        public ScoreResult score(String entityKey, Map<String, Double> features, Long time) {
+            double sum = 0;
+            for (Map.Entry<String, Double> e : features.entrySet()) {
+                if (!Double.isFinite(e.getValue())) {
+                    throw new InvalidInputException("non-finite", e.getKey() + " is not finite");
+                }
+                sum += e.getValue();
+            }
+            boolean known = keys.contains(entityKey);
+            return new ScoreResult(List.of(
+                    new Score("sgd:lr=0.1", true, known ? 7 : 0, sum + (time == null ? 0 : time), Double.NaN, !known)), 0);
+        }
+
+        @Override
+        public List<String> peers() {
+            return peers;
+        }
+
+        @Override
+        public String streamsState() {
+            return state;
+        }
+
+        @Override
+        public boolean isServing() {
+            return state.equals("RUNNING") || state.equals("REBALANCING");
+        }
+
+        @Override
+        public Optional<String> self() {
+            return Optional.ofNullable(self);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        servers.forEach(ModelQueryServer::close);
+    }
+
+    private ModelQueryServer start(Fake fake, ModelQueryServer.Options options) throws Exception {
+        ModelQueryServer s = ModelQueryServer.start(fake, () -> "# HELP x_total x\n# TYPE x_total counter\nx_total 1.0\n", options);
+        servers.add(s);
+        fake.self = "127.0.0.1:" + s.port();
+        return s;
+    }
+
+    private ModelQueryServer start(Fake fake) throws Exception {
+        return start(fake, ModelQueryServer.Options.local(0));
+    }
+
+    private HttpResponse<String> get(ModelQueryServer s, String rawPath, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + rawPath));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(ModelQueryServer s, String rawPath, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + rawPath))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends a request line that java.net.URI would refuse to build. */
+    private static String rawGet(ModelQueryServer s, String rawPath) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET " + rawPath + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        return JSON.readTree(r.body());
+    }
+
+    private static void assertJsonError(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode body = json(r);
+        assertTrue(body.path("error").isTextual(), r.body());
+        assertFalse(r.body().contains("Exception"), "no exception names or traces: " + r.body());
+        assertFalse(r.body().contains("\tat "), r.body());
+    }
+
+    @Test
+    void shouldReturnEveryModelOfAKey() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "device 1/x"));
+        HttpResponse<String> r = get(s, "/models/device%201%2Fx");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode body = json(r);
+        assertEquals("device 1/x", body.get("key").asText());
+        JsonNode champion = body.get("models").get(0);
+        assertEquals("sgd:lr=0.1", champion.get("spec").asText());
+        assertTrue(champion.get("champion").asBoolean());
+        assertEquals(10, champion.get("version").asLong());
+        assertEquals(1234L, champion.get("lastEventTime").asLong());
+        assertEquals(-2.0, champion.get("state").get("weights").get(1).asDouble(), 0.0);
+        assertEquals(0.25, champion.get("state").get("intercept").get(0).asDouble(), 0.0);
+        assertTrue(body.get("models").get(1).get("lastEventTime").isNull());
+        assertJsonError(get(s, "/models/unknown"), 404);
+    }
+
+    @Test
+    void shouldListKeysByPrefixWithALimit() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "dev-1", "dev-2", "dev-3", "host-1"));
+        JsonNode body = json(get(s, "/models?prefix=dev-&limit=2"));
+        assertEquals(List.of("dev-1", "dev-2"), JSON.convertValue(body.get("keys"), List.class));
+        assertTrue(body.get("truncated").asBoolean());
+        body = json(get(s, "/models"));
+        assertEquals(4, body.get("keys").size());
+        assertFalse(body.get("truncated").asBoolean());
+        assertJsonError(get(s, "/models?limit=0"), 400);
+        assertJsonError(get(s, "/models?limit=ten"), 400);
+        assertJsonError(get(s, "/models?colour=red"), 400);
+    }
+
+    @Test
+    void shouldScoreWithoutLearning() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "k"));
+        HttpResponse<String> r = post(s, "/score", "{\"key\":\"k\",\"features\":{\"x\":1.5,\"y\":2},\"time\":100}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode p = json(r).get("predictions").get(0);
+        assertEquals(103.5, p.get("mean").asDouble(), 0.0);
+        assertEquals(7, p.get("version").asLong());
+        assertTrue(p.get("stddev").isNull());
+        assertFalse(p.get("fresh").asBoolean());
+        assertTrue(json(post(s, "/score", "{\"key\":\"new\",\"features\":{}}")).get("predictions").get(0).get("fresh").asBoolean());
+    }
+
+    @Test
+    void shouldRejectMalformedRequestsWithJsonErrors() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "k"));
+        // Not a URI at all: the JDK server refuses it before routing (plain-text 400, no trace).
+        String raw = rawGet(s, "/models/%zz");
+        assertTrue(raw.startsWith("HTTP/1.1 400"), raw);
+        assertFalse(raw.contains("\tat "), raw);
+        assertJsonError(get(s, "/models/%ff%fe"), 400);       // not UTF-8
+        assertJsonError(get(s, "/models/a%00b"), 400);        // U+0000 separates store keys
+        assertJsonError(get(s, "/models/"), 400);
+        assertJsonError(get(s, "/nothing"), 404);
+        assertJsonError(get(s, "/models/a/b"), 404);
+        HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/models/k"))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertJsonError(wrong, 405);
+        assertEquals("GET", wrong.headers().firstValue("Allow").orElse(""));
+        assertJsonError(get(s, "/score"), 405);
+        assertJsonError(post(s, "/score", "{not json"), 400);
+        assertJsonError(post(s, "/score", "[1,2]"), 400);
+        assertJsonError(post(s, "/score", ""), 400);
+        assertJsonError(post(s, "/score", "{\"key\":\"k\",\"features\":{\"x\":\"high\"}}"), 400);
+        assertJsonError(post(s, "/score", "{\"key\":\"k\",\"features\":{\"x\":1},\"extra\":1}"), 400);
+        assertJsonError(post(s, "/score", "{\"key\":7,\"features\":{}}"), 400);
+        assertJsonError(post(s, "/score", "{\"key\":\"k\",\"key\":\"j\",\"features\":{}}"), 400);
+        assertJsonError(post(s, "/score", "{\"key\":\"k\",\"features\":{},\"time\":1.5}"), 400);
+        assertJsonError(post(s, "/score", "{\"key\":\"k\",\"features\":{\"x\":1e400}}"), 400); // infinite
+        String big = "{\"key\":\"k\",\"features\":{\"x\":1},\"pad\":\"" + "p".repeat(ModelQueryServer.MAX_BODY_BYTES) + "\"}";
+        assertJsonError(post(s, "/score", big), 413);
+    }
+
+    @Test
+    void shouldHideInternalFailuresAndAskToRetryDuringRebalances() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "k"));
+        HttpResponse<String> boom = get(s, "/models/boom");
+        assertJsonError(boom, 500);
+        assertFalse(boom.body().contains("secret"), boom.body());
+        HttpResponse<String> moving = get(s, "/models/moving");
+        assertJsonError(moving, 503);
+        assertEquals("1", moving.headers().firstValue("Retry-After").orElse(""));
+        // The server still serves after failures.
+        assertEquals(200, get(s, "/models/k").statusCode());
+    }
+
+    @Test
+    void shouldReportHealthFromTheStreamsState() throws Exception {
+        Fake fake = new Fake("a");
+        ModelQueryServer s = start(fake);
+        HttpResponse<String> up = get(s, "/health");
+        assertEquals(200, up.statusCode());
+        assertEquals("RUNNING", json(up).get("state").asText());
+        fake.state = "REBALANCING";
+        assertEquals(200, get(s, "/health").statusCode());
+        fake.state = "ERROR";
+        HttpResponse<String> down = get(s, "/health");
+        assertEquals(503, down.statusCode());
+        assertEquals("ERROR", json(down).get("state").asText());
+    }
+
+    @Test
+    void shouldServePrometheusTextFromTheRegistry() throws Exception {
+        try (StreamlearnMetrics metrics = new StreamlearnMetrics()) {
+            metrics.registry().counter("streamlearn.test.events").increment(3);
+            ModelQueryServer s = ModelQueryServer.start(new Fake("a"), metrics::scrape, ModelQueryServer.Options.local(0));
+            servers.add(s);
+            HttpResponse<String> r = get(s, "/metrics");
+            assertEquals(200, r.statusCode());
+            assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            assertTrue(r.body().contains("streamlearn_test_events_total 3.0"), r.body());
+            assertTrue(r.body().contains("jvm_memory_used_bytes"), "JVM meters are bound");
+        }
+    }
+
+    @Test
+    void shouldAnswerForKeysOwnedByAnotherInstanceThroughIt() throws Exception {
+        Fake a = new Fake("a", "a-1", "a-2");
+        Fake b = new Fake("b", "b-1", "b-22");
+        ModelQueryServer sa = start(a);
+        ModelQueryServer sb = start(b);
+        a.router = k -> k.startsWith("b-") ? ModelQueries.Route.remote("127.0.0.1", sb.port()) : ModelQueries.Route.local();
+        b.router = k -> k.startsWith("a-") ? ModelQueries.Route.remote("127.0.0.1", sa.port()) : ModelQueries.Route.local();
+        a.peers = List.of(b.self);
+        b.peers = List.of(a.self);
+
+        for (ModelQueryServer s : List.of(sa, sb)) {
+            JsonNode viaAny = json(get(s, "/models/b-22"));
+            assertEquals(b.self, viaAny.get("instance").asText());
+            assertEquals(4, viaAny.get("models").get(0).get("version").asLong());
+            assertEquals(a.self, json(get(s, "/models/a-1")).get("instance").asText());
+            JsonNode scored = json(post(s, "/score", "{\"key\":\"b-1\",\"features\":{\"x\":2}}"));
+            assertEquals(b.self, scored.get("instance").asText());
+            assertEquals(7, scored.get("predictions").get(0).get("version").asLong());
+            // Listing gathers every instance's keys.
+            JsonNode list = json(get(s, "/models?limit=10"));
+            assertEquals(List.of("a-1", "a-2", "b-1", "b-22"), JSON.convertValue(list.get("keys"), List.class));
+            assertEquals(2, list.get("instances").asInt());
+        }
+        assertEquals(List.of("a-1"), JSON.convertValue(json(get(sa, "/models?limit=1")).get("keys"), List.class));
+        // An unknown key owned elsewhere is a 404 from the owner.
+        assertJsonError(get(sa, "/models/b-404"), 404);
+    }
+
+    @Test
+    void shouldForwardBothWaysAtOnceWithOneRequestThreadEach() throws Exception {
+        // With blocking forwarding, each server's only thread would wait for the other's: a deadlock
+        // until the forwarding timeout, answered 502.
+        ModelQueryServer.Options oneThread = new ModelQueryServer.Options("127.0.0.1", 0, null, java.time.Duration.ofSeconds(5), 1);
+        Fake a = new Fake("a", "a-1");
+        Fake b = new Fake("b", "b-1");
+        ModelQueryServer sa = start(a, oneThread);
+        ModelQueryServer sb = start(b, oneThread);
+        a.router = k -> k.startsWith("b-") ? ModelQueries.Route.remote("127.0.0.1", sb.port()) : ModelQueries.Route.local();
+        b.router = k -> k.startsWith("a-") ? ModelQueries.Route.remote("127.0.0.1", sa.port()) : ModelQueries.Route.local();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sa.port() + "/models/b-1")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sb.port() + "/models/a-1")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (java.util.concurrent.CompletableFuture<HttpResponse<String>> f : answers) {
+            HttpResponse<String> r = f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        assertEquals(20, a.modelCalls.get());
+        assertEquals(20, b.modelCalls.get());
+    }
+
+    @Test
+    void shouldNotForwardAForwardedRequestAgain() throws Exception {
+        Fake a = new Fake("a", "k");
+        ModelQueryServer sa = start(a);
+        a.router = k -> ModelQueries.Route.remote("127.0.0.1", 1); // metadata says elsewhere
+        HttpResponse<String> r = get(sa, "/models/k", ModelQueryServer.FORWARDED_HEADER, "127.0.0.1:2");
+        assertJsonError(r, 503);
+        assertEquals(0, a.modelCalls.get());
+        // Not forwarded, the owner on port 1 does not answer: 502.
+        assertJsonError(get(sa, "/models/k"), 502);
+        a.router = k -> ModelQueries.Route.unavailable("rebalancing");
+        assertJsonError(get(sa, "/models/k"), 503);
+    }
+
+    @Test
+    void shouldRequireATokenOffLoopbackAndCheckIt() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelQueryServer.start(new Fake("a"), () -> "", ModelQueryServer.Options.local(0).withBind("0.0.0.0")));
+        assertTrue(e.getMessage().contains("token"));
+
+        Fake a = new Fake("a", "a-1");
+        Fake b = new Fake("b", "b-1");
+        ModelQueryServer sa = start(a, ModelQueryServer.Options.local(0).withToken("s3cret"));
+        ModelQueryServer sb = start(b, ModelQueryServer.Options.local(0).withToken("s3cret"));
+        a.router = k -> k.startsWith("b-") ? ModelQueries.Route.remote("127.0.0.1", sb.port()) : ModelQueries.Route.local();
+        assertJsonError(get(sa, "/models/a-1"), 401);
+        assertJsonError(get(sa, "/models/a-1", "Authorization", "Bearer wrong"), 401);
+        assertJsonError(get(sa, "/metrics"), 401);
+        assertEquals(200, get(sa, "/models/a-1", "Authorization", "Bearer s3cret").statusCode());
+        assertEquals(200, get(sa, "/health").statusCode(), "health needs no token");
+        // The token travels with a forwarded request.
+        HttpResponse<String> forwarded = get(sa, "/models/b-1", "Authorization", "Bearer s3cret");
+        assertEquals(200, forwarded.statusCode(), forwarded.body());
+        assertEquals(b.self, json(forwarded).get("instance").asText());
+        // Off loopback with a token it starts.
+        ModelQueryServer any = start(new Fake("c"), ModelQueryServer.Options.local(0).withBind("0.0.0.0").withToken("t"));
+        assertTrue(any.address().getAddress().isAnyLocalAddress());
+    }
+}
