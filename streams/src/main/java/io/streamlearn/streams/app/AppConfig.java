@@ -96,6 +96,20 @@ public final class AppConfig {
     public static final String LABEL_SWEEP_INTERVAL_KEY = "streamlearn.label.sweep-interval";
     /** Name of the store of unlabelled events awaiting their label (and of its changelog). */
     public static final String PENDING_STORE_NAME_KEY = "streamlearn.store.pending-name";
+    /**
+     * Time-to-live of an idle key, in event time: a key with no event for this long (against the task's
+     * event-time clock, the one the pending-label sweep uses) has its model states deleted (tombstones in
+     * the changelog). A duration like {@code 30d}; {@code 0} (the default) keeps keys forever.
+     */
+    public static final String KEY_TTL_KEY = "streamlearn.key.ttl";
+    /**
+     * Per task: when the approximate number of entries of the models store (one per key and model)
+     * reaches this, events of keys without a model are dead-lettered with reason {@code max-keys};
+     * existing keys keep working. {@code 0} (the default) means no limit.
+     */
+    public static final String MAX_KEYS_KEY = "streamlearn.max-keys";
+    /** Where a {@code forget:<key>} control record is acknowledged: JSON {@code {key, time, removed}}. */
+    public static final String FORGET_ACKS_TOPIC_KEY = "streamlearn.topic.forget-acks";
 
     private static final Map<String, String> DEFAULTS;
 
@@ -118,6 +132,9 @@ public final class AppConfig {
         d.put(LABEL_HORIZON_KEY, "7d");
         d.put(LABEL_SWEEP_INTERVAL_KEY, "1m");
         d.put(PENDING_STORE_NAME_KEY, "pending-labels");
+        d.put(KEY_TTL_KEY, "0");
+        d.put(MAX_KEYS_KEY, "0");
+        d.put(FORGET_ACKS_TOPIC_KEY, "forget-acks");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -127,6 +144,8 @@ public final class AppConfig {
     private final WireFormat outputFormat;
     private final Duration labelHorizon;
     private final Duration labelSweepInterval;
+    private final Duration keyTtl;
+    private final long maxKeys;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(values);
@@ -135,13 +154,25 @@ public final class AppConfig {
         this.outputFormat = parseFormat(values.get(OUTPUT_FORMAT_KEY));
         this.labelHorizon = parseDuration(LABEL_HORIZON_KEY, values.get(LABEL_HORIZON_KEY));
         this.labelSweepInterval = parseDuration(LABEL_SWEEP_INTERVAL_KEY, values.get(LABEL_SWEEP_INTERVAL_KEY));
+        String ttl = values.get(KEY_TTL_KEY);
+        this.keyTtl = ttl == null || ttl.isBlank() || ttl.trim().equals("0") ? Duration.ZERO : parseDuration(KEY_TTL_KEY, ttl);
+        try {
+            String mk = values.get(MAX_KEYS_KEY);
+            this.maxKeys = mk == null || mk.isBlank() ? 0 : Long.parseLong(mk.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(MAX_KEYS_KEY + " must be an integer, got '" + values.get(MAX_KEYS_KEY) + "'");
+        }
+        if (maxKeys < 0) {
+            throw new IllegalArgumentException(MAX_KEYS_KEY + " must be >= 0 (0: no limit), got " + maxKeys);
+        }
         String guarantee = values.get(PROCESSING_GUARANTEE_KEY);
         if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
             throw new IllegalArgumentException(PROCESSING_GUARANTEE_KEY + " must be exactly_once_v2 or at_least_once, got '"
                     + guarantee + "'");
         }
         for (String k : List.of(APPLICATION_ID_KEY, EVENTS_TOPIC_KEY, LABELS_TOPIC_KEY, PREDICTIONS_TOPIC_KEY,
-                SHADOW_PREDICTIONS_TOPIC_KEY, DEAD_LETTERS_TOPIC_KEY, STORE_NAME_KEY, PENDING_STORE_NAME_KEY)) {
+                SHADOW_PREDICTIONS_TOPIC_KEY, DEAD_LETTERS_TOPIC_KEY, STORE_NAME_KEY, PENDING_STORE_NAME_KEY,
+                FORGET_ACKS_TOPIC_KEY)) {
             String v = values.get(k);
             if (v == null || !v.matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException(k + " must be a non-empty name of letters, digits, '.', '_' or '-', got '" + v + "'");
@@ -313,6 +344,21 @@ public final class AppConfig {
         return labelSweepInterval;
     }
 
+    /** Time-to-live of idle keys in event time; {@link Duration#ZERO} when keys are kept forever. */
+    public Duration keyTtl() {
+        return keyTtl;
+    }
+
+    /** The per-task limit of model-store entries beyond which new keys get no model; 0 = none. */
+    public long maxKeys() {
+        return maxKeys;
+    }
+
+    /** Where forget requests are acknowledged (used only with a control topic). */
+    public String forgetAcksTopic() {
+        return values.get(FORGET_ACKS_TOPIC_KEY);
+    }
+
     public int topicPartitions() {
         try {
             return Integer.parseInt(values.get(TOPIC_PARTITIONS_KEY));
@@ -332,6 +378,7 @@ public final class AppConfig {
         }
         if (controlTopic() != null) {
             t.add(controlTopic());
+            t.add(forgetAcksTopic());
         }
         return t;
     }

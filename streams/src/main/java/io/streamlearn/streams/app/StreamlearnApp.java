@@ -45,6 +45,8 @@ public final class StreamlearnApp implements AutoCloseable {
 
     private final AppConfig config;
     private final SkippedRecords skipped = new SkippedRecords();
+    /** The events topic's partition count, learnt at {@link #start}; forget requests wait while it is 0. */
+    private final java.util.concurrent.atomic.AtomicInteger eventPartitions = new java.util.concurrent.atomic.AtomicInteger();
     private final Topology topology;
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
@@ -58,7 +60,7 @@ public final class StreamlearnApp implements AutoCloseable {
             throw new IllegalArgumentException("bootstrap.servers is not set");
         }
         this.config = config;
-        this.topology = StreamlearnTopology.build(config, skipped);
+        this.topology = StreamlearnTopology.build(config, skipped, eventPartitions::get);
         this.streams = new KafkaStreams(topology, streamsProperties(config, skipped));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("A stream thread failed; replacing it", e);
@@ -110,7 +112,7 @@ public final class StreamlearnApp implements AutoCloseable {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}'",
                 config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic());
-        StreamlearnTopology.requireCopartitioned(config);
+        eventPartitions.set(StreamlearnTopology.requireCopartitioned(config));
         streams.start();
     }
 

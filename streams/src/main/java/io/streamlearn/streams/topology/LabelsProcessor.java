@@ -17,8 +17,15 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 /**
  * Joins each record of {@code labels} (a {@link Label}: event id, key, ts, label; record key = entity
@@ -41,14 +48,25 @@ import java.util.function.Function;
  * Every {@code sweep-interval} (wall clock) the store is swept by the clock (see {@link PendingLabels}).
  * The instance of task partition 0 also writes the control records the global store rejected to
  * {@code dead-letters} with reason {@code bad-control}, within a second (see {@link ModelControlProcessor}).
+ *
+ * <p>Key life cycle (see {@link KeyLifecycle}): with a key TTL, the same wall-clock punctuation evicts the
+ * keys whose last event is older than the TTL against the task's event-time clock (at most
+ * {@link KeyLifecycle#SCAN_BATCH} keys looked at per punctuation, resuming where the last one stopped).
+ * With a control topic, every second each task carries out the {@code forget:<key>} requests of the
+ * control store whose key it owns (the events-topic partition of the key, by the default partitioner,
+ * equals the task's partition), once per request, and acknowledges each on {@code forget-acks}.
  * Metrics (group of {@link ScoreEventsProcessor#METRICS_SCOPE}): {@code labels-joined},
- * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, each {@code -total}/{@code -rate}.
+ * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, {@code keys-evicted},
+ * {@code keys-forgotten}, each {@code -total}/{@code -rate}.
  */
 final class LabelsProcessor implements Processor<String, byte[], String, byte[]> {
 
     public static final String UNKNOWN = "unknown-event";
     public static final String EXPIRED = "expired";
     public static final String DUPLICATE = "duplicate-label";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LabelsProcessor.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Function<ProcessorContext<?, ?>, ModelSets> modelSets;
     private final String modelStoreName;
@@ -60,6 +78,13 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private final String deadLettersSink;
 
     private final String controlStoreName;
+    private final long keyTtlMs;
+    private final IntSupplier eventPartitions;
+    private final String forgetAcksSink;
+    private ProcessorContext<String, byte[]> context;
+    private KeyLifecycle lifecycle;
+    private Sensor evicted;
+    private Sensor forgotten;
     private KeyValueStore<String, byte[]> rejectedDone;
     private ModelSets sets;
     private KeyValueModelStore models;
@@ -70,9 +95,17 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private Sensor expired;
     private Sensor duplicate;
 
+    /**
+     * @param keyTtlMs        time-to-live of idle keys in event time, 0 for none
+     * @param eventPartitions the partition count of the events topic (0 while unknown: forget requests wait)
+     * @param forgetAcksSink  the sink of forget acknowledgements, or null when there is no control topic
+     */
     LabelsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String modelStoreName, String pendingStoreName, long horizonMs,
                     Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink,
-                    String controlStoreName) {
+                    String controlStoreName, long keyTtlMs, IntSupplier eventPartitions, String forgetAcksSink) {
+        this.keyTtlMs = keyTtlMs;
+        this.eventPartitions = eventPartitions;
+        this.forgetAcksSink = forgetAcksSink;
         this.controlStoreName = controlStoreName;
         this.modelSets = modelSets;
         this.modelStoreName = modelStoreName;
@@ -95,7 +128,26 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         this.unknown = deadLetters.sensor("labels-unknown");
         this.expired = deadLetters.sensor("labels-expired");
         this.duplicate = deadLetters.sensor("labels-duplicate");
-        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> pending.sweep());
+        this.context = context;
+        this.lifecycle = new KeyLifecycle(kv, context.getStateStore(pendingStoreName), keyTtlMs);
+        this.evicted = deadLetters.sensor("keys-evicted");
+        this.forgotten = deadLetters.sensor("keys-forgotten");
+        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
+            pending.sweep();
+            if (lifecycle.ttlEnabled()) {
+                int n = lifecycle.evictIdle(pending.clock());
+                if (n > 0) {
+                    for (int i = 0; i < n; i++) {
+                        evicted.record();   // the total counts recordings, not values
+                    }
+                    LOG.info("Task {} evicted {} keys idle for more than {} ms of event time", context.taskId(), n, keyTtlMs);
+                }
+            }
+        });
+        if (controlStoreName != null && forgetAcksSink != null) {
+            ReadOnlyKeyValueStore<String, String> control = context.getStateStore(controlStoreName);
+            context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> forgetRequested(control));
+        }
         if (controlStoreName != null && context.taskId().partition() == 0) {
             ReadOnlyKeyValueStore<String, String> control = context.getStateStore(controlStoreName);
             this.rejectedDone = context.getStateStore(pendingStoreName);
@@ -118,6 +170,31 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
                 ModelControlProcessor.Rejected r = ModelControlProcessor.Rejected.decode(kv.key, kv.value);
                 deadLetters.send(r.topic(), r.partition(), r.offset(), r.key(), r.value(), ModelControl.BAD_CONTROL, r.detail());
                 rejectedDone.put(done, new byte[0]);
+            }
+        }
+    }
+
+    /** Carries out the forget requests of the control store for the keys this task owns, once each. */
+    private void forgetRequested(ReadOnlyKeyValueStore<String, String> control) {
+        int partitions = eventPartitions.getAsInt();
+        if (partitions <= 0) {
+            return;
+        }
+        int mine = context.taskId().partition();
+        try (KeyValueIterator<String, String> it = control.prefixScan(ModelControlProcessor.FORGET, new StringSerializer())) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                String key = kv.key.substring(ModelControlProcessor.FORGET.length());
+                if (KeyLifecycle.partition(key, partitions) != mine || lifecycle.forgotten(key, kv.value)) {
+                    continue;
+                }
+                int removed = lifecycle.forget(key);
+                lifecycle.markForgotten(key, kv.value);
+                forgotten.record();
+                long now = context.currentSystemTimeMs();
+                ObjectNode ack = JSON.createObjectNode().put("key", key).put("time", now).put("removed", removed);
+                context.forward(new Record<>(key, ack.toString().getBytes(StandardCharsets.UTF_8), now), forgetAcksSink);
+                LOG.info("Task {} forgot key '{}' (request {}): {} entries removed", context.taskId(), key, kv.value, removed);
             }
         }
     }

@@ -20,12 +20,27 @@ import java.util.List;
  * then the configured {@code streamlearn.models}. {@code champion} is optional (default: the first
  * model); its predictions go to {@code predictions}, the others' to {@code predictions-shadow}. A null
  * value (tombstone) removes the scope. The {@code scope} field, when present, must equal the record key.
+ *
+ * <p><b>Forgetting a key</b> (right to be forgotten): a record with key {@code forget:<entity key>} and
+ * any non-null value (e.g. {@code {}}) asks the task that owns the key (the partition of the events
+ * topic the default partitioner gives the key) to delete every model state of the key and its pending
+ * unlabelled events, writing tombstones to the changelogs, and to acknowledge on {@code forget-acks}
+ * with {@code {"key": "<key>", "time": <wall-clock ms>, "removed": <entries deleted>}}. It is carried out
+ * within about a second, once per request record (a marker in the task's pending store remembers it);
+ * events of the key that arrive later build a new model. A tombstone for {@code forget:<key>} only
+ * drops the request from the compacted topic.
+ * <pre>{@code
+ * key:   forget:user-42
+ * value: {}
+ * }</pre>
  */
 public final class ModelControl {
 
     public static final String DEFAULT_SCOPE = "default";
     public static final String PREFIX = "prefix:";
     public static final String KEY = "key:";
+    /** Record-key prefix of a forget request: {@code forget:<entity key>}. */
+    public static final String FORGET = "forget:";
     /** Dead-letter / skipped-record reason of a control record that was not applied. */
     public static final String BAD_CONTROL = "bad-control";
 

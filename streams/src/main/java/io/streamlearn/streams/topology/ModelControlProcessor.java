@@ -23,6 +23,8 @@ final class ModelControlProcessor implements Processor<String, byte[], Void, Voi
 
     /** Change stamp entry of the control store; not a valid scope. */
     static final String VERSION = "!version";
+    /** Prefix of the forget requests ({@code !forget:<key>} = request id); not a valid scope. */
+    static final String FORGET = "!forget:";
     /** Prefix of the rejected records awaiting their dead letter; not a valid scope. */
     static final String REJECTED = "!bad:";
 
@@ -48,6 +50,19 @@ final class ModelControlProcessor implements Processor<String, byte[], Void, Voi
     public void process(Record<String, byte[]> record) {
         String scope = record.key();
         String where = context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("?");
+        if (scope != null && scope.startsWith(ModelControl.FORGET)) {
+            String key = scope.substring(ModelControl.FORGET.length());
+            if (key.isEmpty() || key.indexOf('\u0000') >= 0) {
+                reject(record, where, "forget of an empty or invalid key");
+            } else if (record.value() == null) {
+                store.delete(FORGET + key);   // the request is compacted away; nothing to undo
+            } else {
+                // the request id tells a new request for the key from one already carried out
+                store.put(FORGET + key, context.recordMetadata().map(m -> m.partition() + ":" + m.offset())
+                        .orElse("t" + record.timestamp()));
+            }
+            return;
+        }
         if (record.value() == null) {
             if (ModelControl.validScope(scope)) {
                 store.delete(scope);

@@ -15,6 +15,10 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -35,8 +39,12 @@ import java.util.function.Function;
  *   <li>{@value #MISSING_KEY}: neither the record nor the event names an entity key;</li>
  *   <li>{@value #KEY_MISMATCH}: the record key and the event's key differ (the record key decides the
  *       partition, so the event would be scored against another key's model);</li>
- *   <li>{@value #INVALID_KEY}: the key contains U+0000, which the store reserves.</li>
+ *   <li>{@value #INVALID_KEY}: the key contains U+0000, which the store reserves;</li>
+ *   <li>{@value KeyLifecycle#MAX_KEYS}: with {@code streamlearn.max-keys} = M &gt; 0, the key has no model
+ *       state yet and the task's models store holds M or more entries (approximately, one per key and
+ *       model): new keys get no model, keys that have one keep working.</li>
  * </ul>
+ * With a key TTL, the key's last event time is recorded for eviction (see {@link KeyLifecycle}).
  * Each dead letter is also counted in the application's {@link SkippedRecords} and in the task's
  * metrics (see {@link #METRICS_SCOPE}), and logged (rate-limited).
  * When the record key is null or empty the event's key is used; that is only consistent when the
@@ -55,6 +63,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
      */
     public static final String METRICS_SCOPE = "streamlearn";
 
+    private static final Logger LOG = LoggerFactory.getLogger(ScoreEventsProcessor.class);
+
     private final Function<ProcessorContext<?, ?>, ModelSets> modelSets;
     private final String storeName;
     private final String pendingStoreName;
@@ -65,6 +75,10 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private final String shadowSink;
     private final String deadLettersSink;
     private final PredictionSink sink = new PredictionSink();
+    private final long keyTtlMs;
+    private final long maxKeys;
+    private KeyLifecycle lifecycle;
+    private long refusedNewKeys;
 
     private ProcessorContext<String, byte[]> context;
     private ModelSets sets;
@@ -80,6 +94,19 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
                          String deadLettersSink) {
+        this(modelSets, storeName, pendingStoreName, horizonMs, outputFormat, skipped, predictionsSink, shadowSink,
+                deadLettersSink, 0, 0);
+    }
+
+    /**
+     * @param keyTtlMs time-to-live of idle keys (0: none); needs a pending store
+     * @param maxKeys  the models-store entry count beyond which new keys get no model (0: no limit)
+     */
+    ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
+                         WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
+                         String deadLettersSink, long keyTtlMs, long maxKeys) {
+        this.keyTtlMs = keyTtlMs;
+        this.maxKeys = maxKeys;
         this.modelSets = modelSets;
         this.storeName = storeName;
         this.pendingStoreName = pendingStoreName;
@@ -98,6 +125,9 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         this.store = new KeyValueModelStore(kv);
         if (pendingStoreName != null) {
             this.pending = new PendingLabels(context.getStateStore(pendingStoreName), horizonMs);
+            this.lifecycle = new KeyLifecycle(kv, context.getStateStore(pendingStoreName), keyTtlMs);
+        } else {
+            this.lifecycle = new KeyLifecycle(kv, null, 0);
         }
         this.sets = modelSets.apply(context);
         this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink);
@@ -152,6 +182,9 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             deadLetter(record, "non-finite-label", "label is NaN");
             return;
         }
+        if (maxKeys > 0 && refuseNewKey(record, key)) {
+            return;
+        }
         sink.begin(record, key, event);
         try {
             sets.step(key).score(key, event.getTs(), event.getFeatures(), label == null ? Double.NaN : label, store, sink);
@@ -161,10 +194,34 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         } finally {
             sink.end();
         }
-        if (label == null && pending != null) {
+        if (pending != null) {
+            // the task's event-time clock counts every scored event, labelled or not (labels expire and keys idle by it)
             pending.advanceClock(event.getTs());
+            lifecycle.touch(key, event.getTs());
+        }
+        if (label == null && pending != null) {
             pending.add(key, event.getId(), event.getTs(), event.getFeatures());
         }
+    }
+
+    /** The max-keys guard: dead-letters the event of a key without a model when the store is full. */
+    private boolean refuseNewKey(Record<String, byte[]> record, String key) {
+        List<String> models = sets.models(key);
+        if (lifecycle.hasModel(key, models)) {
+            return false;
+        }
+        long entries = lifecycle.approximateModelEntries();
+        if (entries < maxKeys) {
+            return false;
+        }
+        if (refusedNewKeys++ % 10_000 == 0) {
+            LOG.warn("Task {}: models store holds ~{} entries, the limit streamlearn.max-keys={}; new key '{}' gets no model "
+                    + "(its events go to dead-letters with reason max-keys; {} refused so far)", context.taskId(), entries,
+                    maxKeys, key, refusedNewKeys);
+        }
+        deadLetter(record, KeyLifecycle.MAX_KEYS, "the task's models store holds ~" + entries
+                + " entries, at the limit streamlearn.max-keys=" + maxKeys + ": no model for the new key '" + key + "'");
+        return true;
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason, String detail) {

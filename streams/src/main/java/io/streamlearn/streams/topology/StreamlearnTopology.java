@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 /**
  * Builds the Streamlearn topology (Processor API):
@@ -41,7 +42,8 @@ import java.util.function.Function;
  *   labels (String key, raw bytes), partitioned like events (see {@link #requireCopartitioned})
  *     └─ {@value #LABELS_SOURCE}
  *          └─ {@value #LABELS} ── stores "models" and "pending-labels" (shared with {@value #SCORE}, same task)
- *               └─ {@value #DEAD_LETTERS_SINK} → dead-letters (unknown-event, expired, duplicate-label, ...)
+ *               ├─ {@value #DEAD_LETTERS_SINK} → dead-letters (unknown-event, expired, duplicate-label, ...)
+ *               └─ {@value #FORGET_ACKS_SINK}  → forget-acks  (with a control topic: {key, time, removed})
  *   model-control (compacted) → global store {@value #CONTROL_STORE} (every instance): models per scope
  * </pre>
  * {@value #SCORE} keeps each unlabelled event in the pending-label store; {@value #LABELS} joins a
@@ -71,6 +73,7 @@ public final class StreamlearnTopology {
     public static final String PREDICTIONS_SINK = "predictions-sink";
     public static final String SHADOW_SINK = "predictions-shadow-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
+    public static final String FORGET_ACKS_SINK = "forget-acks-sink";
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamlearnTopology.class);
 
@@ -86,9 +89,10 @@ public final class StreamlearnTopology {
      * per partition number and each task gets whatever partitions have that number). A missing events
      * topic, or a topic that cannot be created, is left for Kafka Streams to report.
      *
+     * @return the partition count of the events topic, or 0 when it does not exist yet
      * @throws IllegalStateException naming both counts
      */
-    public static void requireCopartitioned(AppConfig config) {
+    public static int requireCopartitioned(AppConfig config) {
         Properties p = new Properties();
         config.kafkaSettings().forEach((k, v) -> {
             if (k.startsWith("bootstrap.") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
@@ -126,6 +130,7 @@ public final class StreamlearnTopology {
                 counts = describe(admin, config);
             }
             requireCopartitioned(config, counts);
+            return counts.getOrDefault(config.eventsTopic(), 0);
         }
     }
 
@@ -203,6 +208,15 @@ public final class StreamlearnTopology {
         return build(config, skipped, Stores.persistentKeyValueStore(config.storeName()));
     }
 
+    /**
+     * The topology over persistent RocksDB stores, told the events topic's partition count (which a task
+     * needs to know whether it owns the key of a forget request; 0 while unknown, and requests wait).
+     */
+    public static Topology build(AppConfig config, SkippedRecords skipped, IntSupplier eventPartitions) {
+        return build(config, skipped, Stores.persistentKeyValueStore(config.storeName()),
+                Stores.persistentKeyValueStore(config.pendingStoreName()), eventPartitions);
+    }
+
     /** The topology over the given model store and a persistent RocksDB pending-label store. */
     public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store) {
         KeyValueBytesStoreSupplier pending = store.metricsScope().contains("memory")
@@ -220,6 +234,15 @@ public final class StreamlearnTopology {
      */
     public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
                                  KeyValueBytesStoreSupplier pending) {
+        return build(config, skipped, store, pending, config::topicPartitions);
+    }
+
+    /**
+     * As {@link #build(AppConfig, SkippedRecords, KeyValueBytesStoreSupplier, KeyValueBytesStoreSupplier)},
+     * with the events topic's partition count (the other overloads assume {@code streamlearn.topic.partitions}).
+     */
+    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
+                                 KeyValueBytesStoreSupplier pending, IntSupplier eventPartitions) {
         if (!store.name().equals(config.storeName())) {
             throw new IllegalArgumentException("store supplier is named '" + store.name() + "' but the config says '"
                     + config.storeName() + "'");
@@ -248,10 +271,11 @@ public final class StreamlearnTopology {
         t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.labelsTopic());
         t.addProcessor(SCORE, () -> new ScoreEventsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
-                DEAD_LETTERS_SINK), SOURCE);
+                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys()), SOURCE);
         t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK,
-                controlTopic == null ? null : CONTROL_STORE), LABELS_SOURCE);
+                controlTopic == null ? null : CONTROL_STORE, config.keyTtl().toMillis(), eventPartitions,
+                controlTopic == null ? null : FORGET_ACKS_SINK), LABELS_SOURCE);
         t.addStateStore(changelogged(store), SCORE, LABELS);
         t.addStateStore(changelogged(pending), SCORE, LABELS);
         t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
@@ -260,6 +284,10 @@ public final class StreamlearnTopology {
         }
         t.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 SCORE, LABELS);
+        if (controlTopic != null) {
+            t.addSink(FORGET_ACKS_SINK, config.forgetAcksTopic(), Serdes.String().serializer(),
+                    Serdes.ByteArray().serializer(), LABELS);
+        }
         return t;
     }
 

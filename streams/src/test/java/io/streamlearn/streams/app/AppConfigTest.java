@@ -30,7 +30,7 @@ class AppConfigTest {
         assertEquals("exactly_once_v2", c.processingGuarantee());
         assertEquals("streamlearn", c.applicationId());
         assertNull(c.bootstrapServers());
-        assertEquals(List.of("events", "labels", "predictions", "dead-letters", "predictions-shadow", "model-control"), c.topics(),
+        assertEquals(List.of("events", "labels", "predictions", "dead-letters", "predictions-shadow", "model-control", "forget-acks"), c.topics(),
                 "the control topic may add challengers for any key, so the shadow topic is always there");
         assertEquals("models", c.storeName());
         assertEquals("pending-labels", c.pendingStoreName());
@@ -98,6 +98,20 @@ class AppConfigTest {
         for (String key : AppConfig.defaults().values().keySet()) {
             assertTrue(Files.readString(example).contains(key), "the example explains " + key);
         }
+    }
+
+    @Test
+    void shouldParseKeyLifecycleSettings() {
+        AppConfig d = AppConfig.defaults();
+        assertEquals(java.time.Duration.ZERO, d.keyTtl(), "TTL off by default");
+        assertEquals(0L, d.maxKeys(), "no key limit by default");
+        assertEquals("forget-acks", d.forgetAcksTopic());
+        AppConfig c = d.with(AppConfig.KEY_TTL_KEY, "30d").with(AppConfig.MAX_KEYS_KEY, "1000");
+        assertEquals(java.time.Duration.ofDays(30), c.keyTtl());
+        assertEquals(1000L, c.maxKeys());
+        assertMessage(AppConfig.KEY_TTL_KEY, () -> d.with(AppConfig.KEY_TTL_KEY, "soon"));
+        assertMessage(AppConfig.MAX_KEYS_KEY, () -> d.with(AppConfig.MAX_KEYS_KEY, "-1"));
+        assertMessage(AppConfig.MAX_KEYS_KEY, () -> d.with(AppConfig.MAX_KEYS_KEY, "many"));
     }
 
     @Test

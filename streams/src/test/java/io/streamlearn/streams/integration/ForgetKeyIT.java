@@ -1,0 +1,183 @@
+package io.streamlearn.streams.integration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.wire.WireCodec;
+import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.StreamlearnApp;
+import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@code forget:<key>} request on {@code model-control} against the real broker (2 partitions): the
+ * owning task deletes the key's model and acknowledges once; after a restart on an EMPTY state
+ * directory (everything restored from the changelogs) the key starts from a fresh model while another
+ * key keeps its learned one, and the request is not carried out again.
+ */
+class ForgetKeyIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static EmbeddedKafkaBroker broker;
+
+    @TempDir
+    Path stateDir1;
+    @TempDir
+    Path stateDir2;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = EmbeddedKafkaBroker.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shouldNotBringAForgottenKeyBackAfterARestart() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        AppConfig config = AppConfig.defaults()
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.APPLICATION_ID_KEY, "it-forget-" + suffix)
+                .with(AppConfig.STATE_DIR_KEY, stateDir1.toString())
+                .with(AppConfig.FEATURES_KEY, "x1")
+                .with(AppConfig.MODELS_KEY, "sgd:lr=0.5")
+                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
+                .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
+                .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
+                .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
+                .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, "shadow-" + suffix)
+                .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
+                .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix)
+                .with(AppConfig.FORGET_ACKS_TOPIC_KEY, "forget-acks-" + suffix)
+                .with("commit.interval.ms", "100");
+        broker.createTopics(2, config.topics());
+        List<String> keys = List.of("k0", "k1", "k2", "k3");
+        long ts = 1000;
+
+        try (KafkaProducer<String, byte[]> producer = producer();
+             KafkaConsumer<String, byte[]> predictions = consumer();
+             KafkaConsumer<String, byte[]> acks = consumer()) {
+            predictions.subscribe(List.of(config.predictionsTopic()));
+            acks.subscribe(List.of(config.forgetAcksTopic()));
+            List<JsonNode> acked = new ArrayList<>();
+            try (StreamlearnApp app = new StreamlearnApp(config)) {
+                app.start();
+                assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running; state " + app.state());
+                for (int round = 0; round < 5; round++) {
+                    for (String k : keys) {
+                        send(producer, config, k, "e" + round + k, ts++, 2.0);
+                    }
+                }
+                Map<String, Long> versions = awaitOnePerKey(predictions, keys, 5);
+                assertTrue(versions.get("k1") >= 4, "k1 learned: " + versions);
+
+                producer.send(new ProducerRecord<>(config.controlTopic(), "forget:k1", "{}".getBytes(StandardCharsets.UTF_8)));
+                producer.flush();
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (acked.isEmpty() && System.nanoTime() < until) {
+                    for (ConsumerRecord<String, byte[]> r : acks.poll(Duration.ofMillis(200))) {
+                        acked.add(JSON.readTree(r.value()));
+                    }
+                }
+                assertEquals(1, acked.size(), "one acknowledgement");
+                assertEquals("k1", acked.get(0).get("key").asText());
+                assertEquals(1, acked.get(0).get("removed").asInt(), "k1's one model state");
+            }
+
+            // Restart on an empty state directory: every store is restored from its changelog.
+            AppConfig restarted = config.with(AppConfig.STATE_DIR_KEY, stateDir2.toString());
+            try (StreamlearnApp app = new StreamlearnApp(restarted)) {
+                app.start();
+                assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running again; state " + app.state());
+                send(producer, config, "k1", "after-k1", ts++, null);
+                send(producer, config, "k2", "after-k2", ts++, null);
+                Map<String, Long> versions = awaitOnePerKey(predictions, List.of("k1", "k2"), 1);
+                assertEquals(0L, versions.get("k1"), "the forgotten key starts from a fresh model");
+                assertTrue(versions.get("k2") >= 5, "another key's model was restored: " + versions);
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (System.nanoTime() < until) {
+                    for (ConsumerRecord<String, byte[]> r : acks.poll(Duration.ofMillis(200))) {
+                        acked.add(JSON.readTree(r.value()));
+                    }
+                }
+                assertEquals(1, acked.size(), "the request is not carried out again after the restart: " + acked);
+            }
+        }
+    }
+
+    /** Reads predictions until each key has {@code n} more; returns each key's last model version. */
+    private static Map<String, Long> awaitOnePerKey(KafkaConsumer<String, byte[]> consumer, List<String> keys, int n)
+            throws Exception {
+        Map<String, Integer> counts = new HashMap<>();
+        Map<String, Long> versions = new HashMap<>();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < until && !keys.stream().allMatch(k -> counts.getOrDefault(k, 0) >= n)) {
+            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                Prediction p = WireCodec.decodePrediction(r.value());
+                counts.merge(p.getKey(), 1, Integer::sum);
+                versions.put(p.getKey(), p.getVersion());
+            }
+        }
+        assertTrue(keys.stream().allMatch(k -> counts.getOrDefault(k, 0) >= n), "predictions per key: " + counts);
+        return versions;
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, AppConfig config, String key, String id, long ts,
+                             Double label) {
+        Event e = Event.newBuilder().setId(id).setKey(key).setTs(ts).setFeatures(Map.of("x1", 1.0)).setLabel(label).build();
+        producer.send(new ProducerRecord<>(config.eventsTopic(), key, WireCodec.encode(e, WireFormat.JSON)));
+        producer.flush();
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer() {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+}

@@ -1,0 +1,252 @@
+package io.streamlearn.streams.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamlearn.schemas.DeadLetter;
+import io.streamlearn.schemas.wire.WireCodec;
+import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.StreamlearnApp;
+import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Key life cycle in the topology: TTL eviction, forget requests, the max-keys guard. */
+class KeyLifecycleTest {
+
+    private static final String MODEL = "sgd:lr=0.5";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private final SkippedRecords skipped = new SkippedRecords();
+    private AppConfig config;
+    private TestInputTopic<String, byte[]> events;
+    private TestInputTopic<String, byte[]> labels;
+    private TestInputTopic<String, byte[]> control;
+    private TestOutputTopic<String, byte[]> predictions;
+    private TestOutputTopic<String, byte[]> deadLetters;
+    private TestOutputTopic<String, byte[]> acks;
+    private TestOutputTopic<String, byte[]> changelog;
+    private KeyValueStore<String, byte[]> models;
+    private KeyValueStore<String, byte[]> pending;
+
+    private void start(Map<String, String> settings, int eventPartitions) {
+        config = AppConfig.defaults()
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
+                .with(AppConfig.FEATURES_KEY, "x1,x2")
+                .with(AppConfig.MODELS_KEY, MODEL)
+                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
+                .with(settings);
+        var topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
+                Stores.inMemoryKeyValueStore(config.pendingStoreName()), () -> eventPartitions);
+        Properties props = StreamlearnApp.streamsProperties(config, skipped);
+        props.put("state.dir", stateDir.toString());
+        driver = new TopologyTestDriver(topology, props);
+        events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
+        labels = driver.createInputTopic(config.labelsTopic(), new StringSerializer(), new ByteArraySerializer());
+        control = driver.createInputTopic(config.controlTopic(), new StringSerializer(), new ByteArraySerializer());
+        predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        deadLetters = driver.createOutputTopic(config.deadLettersTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        acks = driver.createOutputTopic(config.forgetAcksTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        changelog = driver.createOutputTopic(config.applicationId() + "-" + config.storeName() + "-changelog",
+                new StringDeserializer(), new ByteArrayDeserializer());
+        models = driver.getKeyValueStore(config.storeName());
+        pending = driver.getKeyValueStore(config.pendingStoreName());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private void event(String key, String id, long ts, Double label) {
+        String l = label == null ? "" : ",\"label\":" + label;
+        events.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts
+                + ",\"features\":{\"x1\":1,\"x2\":2}" + l + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void label(String key, String id, long ts, double label) {
+        labels.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"label\":" + label + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<String> keysWithPrefix(KeyValueStore<String, byte[]> store, String prefix) {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix, new StringSerializer())) {
+            it.forEachRemaining(kv -> out.add(kv.key));
+        }
+        return out;
+    }
+
+    private double metric(String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().equals("stream-streamlearn-metrics"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
+    }
+
+    private List<String> tombstones() {
+        List<String> out = new ArrayList<>();
+        for (TestRecord<String, byte[]> r : changelog.readRecordsToList()) {
+            if (r.value() == null) {
+                out.add(r.key());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void shouldEvictKeysIdleForLongerThanTheTtlAndWriteTombstones() {
+        start(Map.of(AppConfig.KEY_TTL_KEY, "10s"), 1);
+        event("old", "o1", 1_000, 1.0);
+        event("fresh", "f1", 1_000, 1.0);
+        event("fresh", "f2", 20_000, 2.0);   // clock 20 s: "old" last seen 19 s ago, more than the TTL
+        assertNotNull(models.get(ModelStore.storeKey("old", MODEL)));
+        changelog.readRecordsToList();
+
+        driver.advanceWallClockTime(config.labelSweepInterval());
+
+        assertNull(models.get(ModelStore.storeKey("old", MODEL)), "the idle key's state is deleted");
+        assertNotNull(models.get(ModelStore.storeKey("fresh", MODEL)), "a key seen within the TTL stays");
+        assertEquals(List.of(ModelStore.storeKey("old", MODEL)), tombstones(), "a tombstone in the models changelog");
+        assertEquals(1.0, metric("keys-evicted-total"));
+
+        event("old", "o2", 21_000, null);   // an evicted key that comes back starts a new model
+        assertEquals(1, predictions.readValuesToList().size() - 3);
+    }
+
+    @Test
+    void shouldBoundTheTtlScanPerPunctuationAndResume() {
+        start(Map.of(AppConfig.KEY_TTL_KEY, "1s"), 1);
+        int keys = KeyLifecycle.SCAN_BATCH + 500;
+        for (int i = 0; i < keys; i++) {
+            event(String.format("k%05d", i), "e" + i, 1_000, 1.0);
+        }
+        event("clock", "c", 100_000, 1.0);   // moves the clock; every other key is idle
+        driver.advanceWallClockTime(config.labelSweepInterval());
+        long left = keysWithPrefix(models, "k").size();
+        assertTrue(left >= 500 && left < keys, "one punctuation reads at most SCAN_BATCH keys, left " + left);
+        driver.advanceWallClockTime(config.labelSweepInterval());
+        assertEquals(0, keysWithPrefix(models, "k").size(), "the next punctuation resumes where the first stopped");
+        assertNotNull(models.get(ModelStore.storeKey("clock", MODEL)));
+        assertEquals(keys, metric("keys-evicted-total"));
+    }
+
+    @Test
+    void shouldForgetAKeyItsPendingEventsAndAcknowledge() throws Exception {
+        start(Map.of(), 1);
+        event("u1", "a", 1_000, 1.0);
+        event("u1", "b", 2_000, null);
+        event("u1", "c", 3_000, null);
+        event("u2", "d", 3_000, null);
+        event("u2", "e", 3_000, 1.0);
+        predictions.readValuesToList();
+        changelog.readRecordsToList();
+
+        control.pipeInput("forget:u1", "{}".getBytes(StandardCharsets.UTF_8));
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+        assertNull(models.get(ModelStore.storeKey("u1", MODEL)));
+        assertEquals(List.of(), keysWithPrefix(pending, PendingLabels.entryKey("u1", "")), "pending events removed");
+        assertNotNull(models.get(ModelStore.storeKey("u2", MODEL)), "other keys untouched");
+        assertEquals(1, keysWithPrefix(pending, PendingLabels.entryKey("u2", "")).size());
+        assertEquals(List.of(ModelStore.storeKey("u1", MODEL)), tombstones());
+
+        List<KeyValue<String, byte[]>> ack = acks.readKeyValuesToList();
+        assertEquals(1, ack.size());
+        assertEquals("u1", ack.get(0).key);
+        JsonNode body = JSON.readTree(ack.get(0).value);
+        assertEquals("u1", body.get("key").asText());
+        assertEquals(3, body.get("removed").asInt(), "one model state and two pending events");
+        assertTrue(body.get("time").asLong() > 0);
+
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        assertTrue(acks.isEmpty(), "a request is carried out once");
+
+        label("u1", "b", 3_500, 1.0);   // the forgotten pending event is unknown now
+        DeadLetter letter = WireCodec.decodeDeadLetter(deadLetters.readValuesToList().get(0));
+        assertEquals(LabelsProcessor.UNKNOWN, letter.getReason());
+        assertEquals(1.0, metric("keys-forgotten-total"));
+    }
+
+    @Test
+    void shouldForgetOnlyInTheTaskThatOwnsTheKeysPartition() {
+        start(Map.of(), 2);   // the driver runs task 0_0: it owns only the keys of partition 0
+        String mine = null;
+        String other = null;
+        for (int i = 0; mine == null || other == null; i++) {
+            String k = "user-" + i;
+            // independent reference: the producer's own partitioner
+            if (BuiltInPartitioner.partitionForKey(k.getBytes(StandardCharsets.UTF_8), 2) == 0) {
+                mine = mine == null ? k : mine;
+            } else {
+                other = other == null ? k : other;
+            }
+        }
+        event(mine, "m", 1_000, 1.0);
+        event(other, "o", 1_000, 1.0);
+        control.pipeInput("forget:" + mine, "{}".getBytes(StandardCharsets.UTF_8));
+        control.pipeInput("forget:" + other, "{}".getBytes(StandardCharsets.UTF_8));
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+        assertEquals(List.of(mine), acks.readKeyValuesToList().stream().map(kv -> kv.key).toList());
+        assertNull(models.get(ModelStore.storeKey(mine, MODEL)));
+        assertNotNull(models.get(ModelStore.storeKey(other, MODEL)), "the task of partition 1 forgets this one");
+        for (int i = 0; i < 200; i++) {
+            String k = "key-" + i;
+            assertEquals(BuiltInPartitioner.partitionForKey(k.getBytes(StandardCharsets.UTF_8), 7), KeyLifecycle.partition(k, 7));
+        }
+    }
+
+    @Test
+    void shouldDeadLetterNewKeysOnlyBeyondMaxKeys() throws Exception {
+        start(Map.of(AppConfig.MAX_KEYS_KEY, "2"), 1);
+        event("a", "a1", 1_000, 1.0);
+        event("b", "b1", 1_000, 1.0);
+        event("c", "c1", 1_000, 1.0);   // the store holds 2 entries: no model for a new key
+        event("a", "a2", 2_000, 2.0);   // existing keys keep working
+        event("b", "b2", 2_000, null);
+
+        assertEquals(List.of("a", "b", "a", "b"), predictions.readKeyValuesToList().stream().map(kv -> kv.key).toList());
+        List<byte[]> letters = deadLetters.readValuesToList();
+        assertEquals(1, letters.size());
+        DeadLetter letter = WireCodec.decodeDeadLetter(letters.get(0));
+        assertEquals(KeyLifecycle.MAX_KEYS, letter.getReason());
+        assertEquals("c", letter.getKey());
+        assertNull(models.get(ModelStore.storeKey("c", MODEL)));
+        assertEquals(2L, models.approximateNumEntries());
+        assertEquals(1.0, metric("dead-letters-max-keys-total"));
+    }
+}
