@@ -76,21 +76,10 @@ class DelayedLabelsIT {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void shouldJoinLateLabelsToTheirEventsAndLearnEachExactlyOnce() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        AppConfig config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
-                .with(AppConfig.APPLICATION_ID_KEY, "it-labels-" + suffix)
-                .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
+        AppConfig config = IsolatedConfig.of(broker, "it-labels-" + suffix, suffix, stateDir)
                 .with(AppConfig.FEATURES_KEY, "x1,x2")
                 .with(AppConfig.MODELS_KEY, "sgd:lr=0.1")
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
-                .with(AppConfig.LABEL_HORIZON_KEY, "1h")
-                .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
-                .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
-                .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
-                .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, "shadow-" + suffix)
-                .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
-                .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix)
-                .with("commit.interval.ms", "100");
+                .with(AppConfig.LABEL_HORIZON_KEY, "1h");
         broker.createTopics(2, config.topics());
         Random random = new Random(3);
 

@@ -71,21 +71,9 @@ class ForgetKeyIT {
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldNotBringAForgottenKeyBackAfterARestart() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        AppConfig config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
-                .with(AppConfig.APPLICATION_ID_KEY, "it-forget-" + suffix)
-                .with(AppConfig.STATE_DIR_KEY, stateDir1.toString())
+        AppConfig config = IsolatedConfig.of(broker, "it-forget-" + suffix, suffix, stateDir1)
                 .with(AppConfig.FEATURES_KEY, "x1")
-                .with(AppConfig.MODELS_KEY, "sgd:lr=0.5")
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
-                .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
-                .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
-                .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
-                .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, "shadow-" + suffix)
-                .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
-                .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix)
-                .with(AppConfig.FORGET_ACKS_TOPIC_KEY, "forget-acks-" + suffix)
-                .with("commit.interval.ms", "100");
+                .with(AppConfig.MODELS_KEY, "sgd:lr=0.5");
         broker.createTopics(2, config.topics());
         List<String> keys = List.of("k0", "k1", "k2", "k3");
         long ts = 1000;
