@@ -289,14 +289,9 @@ public final class KalmanBank implements Learner, DriftAware {
     /** Multiplies every member's covariance by {@code factor}, then applies the cap. */
     @Override
     public void inflate(ModelState state, double factor) {
-        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
-        }
         double[] v = state.values();
         for (int k = 0; k < members; k++) {
-            int cOff = FIRST + k * stride + cRel;
-            Packed.scale(v, cOff, p, factor);
-            Packed.capDiagonal(v, cOff, p, prior, v, uOff);
+            Packed.inflate(v, FIRST + k * stride + cRel, p, factor, prior, uOff);
         }
     }
 

@@ -7,7 +7,6 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -212,26 +211,15 @@ public final class KalmanLearner implements Learner, DriftAware {
     /** Multiplies the covariance by {@code factor}, then applies the cap. */
     @Override
     public void inflate(ModelState state, double factor) {
-        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
-        }
         double[] v = state.values();
-        Packed.scale(v, cOff, p, factor);
-        Packed.capDiagonal(v, cOff, p, cap(v), v, uOff);
+        Packed.inflate(v, cOff, p, factor, cap(v), uOff);
     }
 
     /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal} (length p), {@code noiseVariance}. */
     @Override
     public Map<String, double[]> inspect(ModelState state) {
         double[] v = state.values();
-        Map<String, double[]> m = new LinkedHashMap<>();
-        m.put("weights", Arrays.copyOfRange(v, 0, d));
-        if (intercept) {
-            m.put("intercept", new double[] {v[d]});
-        }
-        double[] diag = new double[p];
-        Packed.diagonalInto(v, cOff, p, diag);
-        m.put("covarianceDiagonal", diag);
+        Map<String, double[]> m = Packed.linearView(v, d, intercept, cOff, p);
         m.put("noiseVariance", new double[] {v[sOff]});
         if (autoNoise) {
             m.put("noiseDegreesOfFreedom", new double[] {v[nOff]});

@@ -8,7 +8,6 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -145,26 +144,15 @@ public final class KalmanLogistic implements Learner, DriftAware {
 
     @Override
     public void inflate(ModelState state, double factor) {
-        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
-            throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
-        }
         double[] v = state.values();
-        Packed.scale(v, cOff, p, factor);
-        Packed.capDiagonal(v, cOff, p, p0, v, uOff);
+        Packed.inflate(v, cOff, p, factor, p0, uOff);
     }
 
     /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal}. */
     @Override
     public Map<String, double[]> inspect(ModelState state) {
         double[] v = state.values();
-        Map<String, double[]> m = new LinkedHashMap<>();
-        m.put("weights", Arrays.copyOfRange(v, 0, d));
-        if (intercept) {
-            m.put("intercept", new double[] {v[d]});
-        }
-        double[] diag = new double[p];
-        Packed.diagonalInto(v, cOff, p, diag);
-        m.put("covarianceDiagonal", diag);
+        Map<String, double[]> m = Packed.linearView(v, d, intercept, cOff, p);
         return m;
     }
 }

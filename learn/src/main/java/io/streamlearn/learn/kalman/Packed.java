@@ -286,4 +286,35 @@ final class Packed {
         }
         return m;
     }
+
+    /**
+     * Drift reaction shared by the filters: multiplies the covariance at {@code cOff} by {@code factor},
+     * then applies the windup cap, using {@code v[uOff..uOff+p)} as scratch. Allocation-free.
+     *
+     * @throws IllegalArgumentException unless {@code factor} is finite and &gt; 0
+     */
+    static void inflate(double[] v, int cOff, int p, double factor, double cap, int uOff) {
+        if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
+        }
+        scale(v, cOff, p, factor);
+        capDiagonal(v, cOff, p, cap, v, uOff);
+    }
+
+    /**
+     * The view every linear filter shows in {@code inspect}: {@code weights} (the first d values),
+     * {@code intercept} (value d, when there is one) and {@code covarianceDiagonal}. Allocates; not
+     * for the hot path. Callers may add entries to the returned (ordered, mutable) map.
+     */
+    static java.util.Map<String, double[]> linearView(double[] v, int d, boolean intercept, int cOff, int p) {
+        java.util.Map<String, double[]> m = new java.util.LinkedHashMap<>();
+        m.put("weights", java.util.Arrays.copyOfRange(v, 0, d));
+        if (intercept) {
+            m.put("intercept", new double[] {v[d]});
+        }
+        double[] diag = new double[p];
+        diagonalInto(v, cOff, p, diag);
+        m.put("covarianceDiagonal", diag);
+        return m;
+    }
 }
