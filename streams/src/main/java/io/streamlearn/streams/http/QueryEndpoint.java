@@ -31,6 +31,13 @@ import java.util.concurrent.atomic.AtomicReference;
  *     http.attach(streams, "models", space, specs, self);
  *     streams.start();
  * }
+ * // or, for a StreamlearnApp (also DELETE /models/{key} when it has a control topic):
+ * try (QueryEndpoint http = QueryEndpoint.start(ModelQueryServer.Options.local(0).withToken(token), metrics)) {
+ *     HostInfo self = http.hostInfo("127.0.0.1");
+ *     StreamlearnApp app = new StreamlearnApp(config.with(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + self.port()));
+ *     http.attach(app, self);
+ *     app.start();
+ * }
  * }</pre>
  */
 public final class QueryEndpoint implements AutoCloseable {

@@ -133,7 +133,7 @@ class ModelQueryServerTest {
     }
 
     /** Forget requests that are recorded and answered with {@code outcome}. */
-    static final class FakeForget implements ForgetRequests {
+    static class FakeForget implements ForgetRequests {
         final List<String> keys = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.function.Supplier<java.util.concurrent.CompletableFuture<Receipt>> outcome;
 
