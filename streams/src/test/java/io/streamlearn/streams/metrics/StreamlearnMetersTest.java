@@ -90,6 +90,42 @@ class StreamlearnMetersTest {
     }
 
     @Test
+    void shouldAllocateNothingPerEventOnceTheMetersExist() {
+        try (StreamlearnMetrics metrics = new StreamlearnMetrics()) {
+            StreamlearnMeters meters = new StreamlearnMeters(metrics.registry());
+            String model = "sgd:lr=0.1";
+            String reason = "malformed-json";
+            java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+            if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported()) {
+                return;   // nothing to measure on this JVM
+            }
+            long id = Thread.currentThread().getId();
+            long bytes = 0;
+            for (int round = 0; round < 3; round++) {   // the first rounds warm up (and may compile)
+                long before = threads.getThreadAllocatedBytes(id);
+                for (int i = 0; i < 50_000; i++) {
+                    perEvent(meters, model, reason, i);
+                }
+                bytes = threads.getThreadAllocatedBytes(id) - before;
+            }
+            assertTrue(bytes < 50_000, "bytes allocated by 50 000 events' meter calls: " + bytes);
+        }
+    }
+
+    /** What the processors call per scored event, per label and per dead letter. */
+    private static void perEvent(StreamlearnMeters meters, String model, String reason, int i) {
+        meters.predictions(model, true).increment();
+        meters.predictions(model, false).increment();
+        meters.eventsScored().increment();
+        meters.labels(StreamlearnMeters.JOINED).increment();
+        meters.deadLetters(reason).increment();
+        meters.modelError(model).record(i % 7, 3.0);
+        meters.recordEventToOutput(1_000, 1_000 + i % 5_000);
+        meters.recordEventProcessing(i % 100_000);
+        meters.recordLabelProcessing(i % 100_000);
+    }
+
+    @Test
     void shouldRecordNothingWhenNoop() {
         StreamlearnMeters noop = StreamlearnMeters.noop();
         noop.predictions("sgd", true).increment();
