@@ -47,7 +47,9 @@ import java.util.concurrent.TimeUnit;
  * The histograms have fixed buckets ({@link #EVENT_TO_OUTPUT_BUCKETS}, {@link #PROCESSING_BUCKETS}).
  * Under exactly-once a counter counts processing attempts: the records of an aborted transaction are
  * processed again and counted again, so counters may exceed the committed outputs after a failure.
- * Thread-safe: stream threads share one instance.
+ * Thread-safe: stream threads share one instance. One instance per registry: a second one on the same
+ * registry shares its counters (the registry keeps one meter per name and tags), but its error and store
+ * gauges would not be registered.
  *
  * <pre>{@code
  * StreamlearnMeters meters = new StreamlearnMeters(new SimpleMeterRegistry());
@@ -141,6 +143,14 @@ public final class StreamlearnMeters implements AutoCloseable {
      */
     public static StreamlearnMeters noop() {
         return NOOP;
+    }
+
+    /**
+     * Whether {@link ModelError}s record anything: false for {@link #noop()}, so that callers can skip
+     * computing the predictions they would feed (a label joined late costs one more predict per model).
+     */
+    public boolean tracksErrors() {
+        return tracksErrors;
     }
 
     /** The registry the meters are on. */

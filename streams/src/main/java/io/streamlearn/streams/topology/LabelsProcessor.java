@@ -259,7 +259,8 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         }
         errors.count = 0;
         try {
-            sets.step(k).learn(k, entry.time(), entry.features(), label.getLabel(), models, errors);
+            sets.step(k).learn(k, entry.time(), entry.features(), label.getLabel(), models,
+                    meters.tracksErrors() ? errors : null);
         } catch (InvalidInputException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());

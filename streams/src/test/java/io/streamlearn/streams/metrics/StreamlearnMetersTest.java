@@ -128,6 +128,8 @@ class StreamlearnMetersTest {
     @Test
     void shouldRecordNothingWhenNoop() {
         StreamlearnMeters noop = StreamlearnMeters.noop();
+        assertFalse(noop.tracksErrors());
+        assertTrue(new StreamlearnMeters(new SimpleMeterRegistry()).tracksErrors());
         noop.predictions("sgd", true).increment();
         noop.modelError("sgd").record(1, 0);
         assertEquals(0.0, noop.predictions("sgd", true).count());

@@ -8,7 +8,9 @@ import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
+import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -149,6 +151,25 @@ class TopologyMetersTest {
         double s2 = challenger.get(1).getPrediction();
         assertEquals(((s1 - 3.0) * (s1 - 3.0) + (s2 - 5.0) * (s2 - 5.0)) / 2, gauge(SHADOW, "mse"), 1e-12);
         assertTrue(mse > 0, "a fresh model does not predict its first labels exactly");
+
+        // Predicting before learning a joined label changes nothing: the next prediction of k1 is the one of a step
+        // that learned e1 and e2 without any sink.
+        event("k1", "e4", 3_000, 1, -1, null);
+        double probe = decode(predictions.readValuesToList()).get(0).getPrediction();
+        ScoringStep reference = new ScoringStep(config.featureSpace(), List.of(CHAMPION, SHADOW));
+        InMemoryModelStore store = new InMemoryModelStore();
+        ScoringStep.Sink ignore = (model, isChampion, version, mean, stddev) -> { };
+        reference.score("k1", 1_000, Map.of("x1", 1.0, "x2", 2.0), 3.0, store, ignore);
+        reference.learn("k1", 2_000, Map.of("x1", 2.0, "x2", 1.0), 5.0, store);
+        double[] expected = new double[1];
+        reference.score("k1", 3_000, Map.of("x1", 1.0, "x2", -1.0), Double.NaN, store,
+                (model, isChampion, version, mean, stddev) -> {
+                    if (isChampion) {
+                        expected[0] = mean;
+                    }
+                });
+        assertEquals(expected[0], probe, 0.0);
+        assertTrue(probe != 0.0, "k1's model learned something");
     }
 
     @Test
