@@ -262,7 +262,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
         /** Feeds the rolling errors with the predictions of an event scored with its inline label. */
         void recordErrors(Double label) {
-            if (label != null) {
+            if (label != null && meters.tracksErrors()) {
                 for (int i = 0; i < count; i++) {
                     meters.modelError(models[i]).record(means[i], label);
                 }
