@@ -6,16 +6,9 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.demo.SyntheticEvents;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,7 +20,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -58,10 +50,7 @@ class CrashRecoveryIT {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(2, "events", "labels", "predictions", "dead-letters");
             SyntheticEvents gen = new SyntheticEvents(5, 100, FEATURES, 0.1, 1.0);
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-            pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
                 for (int i = 0; i < EVENTS; i++) {
                     Event e = gen.next();
                     producer.send(new ProducerRecord<>("events", e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
@@ -70,7 +59,7 @@ class CrashRecoveryIT {
 
             List<Prediction> predictions = new ArrayList<>();
             Path stateDir = dir.resolve("state");
-            try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
+            try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(broker, "crash-reader")) {
                 consumer.subscribe(List.of("predictions"));
                 Process first = start(jar, broker, stateDir, dir.resolve("first.err"));
                 try {
@@ -122,31 +111,11 @@ class CrashRecoveryIT {
 
     private static void readUntil(KafkaConsumer<String, byte[]> consumer, List<Prediction> out, int count, int seconds)
             throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (out.size() < count && System.nanoTime() < deadline) {
-            poll(consumer, out);
-        }
+        TestClients.pollUntil(consumer, Duration.ofSeconds(seconds), () -> out.size() >= count,
+                r -> out.add(WireCodec.decodePrediction(r.value())));
     }
 
     private static void readFor(KafkaConsumer<String, byte[]> consumer, List<Prediction> out, Duration d) throws Exception {
-        long end = System.nanoTime() + d.toNanos();
-        while (System.nanoTime() < end) {
-            poll(consumer, out);
-        }
-    }
-
-    private static void poll(KafkaConsumer<String, byte[]> consumer, List<Prediction> out) throws Exception {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            out.add(WireCodec.decodePrediction(r.value()));
-        }
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(EmbeddedKafkaBroker broker) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "crash-reader");
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+        TestClients.pollFor(consumer, d, r -> out.add(WireCodec.decodePrediction(r.value())));
     }
 }

@@ -9,22 +9,13 @@ import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.state.InMemoryModelStore;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.scoring.ScoringStep;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -44,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Delayed labels against a real (in-process) broker, exactly-once, two partitions: unlabelled events
+ * Delayed labels against a real (in-process) kafka.broker(), exactly-once, two partitions: unlabelled events
  * first, then their labels shuffled, with duplicates, unknown events and labels past the horizon mixed
  * in; then a probe event per key shows that each key's model learned exactly its accepted labels.
  */
@@ -55,32 +46,21 @@ class DelayedLabelsIT {
     private static final long HOUR = 3_600_000L;
     private static final long T0 = 100 * HOUR;
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void shouldJoinLateLabelsToTheirEventsAndLearnEachExactlyOnce() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        AppConfig config = IsolatedConfig.of(broker, "it-labels-" + suffix, suffix, stateDir)
+        AppConfig config = IsolatedConfig.of(kafka.broker(), "it-labels-" + suffix, suffix, stateDir)
                 .with(AppConfig.FEATURES_KEY, "x1,x2")
                 .with(AppConfig.MODELS_KEY, "sgd:lr=0.1")
                 .with(AppConfig.LABEL_HORIZON_KEY, "1h");
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(2, config.topics());
         Random random = new Random(3);
 
         List<ProducerRecord<String, byte[]>> labels = new ArrayList<>();
@@ -88,8 +68,8 @@ class DelayedLabelsIT {
         Map<String, Integer> learnable = new TreeMap<>();
         Map<String, Integer> expectedReasons = new TreeMap<>();
         try (StreamlearnApp app = new StreamlearnApp(config);
-             KafkaProducer<String, byte[]> producer = producer();
-             KafkaConsumer<String, byte[]> consumer = consumer()) {
+             KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker());
+             KafkaConsumer<String, byte[]> consumer = TestClients.consumer(kafka.broker())) {
             app.start();
             assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running; state " + app.state());
             consumer.subscribe(List.of(config.predictionsTopic(), config.deadLettersTopic()));
@@ -176,7 +156,7 @@ class DelayedLabelsIT {
     void shouldRefuseToRunWhenLabelsAndEventsHaveDifferentPartitionCounts() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         AppConfig config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, kafka.broker().bootstrapServers())
                 .with(AppConfig.APPLICATION_ID_KEY, "it-copartition-" + suffix)
                 .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
                 .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
@@ -185,8 +165,8 @@ class DelayedLabelsIT {
                 .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, "shadow-" + suffix)
                 .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
                 .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix);
-        broker.createTopics(1, config.labelsTopic());
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(1, config.labelsTopic());
+        kafka.broker().createTopics(2, config.topics());
         try (StreamlearnApp app = new StreamlearnApp(config)) {
             IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, app::start);
             assertTrue(e.getMessage().contains("1 partitions") && e.getMessage().contains("has 2"), e.getMessage());
@@ -199,14 +179,14 @@ class DelayedLabelsIT {
     void shouldCreateMissingLabelsAndControlTopicsPartitionedLikeEvents() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         AppConfig config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, kafka.broker().bootstrapServers())
                 .with(AppConfig.EVENTS_TOPIC_KEY, "events-" + suffix)
                 .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
                 .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix);
-        broker.createTopics(3, config.eventsTopic());
+        kafka.broker().createTopics(3, config.eventsTopic());
         io.streamlearn.streams.topology.StreamlearnTopology.requireCopartitioned(config);
         Properties p = new Properties();
-        p.put("bootstrap.servers", broker.bootstrapServers());
+        p.put("bootstrap.servers", kafka.broker().bootstrapServers());
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {
             var d = admin.describeTopics(List.of(config.labelsTopic(), config.controlTopic())).allTopicNames().get();
             assertEquals(3, d.get(config.labelsTopic()).partitions().size());
@@ -227,38 +207,16 @@ class DelayedLabelsIT {
                                           List<DeadLetter> deadLetters) throws Exception {
         List<Prediction> out = new ArrayList<>();
         int target = deadLetters.size() + letters;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        long quietUntil = Long.MAX_VALUE;
-        while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.topic().startsWith("dead-letters")) {
-                    deadLetters.add(WireCodec.decodeDeadLetter(r.value()));
-                } else {
-                    out.add(WireCodec.decodePrediction(r.value()));
-                }
-            }
-            if (quietUntil == Long.MAX_VALUE && out.size() >= predictions && deadLetters.size() >= target) {
-                quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            }
-        }
+        TestClients.pollUntilThenFor(consumer, Duration.ofSeconds(90),
+                () -> out.size() >= predictions && deadLetters.size() >= target, Duration.ofSeconds(1), r -> {
+                    if (r.topic().startsWith("dead-letters")) {
+                        deadLetters.add(WireCodec.decodeDeadLetter(r.value()));
+                    } else {
+                        out.add(WireCodec.decodePrediction(r.value()));
+                    }
+                });
         assertEquals(predictions, out.size(), "predictions");
         assertEquals(target, deadLetters.size(), "dead letters");
         return out;
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -9,24 +9,17 @@ import io.streamlearn.state.ModelStore;
 import io.streamlearn.state.StateCodec;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.cli.StreamlearnCommand;
 import io.streamlearn.streams.demo.SyntheticEvents;
 import io.streamlearn.streams.migration.ModelTransfer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
@@ -36,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -56,23 +48,12 @@ class ExportImportIT {
     private static final int PROBES = 40;
     private static final String MODELS = "kalman;sgd:lr=0.05";
 
-    private static EmbeddedKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     private static AppConfig config(String prefix, Path stateDir) {
         return AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, kafka.broker().bootstrapServers())
                 .with(AppConfig.APPLICATION_ID_KEY, prefix + "-app")
                 .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
                 .with(AppConfig.MODELS_KEY, MODELS)
@@ -91,11 +72,11 @@ class ExportImportIT {
     void shouldScoreProbesIdenticallyInANewDeploymentSeededByImport(@TempDir Path tmp) throws Exception {
         AppConfig a = config("old", tmp.resolve("state-old"));
         AppConfig b = config("new", tmp.resolve("state-new"));
-        broker.createTopics(3, a.topics());
-        broker.createTopics(3, b.topics());
+        kafka.broker().createTopics(3, a.topics());
+        kafka.broker().createTopics(3, b.topics());
         SyntheticEvents gen = new SyntheticEvents(11, KEYS, FEATURES, 0.1, 1.0);
         Map<String, Long> trainedPerKey = new TreeMap<>();
-        try (KafkaProducer<String, byte[]> producer = producer()) {
+        try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker())) {
             for (int i = 0; i < TRAINING; i++) {
                 Event e = gen.next();
                 trainedPerKey.merge(e.getKey(), 1L, Long::sum);
@@ -114,7 +95,7 @@ class ExportImportIT {
 
         // 2. Export, through the command line.
         Path file = tmp.resolve("models.avro");
-        int rc = StreamlearnCommand.commandLine().execute("export", "--bootstrap-servers", broker.bootstrapServers(),
+        int rc = StreamlearnCommand.commandLine().execute("export", "--bootstrap-servers", kafka.broker().bootstrapServers(),
                 "--application-id", a.applicationId(), "--output", file.toString());
         assertEquals(0, rc);
         List<ModelExport> exported = ModelTransfer.read(file);
@@ -126,10 +107,10 @@ class ExportImportIT {
         }
 
         // 3. Import into the new deployment (stopped, empty state directory).
-        rc = StreamlearnCommand.commandLine().execute("import", "--bootstrap-servers", broker.bootstrapServers(),
+        rc = StreamlearnCommand.commandLine().execute("import", "--bootstrap-servers", kafka.broker().bootstrapServers(),
                 "--application-id", b.applicationId(), "--events-topic", b.eventsTopic(), "--input", file.toString());
         assertEquals(0, rc);
-        List<ModelExport> reexported = ModelTransfer.readChangelog(Map.of("bootstrap.servers", broker.bootstrapServers()),
+        List<ModelExport> reexported = ModelTransfer.readChangelog(Map.of("bootstrap.servers", kafka.broker().bootstrapServers()),
                 ModelTransfer.changelogTopic(b.applicationId(), b.storeName()), Duration.ofSeconds(60));
         assertEquals(exported.size(), reexported.size());
         for (int i = 0; i < exported.size(); i++) {
@@ -140,7 +121,7 @@ class ExportImportIT {
         assertChangelogPartitioning(b, 3);
 
         // 4. The same unlabelled probes to both deployments.
-        try (KafkaProducer<String, byte[]> producer = producer()) {
+        try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker())) {
             for (int i = 0; i < PROBES; i++) {
                 Event e = gen.next();
                 e.setId("probe-" + i);
@@ -180,8 +161,8 @@ class ExportImportIT {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldExportTheLastValuePerStoreKeyAndDropTombstones(@TempDir Path tmp) throws Exception {
         String topic = ModelTransfer.changelogTopic("tombstones-app", "models");
-        broker.createTopics(2, topic);
-        try (KafkaProducer<String, byte[]> producer = producer()) {
+        kafka.broker().createTopics(2, topic);
+        try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker())) {
             producer.send(new ProducerRecord<>(topic, ModelStore.storeKey("k1", "sgd"), new byte[]{1}));
             producer.send(new ProducerRecord<>(topic, ModelStore.storeKey("k1", "sgd"), new byte[]{2}));
             producer.send(new ProducerRecord<>(topic, ModelStore.storeKey("k2", "sgd"), new byte[]{3}));
@@ -189,7 +170,7 @@ class ExportImportIT {
             producer.send(new ProducerRecord<>(topic, ModelStore.storeKey("k3", "kalman"), new byte[]{4}));
         }
         Path file = tmp.resolve("m.avro");
-        long n = ModelTransfer.export(Map.of("bootstrap.servers", broker.bootstrapServers()), topic, file, Duration.ofSeconds(60));
+        long n = ModelTransfer.export(Map.of("bootstrap.servers", kafka.broker().bootstrapServers()), topic, file, Duration.ofSeconds(60));
         assertEquals(2, n);
         List<ModelExport> got = ModelTransfer.read(file);
         assertEquals("k1", got.get(0).getKey());
@@ -201,21 +182,17 @@ class ExportImportIT {
     }
 
     /** Every changelog record sits in the partition the default partitioner gives its entity key. */
-    private static void assertChangelogPartitioning(AppConfig config, int partitions) {
+    private static void assertChangelogPartitioning(AppConfig config, int partitions) throws Exception {
         String topic = ModelTransfer.changelogTopic(config.applicationId(), config.storeName());
-        try (KafkaConsumer<String, byte[]> c = consumer("partition-check")) {
+        try (KafkaConsumer<String, byte[]> c = TestClients.consumer(kafka.broker(), "partition-check")) {
             c.subscribe(List.of(topic));
-            int seen = 0;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (seen < KEYS * 2 && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    int expected = org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
-                            new StringSerializer().serialize(topic, ModelStore.entityKey(r.key())), partitions);
-                    assertEquals(expected, r.partition(), "partition of " + r.key().replace('\u0000', '/'));
-                    seen++;
-                }
+            List<ConsumerRecord<String, byte[]>> seen = TestClients.readUntil(c, KEYS * 2, Duration.ofSeconds(30));
+            for (ConsumerRecord<String, byte[]> r : seen) {
+                int expected = org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+                        new StringSerializer().serialize(topic, ModelStore.entityKey(r.key())), partitions);
+                assertEquals(expected, r.partition(), "partition of " + r.key().replace('\u0000', '/'));
             }
-            assertEquals(KEYS * 2, seen);
+            assertEquals(KEYS * 2, seen.size());
         }
     }
 
@@ -233,37 +210,16 @@ class ExportImportIT {
     private static Map<String, Prediction> read(List<String> topics, int count, String group) throws Exception {
         Map<String, Prediction> out = new HashMap<>();
         List<String> dup = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = consumer(group)) {
+        try (KafkaConsumer<String, byte[]> c = TestClients.consumer(kafka.broker(), group)) {
             c.subscribe(topics);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            int n = 0;
-            while (n < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    Prediction p = WireCodec.decodePrediction(r.value());
-                    if (out.put(p.getId() + "|" + p.getModel(), p) != null) {
-                        dup.add(p.getId());
-                    }
-                    n++;
+            for (ConsumerRecord<String, byte[]> r : TestClients.readUntil(c, count, Duration.ofSeconds(120))) {
+                Prediction p = WireCodec.decodePrediction(r.value());
+                if (out.put(p.getId() + "|" + p.getModel(), p) != null) {
+                    dup.add(p.getId());
                 }
             }
         }
         assertTrue(dup.isEmpty(), "predicted twice: " + dup);
         return out;
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(String group) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

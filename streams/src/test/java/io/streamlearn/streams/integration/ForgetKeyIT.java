@@ -8,21 +8,12 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -32,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -48,39 +38,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ForgetKeyIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path stateDir1;
     @TempDir
     Path stateDir2;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldNotBringAForgottenKeyBackAfterARestart() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        AppConfig config = IsolatedConfig.of(broker, "it-forget-" + suffix, suffix, stateDir1)
+        AppConfig config = IsolatedConfig.of(kafka.broker(), "it-forget-" + suffix, suffix, stateDir1)
                 .with(AppConfig.FEATURES_KEY, "x1")
                 .with(AppConfig.MODELS_KEY, "sgd:lr=0.5");
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(2, config.topics());
         List<String> keys = List.of("k0", "k1", "k2", "k3");
         long ts = 1000;
 
-        try (KafkaProducer<String, byte[]> producer = producer();
-             KafkaConsumer<String, byte[]> predictions = consumer();
-             KafkaConsumer<String, byte[]> acks = consumer()) {
+        try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker());
+             KafkaConsumer<String, byte[]> predictions = TestClients.consumer(kafka.broker());
+             KafkaConsumer<String, byte[]> acks = TestClients.consumer(kafka.broker())) {
             predictions.subscribe(List.of(config.predictionsTopic()));
             acks.subscribe(List.of(config.forgetAcksTopic()));
             List<JsonNode> acked = new ArrayList<>();
@@ -97,12 +76,7 @@ class ForgetKeyIT {
 
                 producer.send(new ProducerRecord<>(config.controlTopic(), "forget:k1", "{}".getBytes(StandardCharsets.UTF_8)));
                 producer.flush();
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (acked.isEmpty() && System.nanoTime() < until) {
-                    for (ConsumerRecord<String, byte[]> r : acks.poll(Duration.ofMillis(200))) {
-                        acked.add(JSON.readTree(r.value()));
-                    }
-                }
+                TestClients.pollUntil(acks, Duration.ofSeconds(60), () -> !acked.isEmpty(), r -> acked.add(JSON.readTree(r.value())));
                 assertEquals(1, acked.size(), "one acknowledgement");
                 assertEquals("k1", acked.get(0).get("key").asText());
                 assertEquals(1, acked.get(0).get("removed").asInt(), "k1's one model state");
@@ -118,12 +92,7 @@ class ForgetKeyIT {
                 Map<String, Long> versions = awaitOnePerKey(predictions, List.of("k1", "k2"), 1);
                 assertEquals(0L, versions.get("k1"), "the forgotten key starts from a fresh model");
                 assertTrue(versions.get("k2") >= 5, "another key's model was restored: " + versions);
-                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-                while (System.nanoTime() < until) {
-                    for (ConsumerRecord<String, byte[]> r : acks.poll(Duration.ofMillis(200))) {
-                        acked.add(JSON.readTree(r.value()));
-                    }
-                }
+                TestClients.pollFor(acks, Duration.ofSeconds(3), r -> acked.add(JSON.readTree(r.value())));
                 assertEquals(1, acked.size(), "the request is not carried out again after the restart: " + acked);
             }
         }
@@ -134,14 +103,12 @@ class ForgetKeyIT {
             throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         Map<String, Long> versions = new HashMap<>();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < until && !keys.stream().allMatch(k -> counts.getOrDefault(k, 0) >= n)) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                Prediction p = WireCodec.decodePrediction(r.value());
-                counts.merge(p.getKey(), 1, Integer::sum);
-                versions.put(p.getKey(), p.getVersion());
-            }
-        }
+        TestClients.pollUntil(consumer, Duration.ofSeconds(90), () -> keys.stream().allMatch(k -> counts.getOrDefault(k, 0) >= n),
+                r -> {
+                    Prediction p = WireCodec.decodePrediction(r.value());
+                    counts.merge(p.getKey(), 1, Integer::sum);
+                    versions.put(p.getKey(), p.getVersion());
+                });
         assertTrue(keys.stream().allMatch(k -> counts.getOrDefault(k, 0) >= n), "predictions per key: " + counts);
         return versions;
     }
@@ -151,21 +118,5 @@ class ForgetKeyIT {
         Event e = Event.newBuilder().setId(id).setKey(key).setTs(ts).setFeatures(Map.of("x1", 1.0)).setLabel(label).build();
         producer.send(new ProducerRecord<>(config.eventsTopic(), key, WireCodec.encode(e, WireFormat.JSON)));
         producer.flush();
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -7,27 +7,19 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.http.ModelQueryServer;
 import io.streamlearn.streams.http.QueryEndpoint;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -36,11 +28,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -61,7 +51,8 @@ class ForgetOverHttpIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "it-token";
     private static final String MODEL = "sgd:lr=0.5";
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -69,31 +60,19 @@ class ForgetOverHttpIT {
     @TempDir
     Path stateDir2;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
-
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldForgetAKeyForGoodThroughHttp() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        AppConfig config = IsolatedConfig.of(broker, "it-forget-http-" + suffix, suffix, stateDir1)
+        AppConfig config = IsolatedConfig.of(kafka.broker(), "it-forget-http-" + suffix, suffix, stateDir1)
                 .with(AppConfig.FEATURES_KEY, "x1")
                 .with(AppConfig.MODELS_KEY, MODEL);
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(2, config.topics());
         List<String> keys = List.of("k0", "k1", "k2", "k3");
         long ts = 1000;
 
-        try (KafkaProducer<String, byte[]> producer = producer();
-             KafkaConsumer<String, byte[]> acks = consumer()) {
+        try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker());
+             KafkaConsumer<String, byte[]> acks = TestClients.consumer(kafka.broker())) {
             acks.subscribe(List.of(config.forgetAcksTopic()));
             try (StreamlearnMetrics metrics = new StreamlearnMetrics();
                  QueryEndpoint endpoint = QueryEndpoint.start(ModelQueryServer.Options.local(0).withToken(TOKEN), metrics)) {
@@ -181,24 +160,18 @@ class ForgetOverHttpIT {
         throw new AssertionError("model of " + key + " at version " + version + ": " + last);
     }
 
-    private static List<ConsumerRecord<String, byte[]>> pollAcks(KafkaConsumer<String, byte[]> acks, int atMost, Duration wait) {
-        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        long until = System.nanoTime() + wait.toNanos();
-        while (System.nanoTime() < until && out.size() < atMost) {
-            acks.poll(Duration.ofMillis(200)).forEach(out::add);
-        }
+    private static List<ConsumerRecord<String, byte[]>> pollAcks(KafkaConsumer<String, byte[]> acks, int atMost, Duration wait)
+            throws Exception {
+        List<ConsumerRecord<String, byte[]>> out = TestClients.readUntil(acks, atMost, wait);
         // a little longer, to see a duplicate if there is one
-        long more = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (System.nanoTime() < more) {
-            acks.poll(Duration.ofMillis(200)).forEach(out::add);
-        }
+        out.addAll(TestClients.readFor(acks, Duration.ofSeconds(1)));
         return out;
     }
 
     /** Every key's last value (null for a tombstone) in a topic, read_committed, up to its end offsets. */
     private static Map<String, byte[]> lastChangelogValues(String topic) {
         Map<String, byte[]> last = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> c = consumer()) {
+        try (KafkaConsumer<String, byte[]> c = TestClients.consumer(kafka.broker())) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);
@@ -232,21 +205,5 @@ class ForgetOverHttpIT {
         Event e = Event.newBuilder().setId(id).setKey(key).setTs(ts).setFeatures(Map.of("x1", 1.0)).setLabel(2.0).build();
         producer.send(new ProducerRecord<>(config.eventsTopic(), key, WireCodec.encode(e, WireFormat.JSON)));
         producer.flush();
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -6,26 +6,17 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.http.ModelQueryServer;
 import io.streamlearn.streams.http.QueryEndpoint;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -39,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -50,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The Prometheus endpoint of a running instance against a real (in-process) broker, exactly-once, two
+ * The Prometheus endpoint of a running instance against a real (in-process) kafka.broker(), exactly-once, two
  * partitions: a known mix of valid, inline-labelled, malformed and old events, then labels that join,
  * repeat, name unknown events, come past the horizon or cannot be decoded; {@code GET /metrics} over
  * HTTP must count exactly that.
@@ -62,24 +52,13 @@ class MetricsIT {
     private static final int KEYS = 8;
     private static final int EVENTS_PER_KEY = 25;
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path stateDir;
 
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -88,16 +67,16 @@ class MetricsIT {
         try (StreamlearnMetrics metrics = new StreamlearnMetrics();
              QueryEndpoint endpoint = QueryEndpoint.start(ModelQueryServer.Options.local(0), metrics)) {
             HostInfo self = endpoint.hostInfo("127.0.0.1");
-            AppConfig config = IsolatedConfig.of(broker, "it-metrics-" + suffix, suffix, stateDir)
+            AppConfig config = IsolatedConfig.of(kafka.broker(), "it-metrics-" + suffix, suffix, stateDir)
                     .with(AppConfig.FEATURES_KEY, "x1,x2")
                     .with(AppConfig.MODELS_KEY, CHAMPION + ";" + SHADOW)
                     .with(AppConfig.LABEL_HORIZON_KEY, "1h")
                     .with(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + self.port());
-            broker.createTopics(2, config.topics());
+            kafka.broker().createTopics(2, config.topics());
             URI scrape = URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics");
             try (StreamlearnApp app = new StreamlearnApp(config, metrics.registry());
-                 KafkaProducer<String, byte[]> producer = producer();
-                 KafkaConsumer<String, byte[]> consumer = consumer()) {
+                 KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker());
+                 KafkaConsumer<String, byte[]> consumer = TestClients.consumer(kafka.broker())) {
                 endpoint.attach(app.streams(), config.storeName(), config.featureSpace(), config.models(), self);
                 app.start();
                 assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running; state " + app.state());
@@ -360,34 +339,10 @@ class MetricsIT {
     private static Map<String, Integer> drain(KafkaConsumer<String, byte[]> consumer, AppConfig config,
                                               Map<String, Integer> expected) throws Exception {
         Map<String, Integer> got = new TreeMap<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        long quietUntil = Long.MAX_VALUE;
-        while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                got.merge(r.topic(), 1, Integer::sum);
-            }
-            if (quietUntil == Long.MAX_VALUE && expected.entrySet().stream()
-                    .allMatch(e -> got.getOrDefault(e.getKey(), 0) >= e.getValue())) {
-                quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            }
-        }
+        TestClients.pollUntilThenFor(consumer, Duration.ofSeconds(90),
+                () -> expected.entrySet().stream().allMatch(e -> got.getOrDefault(e.getKey(), 0) >= e.getValue()),
+                Duration.ofSeconds(1), r -> got.merge(r.topic(), 1, Integer::sum));
         expected.forEach((topic, n) -> assertEquals(n, got.getOrDefault(topic, 0), "records on " + topic));
         return got;
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

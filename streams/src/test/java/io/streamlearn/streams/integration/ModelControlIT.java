@@ -6,22 +6,14 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.topology.ModelControl;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -31,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -48,37 +39,26 @@ class ModelControlIT {
     private static final String NEW_CHAMPION = "kalman:q=1e-4";
     private static final String NEW_CHALLENGER = "sgd:lr=0.1";
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void shouldSwitchAPrefixsModelsLiveWhileEventsFlow() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        AppConfig config = IsolatedConfig.of(broker, "it-control-" + suffix, suffix, stateDir)
+        AppConfig config = IsolatedConfig.of(kafka.broker(), "it-control-" + suffix, suffix, stateDir)
                 .with(AppConfig.FEATURES_KEY, "x1")
                 .with(AppConfig.MODELS_KEY, CONFIGURED);
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(2, config.topics());
 
         List<Prediction> champions = new ArrayList<>();
         List<Prediction> challengers = new ArrayList<>();
         try (StreamlearnApp app = new StreamlearnApp(config);
-             KafkaProducer<String, byte[]> producer = producer();
-             KafkaConsumer<String, byte[]> consumer = consumer()) {
+             KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker());
+             KafkaConsumer<String, byte[]> consumer = TestClients.consumer(kafka.broker())) {
             app.start();
             assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running; state " + app.state());
             consumer.subscribe(List.of(config.predictionsTopic(), config.shadowPredictionsTopic()));
@@ -115,12 +95,8 @@ class ModelControlIT {
             consumer.unsubscribe();
             consumer.subscribe(List.of(config.deadLettersTopic()));
             List<io.streamlearn.schemas.DeadLetter> letters = new ArrayList<>();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (letters.isEmpty() && System.nanoTime() < until) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    letters.add(WireCodec.decodeDeadLetter(r.value()));
-                }
-            }
+            TestClients.pollUntil(consumer, Duration.ofSeconds(30), () -> !letters.isEmpty(),
+                    r -> letters.add(WireCodec.decodeDeadLetter(r.value())));
             assertEquals(1, letters.size(), "the malformed control record is dead-lettered");
             assertEquals(ModelControl.BAD_CONTROL, letters.get(0).getReason());
             assertEquals("prefix:pump-", letters.get(0).getKey());
@@ -152,21 +128,5 @@ class ModelControlIT {
     private static void control(KafkaProducer<String, byte[]> producer, AppConfig config, String scope, String json) {
         producer.send(new ProducerRecord<>(config.controlTopic(), scope, json.getBytes(StandardCharsets.UTF_8)));
         producer.flush();
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -8,24 +8,19 @@ import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.demo.SyntheticEvents;
 import io.streamlearn.streams.http.ModelQueryServer;
 import io.streamlearn.streams.http.QueryEndpoint;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.state.HostInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -39,7 +34,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -59,7 +53,8 @@ class ModelQueriesIT {
     private static final List<String> FEATURES = List.of("x1", "x2");
     private static final String MODEL = "sgd:lr=0.1";
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
@@ -67,18 +62,6 @@ class ModelQueriesIT {
     Path stateA;
     @TempDir
     Path stateB;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     private HttpResponse<String> get(QueryEndpoint e, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.port() + path)).timeout(Duration.ofSeconds(20)).build(),
@@ -99,7 +82,7 @@ class ModelQueriesIT {
     void shouldAnswerForKeysOwnedByEitherInstanceFromBoth() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         AppConfig base = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, kafka.broker().bootstrapServers())
                 .with(AppConfig.APPLICATION_ID_KEY, "it-http-" + suffix)
                 .with(AppConfig.FEATURES_KEY, String.join(",", FEATURES))
                 .with(AppConfig.MODELS_KEY, MODEL)
@@ -107,7 +90,7 @@ class ModelQueriesIT {
                 .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
                 .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
                 .with("commit.interval.ms", "100");
-        broker.createTopics(4, base.topics());
+        kafka.broker().createTopics(4, base.topics());
 
         try (StreamlearnMetrics metricsA = new StreamlearnMetrics();
              StreamlearnMetrics metricsB = new StreamlearnMetrics();
@@ -134,9 +117,7 @@ class ModelQueriesIT {
 
                 SyntheticEvents gen = new SyntheticEvents(11, KEYS, FEATURES, 0.1, 0.75);
                 Map<String, Long> labelled = new TreeMap<>();
-                Properties pp = new Properties();
-                pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
+                try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker())) {
                     for (int i = 0; i < EVENTS; i++) {
                         Event e = gen.next();
                         if (e.getLabel() != null) {

@@ -8,14 +8,10 @@ import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.cli.BacktestCommand;
 import io.streamlearn.streams.cli.StreamlearnCommand;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -81,7 +77,7 @@ class ReplayIT {
         Map<String, Long> live;
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(3, "events");
-            try (KafkaProducer<String, byte[]> producer = producer(broker)) {
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
                 for (int i = 1; i < lines.size(); i++) {
                     Event e = event(lines, i, true);
                     producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
@@ -113,7 +109,7 @@ class ReplayIT {
             broker.createTopics(3, "events", "labels");
             broker.createTopics(1, "model-control", "forget-acks");
             int labels = 0;
-            try (KafkaProducer<String, byte[]> producer = producer(broker)) {
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
                 for (int i = 1; i < lines.size(); i++) {
                     Event e = event(lines, i, false);
                     producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
@@ -202,30 +198,22 @@ class ReplayIT {
     private static Map<String, Long> predictions(EmbeddedKafkaBroker broker, String output, int expected,
                                                  Map<String, Long> lastVersion) throws Exception {
         Map<String, Long> live = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
+        try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(broker)) {
             consumer.subscribe(List.of(output, output + "-shadow"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (live.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    Prediction pr = WireCodec.decodePrediction(r.value());
-                    live.put(pr.getKey() + "@" + pr.getTs() + "@" + pr.getModel(), Double.doubleToRawLongBits(pr.getPrediction()));
-                    lastVersion.merge(pr.getModel() + "@" + pr.getKey(), pr.getVersion(), Math::max);
-                }
-            }
+            TestClients.pollUntil(consumer, Duration.ofSeconds(60), () -> live.size() >= expected, r -> {
+                Prediction pr = WireCodec.decodePrediction(r.value());
+                live.put(pr.getKey() + "@" + pr.getTs() + "@" + pr.getModel(), Double.doubleToRawLongBits(pr.getPrediction()));
+                lastVersion.merge(pr.getModel() + "@" + pr.getKey(), pr.getVersion(), Math::max);
+            });
         }
         return live;
     }
 
-    private static List<String> read(EmbeddedKafkaBroker broker, String topic, Duration d) {
+    private static List<String> read(EmbeddedKafkaBroker broker, String topic, Duration d) throws Exception {
         List<String> out = new java.util.ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
+        try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(broker)) {
             consumer.subscribe(List.of(topic));
-            long end = System.nanoTime() + d.toNanos();
-            while (System.nanoTime() < end) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(r.key() + " " + new String(r.value(), StandardCharsets.UTF_8));
-                }
-            }
+            TestClients.pollFor(consumer, d, r -> out.add(r.key() + " " + new String(r.value(), StandardCharsets.UTF_8)));
         }
         return out;
     }
@@ -258,14 +246,5 @@ class ReplayIT {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(EmbeddedKafkaBroker broker) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "replay-it-reader-" + System.nanoTime());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -1,9 +1,7 @@
 package io.streamlearn.streams.integration;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -71,11 +68,10 @@ class RunCommandHttpIT {
             HttpClient http = HttpClient.newHttpClient();
             URI health = URI.create("http://127.0.0.1:" + port + "/health");
             URI model = URI.create("http://127.0.0.1:" + port + "/models/dev-1");
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(bootstrap)) {
                 producer.send(new ProducerRecord<>("events", "dev-1",
-                        "{\"id\":\"e1\",\"key\":\"dev-1\",\"ts\":1700000000000,\"features\":{\"x1\":1.0,\"x2\":2.0},\"label\":5.0}"));
+                        "{\"id\":\"e1\",\"key\":\"dev-1\",\"ts\":1700000000000,\"features\":{\"x1\":1.0,\"x2\":2.0},\"label\":5.0}"
+                                .getBytes(StandardCharsets.UTF_8)));
             }
             String body = null;
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);

@@ -1,13 +1,8 @@
 package io.streamlearn.streams.integration;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -55,28 +49,18 @@ class RunCommandIT {
                     "first stdout line: " + first + "\nstderr:\n" + Files.readString(stderr));
             String bootstrap = first.substring("bootstrap.servers=".length());
 
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(bootstrap)) {
                 producer.send(new ProducerRecord<>("events", "dev-1",
-                        "{\"id\":\"e1\",\"key\":\"dev-1\",\"ts\":1700000000000,\"features\":{\"x1\":1.0,\"x2\":2.0},\"label\":5.0}"));
-                producer.send(new ProducerRecord<>("events", "dev-1", "not json"));
+                        "{\"id\":\"e1\",\"key\":\"dev-1\",\"ts\":1700000000000,\"features\":{\"x1\":1.0,\"x2\":2.0},\"label\":5.0}"
+                                .getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>("events", "dev-1", "not json".getBytes(StandardCharsets.UTF_8)));
             }
             List<String> predictions = new ArrayList<>();
             List<String> deadLetters = new ArrayList<>();
-            Properties cp = new Properties();
-            cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            cp.put(ConsumerConfig.GROUP_ID_CONFIG, "run-it");
-            cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+            try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(bootstrap, "run-it")) {
                 consumer.subscribe(List.of("predictions", "dead-letters"));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while ((predictions.isEmpty() || deadLetters.isEmpty()) && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                        (r.topic().equals("predictions") ? predictions : deadLetters).add(r.value());
-                    }
-                }
+                TestClients.pollUntil(consumer, Duration.ofSeconds(90), () -> !predictions.isEmpty() && !deadLetters.isEmpty(),
+                        r -> (r.topic().equals("predictions") ? predictions : deadLetters).add(new String(r.value(), StandardCharsets.UTF_8)));
             }
             assertEquals(1, predictions.size(), "stderr:\n" + Files.readString(stderr));
             String p = predictions.get(0);

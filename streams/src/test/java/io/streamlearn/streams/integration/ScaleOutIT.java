@@ -10,16 +10,10 @@ import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.demo.SyntheticEvents;
 import io.streamlearn.streams.topology.StreamlearnTopology;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
@@ -35,7 +29,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -89,8 +82,8 @@ class ScaleOutIT {
                     StreamlearnApp.streamsProperties(config, skipped));
             Process b = null;
             List<ConsumerRecord<String, Prediction>> predictions = new ArrayList<>();
-            try (KafkaConsumer<String, byte[]> consumer = consumer(broker);
-                 KafkaProducer<String, byte[]> producer = producer(broker)) {
+            try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(broker, "scale-out-reader");
+                 KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
                 consumer.subscribe(List.of(config.predictionsTopic()));
                 a.start();
                 awaitTasks(a, n -> n == PARTITIONS, 60, "A alone runs every task");
@@ -206,42 +199,17 @@ class ScaleOutIT {
 
     private static void readUntil(KafkaConsumer<String, byte[]> consumer, List<ConsumerRecord<String, Prediction>> out,
                                   int count, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (out.size() < count && System.nanoTime() < deadline) {
-            poll(consumer, out);
-        }
+        TestClients.pollUntil(consumer, Duration.ofSeconds(seconds), () -> out.size() >= count, r -> out.add(decode(r)));
     }
 
     private static void readFor(KafkaConsumer<String, byte[]> consumer, List<ConsumerRecord<String, Prediction>> out,
                                 Duration d) throws Exception {
-        long end = System.nanoTime() + d.toNanos();
-        while (System.nanoTime() < end) {
-            poll(consumer, out);
-        }
+        TestClients.pollFor(consumer, d, r -> out.add(decode(r)));
     }
 
-    private static void poll(KafkaConsumer<String, byte[]> consumer, List<ConsumerRecord<String, Prediction>> out)
-            throws Exception {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            Prediction p = WireCodec.decodePrediction(r.value());
-            assertEquals(p.getKey(), r.key());
-            out.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), p));
-        }
-    }
-
-    private static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker broker) {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer(EmbeddedKafkaBroker broker) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "scale-out-reader");
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
+    private static ConsumerRecord<String, Prediction> decode(ConsumerRecord<String, byte[]> r) throws Exception {
+        Prediction p = WireCodec.decodePrediction(r.value());
+        assertEquals(p.getKey(), r.key());
+        return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), p);
     }
 }

@@ -7,23 +7,14 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.demo.BadRecords;
 import io.streamlearn.streams.demo.SyntheticEvents;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -32,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The whole route against a real (in-process) broker, exactly-once: 20,000 JSON events for 200 keys
+ * The whole route against a real (in-process) kafka.broker(), exactly-once: 20,000 JSON events for 200 keys
  * with known per-key linear relations and 50 malformed records mixed in.
  */
 class StreamlearnIT {
@@ -53,29 +43,18 @@ class StreamlearnIT {
     private static final int MALFORMED = 50;
     private static final List<String> FEATURES = List.of("x1", "x2", "x3");
 
-    private static EmbeddedKafkaBroker broker;
+    @RegisterExtension
+    static final BrokerExtension kafka = new BrokerExtension();
 
     @TempDir
     Path stateDir;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = EmbeddedKafkaBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        if (broker != null) {
-            broker.close();
-        }
-    }
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldPredictEveryEventOnceLearnPerKeyAndDeadLetterEveryBadRecord() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         AppConfig config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, kafka.broker().bootstrapServers())
                 .with(AppConfig.APPLICATION_ID_KEY, "it-" + suffix)
                 .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
                 .with(AppConfig.FEATURES_KEY, String.join(",", FEATURES))
@@ -83,7 +62,7 @@ class StreamlearnIT {
                 .with(AppConfig.PREDICTIONS_TOPIC_KEY, "predictions-" + suffix)
                 .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, "dead-letters-" + suffix)
                 .with("commit.interval.ms", "100");
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(2, config.topics());
 
         SyntheticEvents gen = new SyntheticEvents(7, KEYS, FEATURES, 0.1, 0.8);
         Map<String, Event> sent = new HashMap<>();
@@ -92,10 +71,7 @@ class StreamlearnIT {
         try (StreamlearnApp app = new StreamlearnApp(config)) {
             app.start();
             assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running; state " + app.state());
-            Properties pp = new Properties();
-            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-            pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker())) {
                 int bad = 0;
                 for (int i = 0; i < EVENTS; i++) {
                     if (i % (EVENTS / MALFORMED) == 17) {
@@ -112,25 +88,19 @@ class StreamlearnIT {
 
             List<Prediction> predictions = new ArrayList<>();
             List<DeadLetter> deadLetters = new ArrayList<>();
-            try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(kafka.broker())) {
                 consumer.subscribe(List.of(config.predictionsTopic(), config.deadLettersTopic()));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-                long quietUntil = Long.MAX_VALUE;
-                while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        if (r.topic().equals(config.deadLettersTopic())) {
-                            deadLetters.add(WireCodec.decodeDeadLetter(r.value()));
-                        } else {
-                            Prediction p = WireCodec.decodePrediction(r.value());
-                            assertEquals(p.getKey(), r.key());
-                            predictions.add(p);
-                        }
-                    }
-                    if (quietUntil == Long.MAX_VALUE && predictions.size() >= EVENTS && deadLetters.size() >= MALFORMED) {
-                        // Keep reading a little: a duplicate would show up here.
-                        quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-                    }
-                }
+                // Once all came, keep reading a little (2 s): a duplicate would show up then.
+                TestClients.pollUntilThenFor(consumer, Duration.ofSeconds(240),
+                        () -> predictions.size() >= EVENTS && deadLetters.size() >= MALFORMED, Duration.ofSeconds(2), r -> {
+                            if (r.topic().equals(config.deadLettersTopic())) {
+                                deadLetters.add(WireCodec.decodeDeadLetter(r.value()));
+                            } else {
+                                Prediction p = WireCodec.decodePrediction(r.value());
+                                assertEquals(p.getKey(), r.key());
+                                predictions.add(p);
+                            }
+                        });
             }
 
             // One prediction per valid event.
@@ -196,7 +166,7 @@ class StreamlearnIT {
     void shouldRestoreTheModelsFromTheChangelogWhenRestartedOnAnEmptyStateDirectory() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);
         AppConfig config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, kafka.broker().bootstrapServers())
                 .with(AppConfig.APPLICATION_ID_KEY, "it-restart-" + suffix)
                 .with(AppConfig.FEATURES_KEY, String.join(",", FEATURES))
                 .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
@@ -207,12 +177,12 @@ class StreamlearnIT {
                 // The first instance's consumer may not send LeaveGroup on close (Kafka 4.1.1): keep the
                 // wait for its session to expire short (the broker's minimum).
                 .with("main.consumer.session.timeout.ms", "6000");
-        broker.createTopics(2, config.topics());
+        kafka.broker().createTopics(2, config.topics());
         SyntheticEvents gen = new SyntheticEvents(11, 50, FEATURES, 0.1, 1.0);
         int half = 2_000;
         List<Prediction> predictions = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = consumer();
-             KafkaProducer<String, byte[]> producer = producer()) {
+        try (KafkaConsumer<String, byte[]> consumer = TestClients.consumer(kafka.broker());
+             KafkaProducer<String, byte[]> producer = TestClients.producer(kafka.broker())) {
             consumer.subscribe(List.of(config.predictionsTopic()));
             for (int run = 0; run < 2; run++) {
                 // Each run starts on its own, empty state directory: the second must restore from the changelog.
@@ -225,12 +195,9 @@ class StreamlearnIT {
                         producer.send(new ProducerRecord<>(c.eventsTopic(), e.getKey(), WireCodec.encode(e, WireFormat.JSON)));
                     }
                     producer.flush();
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                    while (predictions.size() < (run + 1) * half && System.nanoTime() < deadline) {
-                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                            predictions.add(WireCodec.decodePrediction(r.value()));
-                        }
-                    }
+                    int expected = (run + 1) * half;
+                    TestClients.pollUntil(consumer, Duration.ofSeconds(90), () -> predictions.size() >= expected,
+                            r -> predictions.add(WireCodec.decodePrediction(r.value())));
                     assertEquals((run + 1) * half, predictions.size(), "predictions after run " + run);
                 }
             }
@@ -246,21 +213,5 @@ class StreamlearnIT {
             }
         }
         assertTrue(continuedAfterRestart > half / 2, "keys went on from their restored versions: " + continuedAfterRestart);
-    }
-
-    private static KafkaProducer<String, byte[]> producer() {
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }
