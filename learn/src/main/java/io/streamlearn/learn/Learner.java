@@ -83,6 +83,29 @@ public interface Learner {
     }
 
     /**
+     * Reads values stored by an earlier state layout of this learner (same SPEC and dimension) into the
+     * current layout. A learner whose layout changed recognises each earlier layout by its length, which
+     * differs from the current one's; codecs call this only when a stored length is not
+     * {@code newState().values().length}, never for a current state. Composite learners delegate the
+     * slice of their inner learner. The default knows no earlier layout.
+     *
+     * <pre>{@code
+     * ModelState s = learner.newState();
+     * if (!learner.migrate(stored, 0, stored.length, s.values(), 0)) { ... unknown layout ... }
+     * }</pre>
+     *
+     * @param stored the stored values, not modified
+     * @param from   where this learner's values start in {@code stored}
+     * @param length how many values this learner stored
+     * @param into   a fresh state's values in the current layout (as {@link #newState()} sets them)
+     * @param at     where this learner's values start in {@code into}
+     * @return whether {@code length} is an earlier layout of this learner, {@code into} then filled
+     */
+    default boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        return false;
+    }
+
+    /**
      * A 64-bit fingerprint of {@link #spec()} and {@link #dimension()}, stored with the state bytes so
      * that state written by a different model is never read as this one's.
      */

@@ -3,23 +3,40 @@ package io.streamlearn.state;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 
-import java.nio.ByteBuffer;
-
 /**
  * The versioned binary layout of a {@link ModelState}. Every format version that was ever released
- * stays readable; an unknown version is refused with {@link StateFormatException}.
+ * stays readable; an unknown version is refused with {@link StateFormatException}. New states are
+ * written in {@link #CURRENT_VERSION} (2); version 1 is read (fixtures in
+ * {@code state/src/test/resources/fixtures/v1}) and rewritten as version 2 on the key's next update.
  *
  * <pre>
- * version 1 (big-endian):
+ * version 2 (current; multi-byte fixed fields big-endian):
+ *   offset  size  field
+ *   0       1     format version = 2
+ *   1       8     learner fingerprint ({@link Learner#fingerprint()}: spec and dimension)
+ *   9       1-10  updates (the model version), unsigned LEB128 varint
+ *                 (7 bits per byte, least significant group first, high bit = more bytes follow)
+ *   .       1-10  last event time t, epoch ms, as the unsigned varint of zigzag(t) + 1 (mod 2^64),
+ *                 zigzag(t) = (t &lt;&lt; 1) ^ (t &gt;&gt; 63); so "none" (Long.MIN_VALUE) is the single byte 0
+ *                 and a 2020s time takes 6 bytes
+ *   .       1-5   n, number of doubles, unsigned varint
+ *   h       8n    the learner's values, IEEE 754 bit patterns, big-endian
+ *   (h = 9 + the three varints' lengths: 20 bytes for a state with under 16,384 updates, a 2020s
+ *    time and under 128 values; 21 with 128 to 16,383 values)
+ *
+ * version 1 (read only):
  *   offset  size  field
  *   0       1     format version = 1
- *   1       8     learner fingerprint ({@link Learner#fingerprint()}: spec and dimension)
- *   9       8     updates (the model version)
+ *   1       8     learner fingerprint
+ *   9       8     updates
  *   17      8     last event time, epoch ms (Long.MIN_VALUE = none)
  *   25      4     n, number of doubles
  *   29      8n    the learner's values, IEEE 754 bit patterns
  * </pre>
  *
+ * <p>The values are the learner's own layout. A learner whose layout changed between builds
+ * recognises an earlier layout by its length ({@link Learner#migrate}); {@link #decodeInto} then
+ * converts it (allocating, on that path only), so states stored before the change keep their model.
  * Thread-safe (stateless).
  *
  * <pre>{@code
@@ -31,15 +48,19 @@ import java.nio.ByteBuffer;
 public final class StateCodec {
 
     public static final byte VERSION_1 = 1;
-    public static final byte CURRENT_VERSION = VERSION_1;
+    public static final byte VERSION_2 = 2;
+    public static final byte CURRENT_VERSION = VERSION_2;
     static final int HEADER_V1 = 29;
+    /** Version byte and fingerprint: the fixed part of a version-2 header. */
+    static final int FIXED_V2 = 9;
 
     private StateCodec() {
     }
 
-    /** Size in bytes of the encoding of {@code state}. */
+    /** Size in bytes of the (current version's) encoding of {@code state}. */
     public static int encodedSize(ModelState state) {
-        return HEADER_V1 + 8 * state.values().length;
+        int n = state.values().length;
+        return FIXED_V2 + varintSize(state.updates()) + varintSize(time(state.lastEventTime())) + varintSize(n) + 8 * n;
     }
 
     /** Encodes {@code state}, which {@code learner} owns, into a new array. */
@@ -52,10 +73,14 @@ public final class StateCodec {
     /** Encodes into {@code out}, which must hold at least {@link #encodedSize(ModelState)} bytes. */
     public static void encode(long fingerprint, ModelState state, byte[] out) {
         double[] v = state.values();
-        ByteBuffer b = ByteBuffer.wrap(out);
-        b.put(CURRENT_VERSION).putLong(fingerprint).putLong(state.updates()).putLong(state.lastEventTime()).putInt(v.length);
+        out[0] = CURRENT_VERSION;
+        putLong(out, 1, fingerprint);
+        int at = putVarint(out, FIXED_V2, state.updates());
+        at = putVarint(out, at, time(state.lastEventTime()));
+        at = putVarint(out, at, v.length);
         for (double d : v) {
-            b.putLong(Double.doubleToRawLongBits(d));
+            putLong(out, at, Double.doubleToRawLongBits(d));
+            at += 8;
         }
     }
 
@@ -63,7 +88,8 @@ public final class StateCodec {
      * Reads {@code bytes} into {@code into}, a state of {@code learner}'s size, in place.
      *
      * @throws StateFormatException if the version is unknown, the bytes are truncated, or they were
-     *                              written by a different learner (fingerprint or size mismatch)
+     *                              written by a different learner (fingerprint mismatch, or a size that
+     *                              is neither the learner's nor one of its earlier layouts)
      */
     public static void decodeInto(Learner learner, byte[] bytes, ModelState into) {
         decodeInto(learner, learner.fingerprint(), bytes, into);
@@ -71,57 +97,187 @@ public final class StateCodec {
 
     /**
      * As {@link #decodeInto(Learner, byte[], ModelState)}, with the learner's fingerprint computed once
-     * by the caller (hashing the spec on every event is measurable on the hot path).
+     * by the caller (hashing the spec on every event is measurable on the hot path). Allocates nothing
+     * for a state in the learner's current layout.
      *
      * @param expectedFingerprint {@code learner.fingerprint()}
      */
     public static void decodeInto(Learner learner, long expectedFingerprint, byte[] bytes, ModelState into) {
-        if (bytes == null || bytes.length < 1) {
-            throw new StateFormatException("empty state bytes");
+        int version = version(bytes);
+        long fingerprint;
+        long updates;
+        long lastTime;
+        long n;
+        int valuesAt;
+        if (version == VERSION_1) {
+            requireLength(bytes, HEADER_V1);
+            fingerprint = getLong(bytes, 1);
+            updates = getLong(bytes, 9);
+            lastTime = getLong(bytes, 17);
+            n = getInt(bytes, 25);
+            valuesAt = HEADER_V1;
+        } else {
+            requireLength(bytes, FIXED_V2 + 3);
+            fingerprint = getLong(bytes, 1);
+            int timeAt = varintEnd(bytes, FIXED_V2);
+            int nAt = varintEnd(bytes, timeAt);
+            valuesAt = varintEnd(bytes, nAt);
+            updates = varint(bytes, FIXED_V2);
+            lastTime = untime(varint(bytes, timeAt));
+            n = varint(bytes, nAt);
         }
-        byte version = bytes[0];
-        if (version != VERSION_1) {
-            throw new StateFormatException("unknown state format version " + version
-                    + " (this build reads versions 1.." + CURRENT_VERSION + ")");
-        }
-        if (bytes.length < HEADER_V1) {
-            throw new StateFormatException("truncated state: " + bytes.length + " bytes, header needs " + HEADER_V1);
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        b.position(1);
-        long fingerprint = b.getLong();
-        long updates = b.getLong();
-        long lastTime = b.getLong();
-        int n = b.getInt();
         if (fingerprint != expectedFingerprint) {
             throw new StateFormatException("state was written by another model (fingerprint "
                     + Long.toHexString(fingerprint) + ", expected " + Long.toHexString(expectedFingerprint)
                     + " for '" + learner.spec() + "')");
         }
-        double[] v = into.values();
-        if (n != v.length || bytes.length != HEADER_V1 + 8L * n) {
-            throw new StateFormatException("state size mismatch: " + n + " values in " + bytes.length
-                    + " bytes, learner '" + learner.spec() + "' expects " + v.length);
+        if (n < 0 || n > Integer.MAX_VALUE || bytes.length != valuesAt + 8L * n) {
+            throw new StateFormatException("truncated or padded state: " + n + " values in " + bytes.length
+                    + " bytes (header " + valuesAt + " bytes), learner '" + learner.spec() + "'");
         }
-        for (int i = 0; i < n; i++) {
-            v[i] = Double.longBitsToDouble(b.getLong());
+        double[] v = into.values();
+        if (n == v.length) {
+            readValues(bytes, valuesAt, v, v.length);
+        } else {
+            migrate(learner, bytes, valuesAt, (int) n, v);
         }
         into.setCounters(updates, lastTime);
     }
 
+    /** Reads a stored earlier layout of {@code learner} into {@code v}, in its current layout. Allocates. */
+    private static void migrate(Learner learner, byte[] bytes, int valuesAt, int n, double[] v) {
+        double[] stored = new double[n];
+        readValues(bytes, valuesAt, stored, n);
+        double[] migrated = learner.newState().values();
+        if (migrated.length != v.length || !learner.migrate(stored, 0, n, migrated, 0)) {
+            throw new StateFormatException("state size mismatch: " + n + " values, learner '" + learner.spec()
+                    + "' expects " + v.length + " and knows no earlier layout of that size");
+        }
+        System.arraycopy(migrated, 0, v, 0, v.length);
+    }
+
     /** Reads the fingerprint without decoding, or throws if the header is unreadable. */
     public static long fingerprint(byte[] bytes) {
-        if (bytes == null || bytes.length < HEADER_V1 || bytes[0] != VERSION_1) {
-            throw new StateFormatException("not a version-1 state");
-        }
-        return ByteBuffer.wrap(bytes, 1, 8).getLong();
+        version(bytes);
+        requireLength(bytes, bytes[0] == VERSION_1 ? HEADER_V1 : FIXED_V2 + 3);
+        return getLong(bytes, 1);
     }
 
     /** Reads the update count (model version) from the header. */
     public static long updates(byte[] bytes) {
-        if (bytes == null || bytes.length < HEADER_V1 || bytes[0] != VERSION_1) {
-            throw new StateFormatException("not a version-1 state");
+        if (version(bytes) == VERSION_1) {
+            requireLength(bytes, HEADER_V1);
+            return getLong(bytes, 9);
         }
-        return ByteBuffer.wrap(bytes, 9, 8).getLong();
+        requireLength(bytes, FIXED_V2 + 3);
+        varintEnd(bytes, FIXED_V2);
+        return varint(bytes, FIXED_V2);
+    }
+
+    /** Reads the format version, or throws if it is not one this build reads. */
+    public static int version(byte[] bytes) {
+        if (bytes == null || bytes.length < 1) {
+            throw new StateFormatException("empty state bytes");
+        }
+        byte version = bytes[0];
+        if (version != VERSION_1 && version != VERSION_2) {
+            throw new StateFormatException("unknown state format version " + version
+                    + " (this build reads versions 1.." + CURRENT_VERSION + ")");
+        }
+        return version;
+    }
+
+    private static void requireLength(byte[] bytes, int header) {
+        if (bytes.length < header) {
+            throw new StateFormatException("truncated state: " + bytes.length + " bytes, a version-" + bytes[0]
+                    + " header needs at least " + header);
+        }
+    }
+
+    private static void readValues(byte[] bytes, int at, double[] into, int n) {
+        for (int i = 0; i < n; i++) {
+            into[i] = Double.longBitsToDouble(getLong(bytes, at + 8 * i));
+        }
+    }
+
+    /** The unsigned varint encoding of a time: zigzag(t) + 1, so {@link ModelState#NO_TIME} is 0. */
+    static long time(long t) {
+        return ((t << 1) ^ (t >> 63)) + 1;
+    }
+
+    /** Inverse of {@link #time(long)}. */
+    static long untime(long z) {
+        long zz = z - 1;
+        return (zz >>> 1) ^ -(zz & 1);
+    }
+
+    /** Bytes of the unsigned LEB128 varint of {@code v} (1 to 10). */
+    static int varintSize(long v) {
+        int size = 1;
+        while ((v & ~0x7FL) != 0) {
+            v >>>= 7;
+            size++;
+        }
+        return size;
+    }
+
+    private static int putVarint(byte[] out, int at, long v) {
+        while ((v & ~0x7FL) != 0) {
+            out[at++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out[at++] = (byte) v;
+        return at;
+    }
+
+    /**
+     * Offset just after the varint starting at {@code at}, checking that it ends inside {@code bytes}
+     * and fits 64 bits.
+     */
+    static int varintEnd(byte[] bytes, int at) {
+        for (int i = 0; i < 10; i++) {
+            if (at + i >= bytes.length) {
+                throw new StateFormatException("truncated state: a header varint runs past " + bytes.length + " bytes");
+            }
+            byte b = bytes[at + i];
+            if (b >= 0) {
+                if (i == 9 && b > 1) {
+                    break;
+                }
+                return at + i + 1;
+            }
+        }
+        throw new StateFormatException("malformed state header: a varint longer than 64 bits at offset " + at);
+    }
+
+    /** The value of the varint at {@code at}, already checked by {@link #varintEnd}. */
+    static long varint(byte[] bytes, int at) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte b = bytes[at++];
+            v |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                return v;
+            }
+        }
+    }
+
+    private static void putLong(byte[] out, int at, long v) {
+        for (int i = 7; i >= 0; i--) {
+            out[at + i] = (byte) v;
+            v >>>= 8;
+        }
+    }
+
+    private static int getInt(byte[] in, int at) {
+        return (in[at] & 0xFF) << 24 | (in[at + 1] & 0xFF) << 16 | (in[at + 2] & 0xFF) << 8 | (in[at + 3] & 0xFF);
+    }
+
+    private static long getLong(byte[] in, int at) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (in[at + i] & 0xFFL);
+        }
+        return v;
     }
 }

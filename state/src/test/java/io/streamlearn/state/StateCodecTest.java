@@ -23,25 +23,49 @@ class StateCodecTest {
         return s;
     }
 
+    /** The version-1 bytes of {@code s}, written from the layout in StateCodec's Javadoc. */
+    private static byte[] version1(long fingerprint, ModelState s, int n) {
+        ByteBuffer b = ByteBuffer.allocate(29 + 8 * n);
+        b.put((byte) 1).putLong(fingerprint).putLong(s.updates()).putLong(s.lastEventTime()).putInt(n);
+        for (int i = 0; i < n; i++) {
+            b.putLong(Double.doubleToRawLongBits(i < s.values().length ? s.values()[i] : 0.0));
+        }
+        return b.array();
+    }
+
     @Test
-    void shouldWriteTheDocumentedVersion1Layout() {
+    void shouldWriteTheDocumentedVersion2Layout() {
         ModelState s = learned();
         byte[] bytes = StateCodec.encode(learner, s);
         // Independent reading of the layout in StateCodec's Javadoc.
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        assertEquals(1, b.get());
+        assertEquals(2, b.get());
         assertEquals(learner.fingerprint(), b.getLong());
-        assertEquals(2L, b.getLong());
-        assertEquals(7_000L, b.getLong());
-        assertEquals(s.values().length, b.getInt());
+        assertEquals(2, b.get(), "updates 2: one varint byte");
+        // time 7000: zigzag 14000, + 1 = 14001 = 109 * 128 + 49: bytes 0x80|49, 109
+        assertEquals((byte) (0x80 | 49), b.get());
+        assertEquals(109, b.get());
+        assertEquals(s.values().length, b.get(), "n < 128: one varint byte");
         for (double v : s.values()) {
             assertEquals(Double.doubleToRawLongBits(v), b.getLong());
         }
         assertEquals(0, b.remaining());
-        assertEquals(29 + 8 * s.values().length, StateCodec.encodedSize(s));
+        assertEquals(13 + 8 * s.values().length, StateCodec.encodedSize(s));
         assertEquals(bytes.length, StateCodec.encodedSize(s));
         assertEquals(2L, StateCodec.updates(bytes));
         assertEquals(learner.fingerprint(), StateCodec.fingerprint(bytes));
+        assertEquals(2, StateCodec.version(bytes));
+    }
+
+    @Test
+    void shouldWriteNoTimeAsOneZeroByteAndA2020sTimeInSixBytes() {
+        ModelState s = learner.newState();
+        byte[] fresh = StateCodec.encode(learner, s);
+        assertEquals(0, fresh[9], "updates 0");
+        assertEquals(0, fresh[10], "no time: zigzag(Long.MIN_VALUE) + 1 wraps to 0");
+        assertEquals(12 + 8 * s.values().length, fresh.length);
+        s.setCounters(40, 1_700_000_039_000L);
+        assertEquals(9 + 1 + 6 + 1 + 8 * s.values().length, StateCodec.encodedSize(s));
     }
 
     @Test
@@ -53,6 +77,54 @@ class StateCodecTest {
             assertEquals(s, back);
             assertEquals(s.lastEventTime(), back.lastEventTime());
         }
+    }
+
+    @Test
+    void shouldRoundTripEveryCounterValueThroughTheVarints() {
+        long[] counters = {0, 1, 127, 128, 16_383, 16_384, Integer.MAX_VALUE, Long.MAX_VALUE, -1, Long.MIN_VALUE};
+        long[] times = {ModelState.NO_TIME, Long.MIN_VALUE + 1, -1, 0, 1, -1_000, 1_700_000_000_000L, Long.MAX_VALUE};
+        ModelState s = learned();
+        for (long updates : counters) {
+            for (long time : times) {
+                s.setCounters(updates, time);
+                byte[] bytes = StateCodec.encode(learner, s);
+                assertEquals(bytes.length, StateCodec.encodedSize(s));
+                ModelState back = learner.newState();
+                StateCodec.decodeInto(learner, bytes, back);
+                assertEquals(updates, back.updates(), "updates " + updates);
+                assertEquals(time, back.lastEventTime(), "time " + time);
+                assertEquals(updates, StateCodec.updates(bytes));
+                assertTrue(Arrays.equals(s.values(), back.values()));
+            }
+        }
+    }
+
+    @Test
+    void shouldStillReadTheDocumentedVersion1Layout() {
+        ModelState s = learned();
+        byte[] v1 = version1(learner.fingerprint(), s, s.values().length);
+        assertEquals(1, StateCodec.version(v1));
+        assertEquals(2L, StateCodec.updates(v1));
+        assertEquals(learner.fingerprint(), StateCodec.fingerprint(v1));
+        ModelState back = learner.newState();
+        StateCodec.decodeInto(learner, v1, back);
+        assertEquals(s, back);
+        assertEquals(7_000L, back.lastEventTime());
+        assertEquals(29 + 8 * s.values().length - 16, StateCodec.encode(learner, back).length,
+                "re-encoded as version 2: 16 bytes shorter here");
+    }
+
+    @Test
+    void shouldMigrateAnEarlierLayoutOfTheLearnerOnRead() {
+        Learner rls = Learners.create("rls:lambda=0.99,p0=100", 2);
+        ModelState s = rls.newState();
+        rls.learn(s, new double[] {1, 2}, 1_000L, 3.0);
+        rls.learn(s, new double[] {0.5, -1}, 2_000L, 0.5);
+        // the layout before issue #4: the same values followed by p = 3 scratch zeros
+        byte[] old = version1(rls.fingerprint(), s, s.values().length + 3);
+        ModelState back = rls.newState();
+        StateCodec.decodeInto(rls, old, back);
+        assertEquals(s, back);
     }
 
     @Test
@@ -68,12 +140,25 @@ class StateCodecTest {
 
         assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, new byte[0], into));
         assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, null, into));
+        assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, Arrays.copyOf(good, 11), into));
         assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, Arrays.copyOf(good, 20), into));
         assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, Arrays.copyOf(good, good.length - 1), into));
+        assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, Arrays.copyOf(good, good.length + 8), into));
+        byte[] endless = Arrays.copyOf(good, good.length);
+        Arrays.fill(endless, 9, endless.length, (byte) 0xFF);
+        e = assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, endless, into));
+        assertTrue(e.getMessage().contains("varint"), e.getMessage());
 
         Learner other = Learners.create("sgd:lr=0.2", 3);
         e = assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(other, good, other.newState()));
         assertTrue(e.getMessage().contains("another model"), e.getMessage());
+
+        ModelState s = learned();
+        byte[] longer = version1(learner.fingerprint(), s, s.values().length + 1);
+        e = assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, longer, into));
+        assertTrue(e.getMessage().contains("no earlier layout"), e.getMessage());
+        assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, Arrays.copyOf(version1(
+                learner.fingerprint(), s, s.values().length), 28), into));
         assertEquals(learner.newState(), into, "a refused decode leaves the target untouched");
     }
 }

@@ -156,6 +156,20 @@ public final class DriftGuard implements Learner {
         state.recordUpdate(time);
     }
 
+    /**
+     * An earlier layout of the readout's slice (the detector's slots and counters are unchanged): copies
+     * them and lets the readout migrate the rest.
+     */
+    @Override
+    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        int prefix = detectionsSlot + 3;
+        if (length <= prefix || !readout.migrate(stored, from + prefix, length - prefix, into, at + prefix)) {
+            return false;
+        }
+        System.arraycopy(stored, from, into, at, prefix);
+        return true;
+    }
+
     /** Number of changes detected in {@code state}. */
     public long detections(ModelState state) {
         return (long) state.values()[detectionsSlot];

@@ -53,12 +53,14 @@ import java.util.Map;
  * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true]}.
  *
  * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
- * {@code [n, t_last, M x (m (p), C (T), S, l), u (p scratch)]}, so {@code 2 + M (p + T + 2) + p}
- * doubles. With the default M = 4 and intercept: 235 doubles (1,880 bytes; 1,909 encoded) at d=8,
- * 707 doubles (5,656 bytes; 5,685 encoded) at d=16, i.e. about 4x the single filter (66 and 189
- * doubles). The scratch holds {@code R z} during {@code learn} and is zeroed before it returns;
- * predict and learn allocate nothing. Cost per event: M times the single filter's
- * {@code O(p^2)}.
+ * {@code [n, t_last, M x (m (p), C (T), S, l)]} where {@code n} and every {@code S} are stored only
+ * when the variance is learned (no {@code v=}) and {@code t_last} (the event time of the key's
+ * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2)}
+ * doubles: with M = 4 and intercept, 225 doubles (1,800 bytes) at d=8 and 689 (5,512 bytes) at d=16,
+ * about 4x the single filter. The vector {@code u = R z} is per-thread scratch (one array per thread
+ * and learner): predict and learn allocate nothing per event. Cost per event: M times the single
+ * filter's {@code O(p^2)}. Earlier layout (builds before issue #4, read by {@link #migrate}):
+ * {@code [n, t_last, M x (m, C, S, l), u (p zeros)]} whatever the configuration.
  *
  * <pre>{@code
  * Learner bank = Learners.create("kalman", 8);            // the defaults
@@ -85,12 +87,15 @@ public final class KalmanBank implements Learner, DriftAware {
     private final int cRel;
     private final int sRel;
     private final int lRel;
-    private final int uOff;
     private final int size;
-
-    private static final int N = 0;
-    private static final int T_LAST = 1;
-    private static final int FIRST = 2;
+    private final int legacyStride;
+    private final int legacySize;
+    private final boolean known;
+    /** Slot of n (-1 with a known variance), of t_last (-1 without qtime), of the first member. */
+    private final int nSlot;
+    private final int tSlot;
+    private final int first;
+    private final ThreadLocal<double[]> scratch;
 
     /**
      * @param dimension     number of features d
@@ -123,12 +128,19 @@ public final class KalmanBank implements Learner, DriftAware {
         this.knownVariance = knownVariance;
         this.qtime = qtime;
         this.members = ratios.length;
+        this.known = !Double.isNaN(knownVariance);
+        int header = 0;
+        this.nSlot = known ? -1 : header++;
+        this.tSlot = qtime ? header++ : -1;
+        this.first = header;
         this.cRel = p;
-        this.sRel = cRel + Packed.size(p);
-        this.lRel = sRel + 1;
+        this.sRel = known ? -1 : cRel + Packed.size(p);
+        this.lRel = cRel + Packed.size(p) + (known ? 0 : 1);
         this.stride = lRel + 1;
-        this.uOff = FIRST + members * stride;
-        this.size = uOff + p;
+        this.size = first + members * stride;
+        this.legacyStride = p + Packed.size(p) + 2;
+        this.legacySize = 2 + members * legacyStride + p;
+        this.scratch = Packed.scratch(p);
         StringBuilder b = new StringBuilder("kalman:bank=");
         for (int k = 0; k < members; k++) {
             b.append(k == 0 ? "" : "/").append(ratios[k]);
@@ -168,11 +180,14 @@ public final class KalmanBank implements Learner, DriftAware {
         ModelState s = new ModelState(size);
         double[] v = s.values();
         for (int k = 0; k < members; k++) {
-            int base = FIRST + k * stride;
-            Packed.setDiagonal(v, base + cRel, p, prior);
-            v[base + sRel] = Double.isNaN(knownVariance) ? 0.0 : knownVariance;
+            Packed.setDiagonal(v, first + k * stride + cRel, p, prior);
         }
         return s;
+    }
+
+    /** Member k's observation-variance estimate S (the known variance with {@code v=}). */
+    private double noise(double[] v, int base) {
+        return known ? knownVariance : v[base + sRel];
     }
 
     /** Time factor of the process noise before the event at {@code time}: 0 before the first update. */
@@ -183,7 +198,7 @@ public final class KalmanBank implements Learner, DriftAware {
         if (!qtime) {
             return 1.0;
         }
-        double dt = (time - v[T_LAST]) / 1000.0;
+        double dt = (time - v[tSlot]) / 1000.0;
         return dt > 0 ? dt : 0.0;
     }
 
@@ -191,13 +206,12 @@ public final class KalmanBank implements Learner, DriftAware {
     public void predict(ModelState state, double[] x, long time, Prediction out) {
         Inputs.check(x, d);
         double[] v = state.values();
-        double n = v[N];
-        boolean known = !Double.isNaN(knownVariance);
+        double n = known ? 0.0 : v[nSlot];
         // pass 1: weights and mixture mean (O(p) per member)
         double total = 0.0;
         double mean = 0.0;
         for (int k = 0; k < members; k++) {
-            int base = FIRST + k * stride;
+            int base = first + k * stride;
             double w = Math.exp(v[base + lRel]);
             total += w;
             mean += w * Packed.dot(v, base, x, d, intercept);
@@ -214,10 +228,10 @@ public final class KalmanBank implements Learner, DriftAware {
         double tFactor = known ? 1.0 : nu / (nu - 2.0);
         double var = 0.0;
         for (int k = 0; k < members; k++) {
-            int base = FIRST + k * stride;
+            int base = first + k * stride;
             double w = Math.exp(v[base + lRel]) / total;
             double zr = Packed.quadratic(v, base + cRel, x, d, intercept) + ratios[k] * steps * z2;
-            double memberVar = ((zr > 0 ? zr : 0.0) + 1.0) * v[base + sRel] * tFactor;
+            double memberVar = ((zr > 0 ? zr : 0.0) + 1.0) * noise(v, base) * tFactor;
             double dev = Packed.dot(v, base, x, d, intercept) - mean;
             var += w * (memberVar + dev * dev);
         }
@@ -228,12 +242,12 @@ public final class KalmanBank implements Learner, DriftAware {
     public void learn(ModelState state, double[] x, long time, double label) {
         Inputs.check(x, d, label);
         double[] v = state.values();
-        double n = v[N];
+        double n = known ? 0.0 : v[nSlot];
         double steps = steps(state, v, time);
-        boolean known = !Double.isNaN(knownVariance);
+        double[] u = scratch.get();
         double maxL = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < members; k++) {
-            int base = FIRST + k * stride;
+            int base = first + k * stride;
             int cOff = base + cRel;
             double e = label - Packed.dot(v, base, x, d, intercept);
             double ll = 0.0;
@@ -242,13 +256,13 @@ public final class KalmanBank implements Learner, DriftAware {
                 if (inc > 0) {
                     Packed.addDiagonal(v, cOff, p, inc);
                 }
-                double s = Packed.measurementUpdate(v, base, cOff, uOff, x, d, intercept, 1.0, e);
+                double s = Packed.measurementUpdate(v, base, cOff, u, x, d, intercept, 1.0, e);
                 if (Double.isNaN(s)) {
                     if (inc > 0) {
                         Packed.addDiagonal(v, cOff, p, -inc);
                     }
                 } else {
-                    double sv = v[base + sRel];
+                    double sv = noise(v, base);
                     double e2q = e * e / s;
                     if (known) {
                         ll = -0.5 * Math.log(s) - 0.5 * e2q / sv;
@@ -261,7 +275,7 @@ public final class KalmanBank implements Learner, DriftAware {
                             v[base + sRel] = next;
                         }
                     }
-                    Packed.capDiagonal(v, cOff, p, prior, v, uOff);
+                    Packed.capDiagonal(v, cOff, p, prior, u, 0);
                 }
             }
             if (!(ll >= -1e6)) {
@@ -276,13 +290,16 @@ public final class KalmanBank implements Learner, DriftAware {
             }
         }
         for (int k = 0; k < members; k++) {
-            int at = FIRST + k * stride + lRel;
+            int at = first + k * stride + lRel;
             double l = v[at] - maxL;
             v[at] = l > LOG_WEIGHT_FLOOR ? l : LOG_WEIGHT_FLOOR;
         }
-        Arrays.fill(v, uOff, uOff + p, 0.0);
-        v[N] = n + 1.0;
-        v[T_LAST] = time;
+        if (!known) {
+            v[nSlot] = n + 1.0;
+        }
+        if (qtime) {
+            v[tSlot] = time;
+        }
         state.recordUpdate(time);
     }
 
@@ -290,9 +307,45 @@ public final class KalmanBank implements Learner, DriftAware {
     @Override
     public void inflate(ModelState state, double factor) {
         double[] v = state.values();
+        double[] u = scratch.get();
         for (int k = 0; k < members; k++) {
-            Packed.inflate(v, FIRST + k * stride + cRel, p, factor, prior, uOff);
+            Packed.inflate(v, first + k * stride + cRel, p, factor, prior, u);
         }
+    }
+
+    /**
+     * Reads the layout of builds before issue #4, {@code [n, t_last, M x (m, C, S, l), u (p zeros)]},
+     * keeping n and the S only when the variance is learned (with {@code v=} every stored S is that
+     * variance) and {@code t_last} only with {@code qtime}.
+     */
+    @Override
+    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        if (length != legacySize) {
+            return false;
+        }
+        int t = Packed.size(p);
+        for (int k = 0; k < members; k++) {
+            int old = from + 2 + k * legacyStride;
+            if (known && stored[old + p + t] != knownVariance) {
+                return false;
+            }
+        }
+        if (!known) {
+            into[at + nSlot] = stored[from];
+        }
+        if (qtime) {
+            into[at + tSlot] = stored[from + 1];
+        }
+        for (int k = 0; k < members; k++) {
+            int old = from + 2 + k * legacyStride;
+            int base = at + first + k * stride;
+            System.arraycopy(stored, old, into, base, p + t);
+            if (!known) {
+                into[base + sRel] = stored[old + p + t];
+            }
+            into[base + lRel] = stored[old + p + t + 1];
+        }
+        return true;
     }
 
     /**
@@ -307,15 +360,15 @@ public final class KalmanBank implements Learner, DriftAware {
         double[] prob = new double[members];
         double total = 0;
         for (int k = 0; k < members; k++) {
-            prob[k] = Math.exp(v[FIRST + k * stride + lRel]);
+            prob[k] = Math.exp(v[first + k * stride + lRel]);
             total += prob[k];
         }
         double[] mean = new double[p];
         double[] noise = new double[members];
         for (int k = 0; k < members; k++) {
             prob[k] /= total;
-            int base = FIRST + k * stride;
-            noise[k] = v[base + sRel];
+            int base = first + k * stride;
+            noise[k] = noise(v, base);
             for (int i = 0; i < p; i++) {
                 mean[i] += prob[k] * v[base + i];
             }
@@ -323,7 +376,7 @@ public final class KalmanBank implements Learner, DriftAware {
         double[] diag = new double[p];
         double[] memberDiag = new double[p];
         for (int k = 0; k < members; k++) {
-            int base = FIRST + k * stride;
+            int base = first + k * stride;
             Packed.diagonalInto(v, base + cRel, p, memberDiag);
             for (int i = 0; i < p; i++) {
                 double dev = v[base + i] - mean[i];
@@ -339,9 +392,11 @@ public final class KalmanBank implements Learner, DriftAware {
         m.put("memberProbabilities", prob);
         m.put("ratios", ratios.clone());
         m.put("noiseVariance", noise);
-        m.put("degreesOfFreedom", new double[] {v[N]});
+        if (!known) {
+            m.put("degreesOfFreedom", new double[] {v[nSlot]});
+        }
         for (int k = 0; k < members; k++) {
-            int base = FIRST + k * stride;
+            int base = first + k * stride;
             m.put("member" + k + ".weights", Arrays.copyOfRange(v, base, base + p));
         }
         return m;

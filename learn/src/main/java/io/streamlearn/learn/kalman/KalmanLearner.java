@@ -6,7 +6,6 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -46,9 +45,17 @@ import java.util.Map;
  * update whose numbers would overflow is skipped for the weights (the event is still counted).
  *
  * <p>State layout ({@code p = d + 1} with intercept, {@code T = p(p+1)/2}):
- * {@code [m (p), C packed (T), S, n, t_last, u (p scratch)]}: {@code p + T + 3 + p} doubles.
- * The scratch slots hold {@code R z} during {@code learn} and are zeroed before it returns, so the
- * learner, shared by all keys and threads, needs no buffers of its own and allocates nothing.
+ * {@code [m (p), C packed (T), S, n (only with r=auto), t_last (only with qtime=true)]}: with a fixed
+ * {@code r} and no {@code qtime}, {@code p + T} doubles (170 at d=16 with intercept). {@code S} is the
+ * noise estimate and {@code n} its degrees of freedom; {@code t_last} is the event time of the key's
+ * previous <i>learned</i> event as of the learner's last {@code learn} (not {@link
+ * ModelState#lastEventTime()}, which also advances with unlabelled events and never goes back, so a
+ * late label would add the wrong amount of drift). The vector {@code u = R z} is per-thread scratch,
+ * created once per thread, so the learner is shared by all keys and threads and allocates nothing
+ * per event after warm-up.
+ *
+ * <p>Earlier layout (builds before issue #4, still read by {@link #migrate}):
+ * {@code [m (p), C (T), S, n, t_last, u (p zeros)]} whatever the configuration.
  *
  * <pre>{@code
  * Learner kf = Learners.create("kalman:q=1e-4,r=0.25,p0=1", 8);
@@ -74,8 +81,9 @@ public final class KalmanLearner implements Learner, DriftAware {
     private final int sOff;
     private final int nOff;
     private final int tOff;
-    private final int uOff;
     private final int size;
+    private final int legacySize;
+    private final ThreadLocal<double[]> scratch;
 
     /**
      * @param dimension number of features d
@@ -99,11 +107,13 @@ public final class KalmanLearner implements Learner, DriftAware {
         this.r = autoNoise ? r0 : r;
         this.p0 = p0;
         this.cOff = p;
-        this.sOff = cOff + Packed.size(p);
-        this.nOff = sOff + 1;
-        this.tOff = nOff + 1;
-        this.uOff = tOff + 1;
-        this.size = uOff + p;
+        int next = cOff + Packed.size(p);
+        this.sOff = autoNoise ? next++ : -1;
+        this.nOff = autoNoise ? next++ : -1;
+        this.tOff = qtime ? next++ : -1;
+        this.size = next;
+        this.legacySize = 2 * p + Packed.size(p) + 3;
+        this.scratch = Packed.scratch(p);
         StringBuilder b = new StringBuilder("kalman:q=").append(q).append(",r=").append(autoNoise ? "auto" : Double.toString(r));
         if (autoNoise) {
             b.append(",r0=").append(r0);
@@ -132,9 +142,16 @@ public final class KalmanLearner implements Learner, DriftAware {
         ModelState s = new ModelState(size);
         double[] v = s.values();
         Packed.setDiagonal(v, cOff, p, p0);
-        v[sOff] = r;
-        v[nOff] = autoNoise ? 1.0 : 0.0;
+        if (autoNoise) {
+            v[sOff] = r;
+            v[nOff] = 1.0;
+        }
         return s;
+    }
+
+    /** The observation-noise variance: learned {@code S} with {@code r=auto}, else the fixed {@code r}. */
+    private double noise(double[] v) {
+        return autoNoise ? v[sOff] : r;
     }
 
     /** Process-noise variance to add before the event at {@code time}. */
@@ -159,7 +176,7 @@ public final class KalmanLearner implements Learner, DriftAware {
         if (inc > 0) {
             zr += inc * Packed.norm2(x, d, intercept);
         }
-        double var = (zr > 0 ? zr : 0) + v[sOff];
+        double var = (zr > 0 ? zr : 0) + noise(v);
         if (autoNoise) {
             double nu = Math.max(v[nOff], 3.0);
             var *= nu / (nu - 2.0);
@@ -177,8 +194,9 @@ public final class KalmanLearner implements Learner, DriftAware {
             if (inc > 0) {
                 Packed.addDiagonal(v, cOff, p, inc);
             }
-            double oldS = v[sOff];
-            double s = Packed.measurementUpdate(v, 0, cOff, uOff, x, d, intercept, oldS, e);
+            double[] u = scratch.get();
+            double oldS = noise(v);
+            double s = Packed.measurementUpdate(v, 0, cOff, u, x, d, intercept, oldS, e);
             if (Double.isNaN(s)) {
                 if (inc > 0) {
                     Packed.addDiagonal(v, cOff, p, -inc);
@@ -192,10 +210,11 @@ public final class KalmanLearner implements Learner, DriftAware {
                 }
                 v[nOff] = n + 1.0;
             }
-            Packed.capDiagonal(v, cOff, p, cap(v), v, uOff);
-            Arrays.fill(v, uOff, uOff + p, 0.0);
+            Packed.capDiagonal(v, cOff, p, cap(v), u, 0);
         }
-        v[tOff] = time;
+        if (qtime) {
+            v[tOff] = time;
+        }
         state.recordUpdate(time);
     }
 
@@ -212,7 +231,29 @@ public final class KalmanLearner implements Learner, DriftAware {
     @Override
     public void inflate(ModelState state, double factor) {
         double[] v = state.values();
-        Packed.inflate(v, cOff, p, factor, cap(v), uOff);
+        Packed.inflate(v, cOff, p, factor, cap(v), scratch.get());
+    }
+
+    /**
+     * Reads the layout of builds before issue #4, {@code [m, C, S, n, t_last, u (p zeros)]}, keeping
+     * {@code S} and {@code n} only with {@code r=auto} (with a fixed r the stored S is r) and
+     * {@code t_last} only with {@code qtime}.
+     */
+    @Override
+    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        int old = from + cOff + Packed.size(p);
+        if (length != legacySize || (!autoNoise && stored[old] != r)) {
+            return false;
+        }
+        System.arraycopy(stored, from, into, at, cOff + Packed.size(p));
+        if (autoNoise) {
+            into[at + sOff] = stored[old];
+            into[at + nOff] = stored[old + 1];
+        }
+        if (qtime) {
+            into[at + tOff] = stored[old + 2];
+        }
+        return true;
     }
 
     /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal} (length p), {@code noiseVariance}. */
@@ -220,7 +261,7 @@ public final class KalmanLearner implements Learner, DriftAware {
     public Map<String, double[]> inspect(ModelState state) {
         double[] v = state.values();
         Map<String, double[]> m = Packed.linearView(v, d, intercept, cOff, p);
-        m.put("noiseVariance", new double[] {v[sOff]});
+        m.put("noiseVariance", new double[] {noise(v)});
         if (autoNoise) {
             m.put("noiseDegreesOfFreedom", new double[] {v[nOff]});
         }

@@ -7,7 +7,6 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -26,8 +25,9 @@ import java.util.Map;
  *
  * <p>SPEC: {@code kalman:loss=logistic[,q=0,p0=1,intercept=true,qtime=false]}. Same guards as
  * {@link KalmanLearner}: packed symmetric covariance, diagonals kept non-negative, windup cap at
- * {@code p0}, {@code g >= 1e-12}; allocation-free. State layout
- * {@code [m (p), C (p(p+1)/2), t_last, u (p scratch)]}.
+ * {@code p0}, {@code g >= 1e-12}; allocation-free (per-thread scratch for {@code u}). State layout
+ * {@code [m (p), C (p(p+1)/2), t_last (only with qtime=true)]}; the earlier layout (builds before
+ * issue #4, read by {@link #migrate}) was {@code [m, C, t_last, u (p zeros)]}.
  *
  * <pre>{@code
  * Learner clf = Learners.create("kalman:loss=logistic,q=1e-4,p0=1", 8);
@@ -46,7 +46,8 @@ public final class KalmanLogistic implements Learner, DriftAware {
     private final String spec;
     private final int cOff;
     private final int tOff;
-    private final int uOff;
+    private final int size;
+    private final ThreadLocal<double[]> scratch;
 
     public KalmanLogistic(int dimension, double q, boolean qtime, double p0, boolean intercept) {
         if (!(q >= 0) || !(p0 > 0)) {
@@ -59,8 +60,9 @@ public final class KalmanLogistic implements Learner, DriftAware {
         this.qtime = qtime;
         this.p0 = p0;
         this.cOff = p;
-        this.tOff = cOff + Packed.size(p);
-        this.uOff = tOff + 1;
+        this.tOff = qtime ? cOff + Packed.size(p) : -1;
+        this.size = cOff + Packed.size(p) + (qtime ? 1 : 0);
+        this.scratch = Packed.scratch(p);
         this.spec = "kalman:loss=logistic,q=" + q + ",p0=" + p0 + ",intercept=" + intercept + ",qtime=" + qtime;
     }
 
@@ -81,7 +83,7 @@ public final class KalmanLogistic implements Learner, DriftAware {
 
     @Override
     public ModelState newState() {
-        ModelState s = new ModelState(uOff + p);
+        ModelState s = new ModelState(size);
         Packed.setDiagonal(s.values(), cOff, p, p0);
         return s;
     }
@@ -131,21 +133,37 @@ public final class KalmanLogistic implements Learner, DriftAware {
                 Packed.addDiagonal(v, cOff, p, inc);
             }
             // Kalman form with noise 1/g and innovation (y - mu)/g: m += u (y-mu)/(1 + g z'u), C -= g uu'/(1 + g z'u)
-            double s = Packed.measurementUpdate(v, 0, cOff, uOff, x, d, intercept, 1.0 / g, (label - mu) / g);
+            double[] u = scratch.get();
+            double s = Packed.measurementUpdate(v, 0, cOff, u, x, d, intercept, 1.0 / g, (label - mu) / g);
             if (Double.isNaN(s) && inc > 0) {
                 Packed.addDiagonal(v, cOff, p, -inc);
             }
-            Packed.capDiagonal(v, cOff, p, p0, v, uOff);
-            Arrays.fill(v, uOff, uOff + p, 0.0);
+            Packed.capDiagonal(v, cOff, p, p0, u, 0);
         }
-        v[tOff] = time;
+        if (qtime) {
+            v[tOff] = time;
+        }
         state.recordUpdate(time);
     }
 
     @Override
     public void inflate(ModelState state, double factor) {
         double[] v = state.values();
-        Packed.inflate(v, cOff, p, factor, p0, uOff);
+        Packed.inflate(v, cOff, p, factor, p0, scratch.get());
+    }
+
+    /** Reads the layout of builds before issue #4, {@code [m, C, t_last, u (p zeros)]}. */
+    @Override
+    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        int t = cOff + Packed.size(p);
+        if (length != t + 1 + p) {
+            return false;
+        }
+        System.arraycopy(stored, from, into, at, t);
+        if (qtime) {
+            into[at + tOff] = stored[from + t];
+        }
+        return true;
     }
 
     /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal}. */

@@ -167,29 +167,30 @@ final class Packed {
      *   u = R z,  s = z'u + r,  m += u e / s,  C = R - u u' / s
      * </pre>
      * where {@code e} is the innovation {@code y - m.z} computed by the caller. {@code u} is written to
-     * {@code v[uOff..uOff+p)} (scratch). Nothing changes, and NaN is returned, when the numbers would
-     * overflow (inputs near {@link io.streamlearn.learn.Inputs#MAX_ABS}).
+     * {@code u[0..p)}, the caller's per-thread scratch (never part of the stored state). Nothing changes,
+     * and NaN is returned, when the numbers would overflow (inputs near
+     * {@link io.streamlearn.learn.Inputs#MAX_ABS}).
      *
      * @return {@code s}, the innovation variance (relative to the noise when {@code r = 1}), or NaN
      */
-    static double measurementUpdate(double[] v, int mOff, int cOff, int uOff, double[] x, int d,
+    static double measurementUpdate(double[] v, int mOff, int cOff, double[] u, double[] x, int d,
                                     boolean intercept, double r, double e) {
         int p = intercept ? d + 1 : d;
-        multiply(v, cOff, x, d, intercept, v, uOff);
-        double zu = dot(v, uOff, x, d, intercept);
+        multiply(v, cOff, x, d, intercept, u, 0);
+        double zu = dot(u, 0, x, d, intercept);
         double s = (zu > 0.0 ? zu : 0.0) + r;
         if (!(s > 0.0 && s < Double.POSITIVE_INFINITY)) {
             return Double.NaN;
         }
-        double uMax = maxAbs(v, uOff, uOff + p);
+        double uMax = maxAbs(u, 0, p);
         double g = e / s;
         if (!(uMax * Math.abs(g) < Double.POSITIVE_INFINITY && uMax * (uMax / s) < Double.POSITIVE_INFINITY)) {
             return Double.NaN;
         }
         for (int i = 0; i < p; i++) {
-            v[mOff + i] += v[uOff + i] * g;
+            v[mOff + i] += u[i] * g;
         }
-        downdate(v, cOff, p, v, uOff, 1.0 / s);
+        downdate(v, cOff, p, u, 0, 1.0 / s);
         return s;
     }
 
@@ -289,16 +290,25 @@ final class Packed {
 
     /**
      * Drift reaction shared by the filters: multiplies the covariance at {@code cOff} by {@code factor},
-     * then applies the windup cap, using {@code v[uOff..uOff+p)} as scratch. Allocation-free.
+     * then applies the windup cap, using {@code scratch[0..p)}. Allocation-free.
      *
      * @throws IllegalArgumentException unless {@code factor} is finite and &gt; 0
      */
-    static void inflate(double[] v, int cOff, int p, double factor, double cap, int uOff) {
+    static void inflate(double[] v, int cOff, int p, double factor, double cap, double[] scratch) {
         if (!(factor > 0 && factor < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("inflate factor must be finite and > 0, got " + factor);
         }
         scale(v, cOff, p, factor);
-        capDiagonal(v, cOff, p, cap, v, uOff);
+        capDiagonal(v, cOff, p, cap, scratch, 0);
+    }
+
+    /**
+     * Per-thread scratch of {@code p} doubles (the vector {@code u = R z} and the cap's factors), so
+     * that the filters, shared by every key and stream thread, keep no scratch in the stored state and
+     * allocate nothing per event: one array per thread and learner, created on first use.
+     */
+    static ThreadLocal<double[]> scratch(int p) {
+        return ThreadLocal.withInitial(() -> new double[p]);
     }
 
     /**

@@ -7,7 +7,6 @@ import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -30,8 +29,10 @@ import java.util.Map;
  * exactly as textbook RLS. Packed upper-triangle storage keeps C exactly symmetric.
  *
  * <p>SPEC: {@code rls[:lambda=0.99,p0=100,intercept=true]}. No predictive uncertainty.
- * State layout: {@code [w (p), C packed (p(p+1)/2), u (p scratch)]}, {@code p = d+1} with intercept;
- * the scratch is zeroed before {@code learn} returns, nothing is allocated.
+ * State layout: {@code [w (p), C packed (p(p+1)/2)]}, {@code p = d+1} with intercept; the vector
+ * {@code u = R z} is per-thread scratch (one array per thread), so nothing is allocated per event.
+ * Earlier layout (builds before issue #4, read by {@link #migrate}): the same followed by {@code p}
+ * stored scratch zeros.
  *
  * <pre>{@code
  * Learner rls = Learners.create("rls:lambda=0.99,p0=100", 8);
@@ -46,7 +47,8 @@ public final class RlsLearner implements Learner, DriftAware {
     private final double p0;
     private final String spec;
     private final int cOff;
-    private final int uOff;
+    private final int size;
+    private final ThreadLocal<double[]> scratch;
 
     /**
      * @param dimension number of features
@@ -64,7 +66,8 @@ public final class RlsLearner implements Learner, DriftAware {
         this.lambda = lambda;
         this.p0 = p0;
         this.cOff = p;
-        this.uOff = cOff + Packed.size(p);
+        this.size = cOff + Packed.size(p);
+        this.scratch = Packed.scratch(p);
         this.spec = "rls:lambda=" + lambda + ",p0=" + p0 + ",intercept=" + intercept;
     }
 
@@ -89,7 +92,7 @@ public final class RlsLearner implements Learner, DriftAware {
 
     @Override
     public ModelState newState() {
-        ModelState s = new ModelState(uOff + p);
+        ModelState s = new ModelState(size);
         Packed.setDiagonal(s.values(), cOff, p, p0);
         return s;
     }
@@ -109,12 +112,12 @@ public final class RlsLearner implements Learner, DriftAware {
             if (lambda != 1.0) {
                 Packed.scale(v, cOff, p, 1.0 / lambda);
             }
-            double s = Packed.measurementUpdate(v, 0, cOff, uOff, x, d, intercept, 1.0, e);
+            double[] u = scratch.get();
+            double s = Packed.measurementUpdate(v, 0, cOff, u, x, d, intercept, 1.0, e);
             if (Double.isNaN(s) && lambda != 1.0) {
                 Packed.scale(v, cOff, p, lambda);
             }
-            Packed.capDiagonal(v, cOff, p, p0, v, uOff);
-            Arrays.fill(v, uOff, uOff + p, 0.0);
+            Packed.capDiagonal(v, cOff, p, p0, u, 0);
         }
         state.recordUpdate(time);
     }
@@ -123,7 +126,17 @@ public final class RlsLearner implements Learner, DriftAware {
     @Override
     public void inflate(ModelState state, double factor) {
         double[] v = state.values();
-        Packed.inflate(v, cOff, p, factor, p0, uOff);
+        Packed.inflate(v, cOff, p, factor, p0, scratch.get());
+    }
+
+    /** Reads the layout of builds before issue #4: {@code [w, C, u (p zeros)]}. */
+    @Override
+    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        if (length != size + p) {
+            return false;
+        }
+        System.arraycopy(stored, from, into, at, size);
+        return true;
     }
 
     /** {@code weights}, {@code intercept} (if any), {@code covarianceDiagonal} (length p, unit noise). */

@@ -7,8 +7,10 @@
  * Entry point:
  * {@link io.streamlearn.learn.kalman.KalmanLearners}, reached through
  * {@code Learners.create("kalman", d)}. Covariances are packed upper triangles in the state array
- * ({@code Packed}); the learn-time scratch vector lives in the state's tail, so learners stay
- * immutable, shareable across threads, and allocation-free.
+ * ({@code Packed}); the learn-time scratch vector {@code u = R z} is a per-thread array (one per
+ * thread and learner), never stored, so learners stay immutable, shareable across threads, and
+ * allocation-free per event. States stored by builds that kept the scratch in the state are converted
+ * on read ({@link io.streamlearn.learn.Learner#migrate}).
  *
  * <pre>{@code
  * Learner bank = Learners.create("kalman", 8);                          // self-tuning default

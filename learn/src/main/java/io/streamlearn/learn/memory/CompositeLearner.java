@@ -218,6 +218,20 @@ public final class CompositeLearner implements Learner {
     }
 
     /**
+     * An earlier layout of the readout's slice (the memories' slots and the flag are unchanged): copies
+     * them and lets the readout migrate the rest.
+     */
+    @Override
+    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+        int prefix = flagSlot + 1;
+        if (length <= prefix || !readout.migrate(stored, from + prefix, length - prefix, into, at + prefix)) {
+            return false;
+        }
+        System.arraycopy(stored, from, into, at, prefix);
+        return true;
+    }
+
+    /**
      * Each memory's views prefixed by its stage name ({@code lags.window}, {@code ema.labelAverages};
      * a repeated name gets its position appended), then the readout's views prefixed {@code readout.}.
      */

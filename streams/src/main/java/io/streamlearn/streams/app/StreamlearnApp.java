@@ -1,6 +1,8 @@
 package io.streamlearn.streams.app;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.StreamlearnTopology;
 import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
 import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
@@ -28,7 +30,10 @@ import java.util.concurrent.TimeUnit;
  *       ({@code topology.errors});</li>
  *   <li>a stream thread that dies anyway is replaced ({@code REPLACE_THREAD}).</li>
  * </ul>
- * Exactly-once ({@code exactly_once_v2}) unless the config says {@code at_least_once}.
+ * Exactly-once ({@code exactly_once_v2}) unless the config says {@code at_least_once}. Given a
+ * {@link MeterRegistry}, the processors count into its {@link StreamlearnMeters} and the sizes of the
+ * models and pending-labels stores are gauged (Kafka Streams' own client metrics are bound by
+ * {@code StreamlearnMetrics#bindKafkaStreams}, which the HTTP endpoint calls).
  *
  * <pre>{@code
  * AppConfig config = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "localhost:9092");
@@ -36,6 +41,10 @@ import java.util.concurrent.TimeUnit;
  *     app.start();
  *     app.awaitRunning(Duration.ofSeconds(60));
  *     // ... until shutdown
+ * }
+ * try (StreamlearnMetrics metrics = new StreamlearnMetrics();
+ *      StreamlearnApp app = new StreamlearnApp(config, metrics.registry())) {   // streamlearn_* meters
+ *     app.start();
  * }
  * }</pre>
  */
@@ -47,6 +56,7 @@ public final class StreamlearnApp implements AutoCloseable {
     private final SkippedRecords skipped = new SkippedRecords();
     /** The events topic's partition count, learnt at {@link #start}; forget requests wait while it is 0. */
     private final java.util.concurrent.atomic.AtomicInteger eventPartitions = new java.util.concurrent.atomic.AtomicInteger();
+    private final StreamlearnMeters meters;
     private final Topology topology;
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
@@ -56,12 +66,30 @@ public final class StreamlearnApp implements AutoCloseable {
      * @throws IllegalArgumentException if the config has no {@code bootstrap.servers}
      */
     public StreamlearnApp(AppConfig config) {
+        this(config, StreamlearnMeters.noop());
+    }
+
+    /**
+     * An application whose processors count into {@link StreamlearnMeters} on {@code registry}, with
+     * gauges of its store sizes.
+     *
+     * @throws IllegalArgumentException if the config has no {@code bootstrap.servers}
+     */
+    public StreamlearnApp(AppConfig config, MeterRegistry registry) {
+        this(config, new StreamlearnMeters(registry));
+    }
+
+    private StreamlearnApp(AppConfig config, StreamlearnMeters meters) {
         if (config.bootstrapServers() == null) {
             throw new IllegalArgumentException("bootstrap.servers is not set");
         }
         this.config = config;
-        this.topology = StreamlearnTopology.build(config, skipped, eventPartitions::get);
+        this.meters = meters;
+        this.topology = StreamlearnTopology.build(config, skipped, eventPartitions::get, meters);
         this.streams = new KafkaStreams(topology, streamsProperties(config, skipped));
+        if (meters != StreamlearnMeters.noop()) {
+            meters.bindStores(streams, config.storeName(), config.pendingStoreName());
+        }
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("A stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -142,6 +170,11 @@ public final class StreamlearnApp implements AutoCloseable {
         return topology;
     }
 
+    /** The meters the processors count into ({@link StreamlearnMeters#noop()} without a registry). */
+    public StreamlearnMeters meters() {
+        return meters;
+    }
+
     /** Records not scored so far, by reason (dead letters and skipped records). */
     public SkippedRecords skippedRecords() {
         return skipped;
@@ -163,6 +196,9 @@ public final class StreamlearnApp implements AutoCloseable {
             return;
         }
         closed = true;
+        if (meters != StreamlearnMeters.noop()) {
+            meters.close();
+        }
         if (!streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true))) {
             LOG.warn("Kafka Streams did not close within {}", timeout);
         }

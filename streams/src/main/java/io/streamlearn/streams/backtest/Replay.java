@@ -38,15 +38,26 @@ import java.util.concurrent.ExecutionException;
  * <ol>
  *   <li>the records of {@code source} whose timestamp is in {@code [from, to)} are copied, partition by
  *       partition and in order, to a fresh topic {@code <output>-replay-<run>} with the same partition
- *       count (the range is fixed when the replay starts: later records are not included);</li>
- *   <li>{@link StreamlearnApp}, the same topology as {@code streamlearn run}, reads that topic under the
- *       application id {@code streamlearn-replay-<run>} with a fresh state directory and writes the
+ *       count (the range is fixed when the replay starts: later records are not included); so are the
+ *       records of the labels topic ({@link AppConfig#labelsTopic()}, when it exists) whose timestamp is
+ *       in the same range, to {@code <output>-replay-<run>-labels}: delayed labels are joined as they
+ *       were live, in timestamp order with the events of their partition (a label whose event lies
+ *       before {@code from} is dead-lettered {@code unknown-event}; one observed at or after {@code to}
+ *       could change no prediction of the range and is left out);</li>
+ *   <li>{@link StreamlearnApp}, the same topology as {@code streamlearn run}, reads those topics under
+ *       the application id {@code streamlearn-replay-<run>} with a fresh state directory and writes the
  *       champion's predictions to {@code output}, the others' to {@code output-shadow}, dead letters to
  *       {@code output-dead-letters};</li>
- *   <li>when the application has committed every copied record it is closed, and the copied topic and
+ *   <li>when the application has committed every copied record it is closed, and the copied topics and
  *       the application's internal topics are deleted.</li>
  * </ol>
- * The record timestamp selects the range (the topology's producers set it to the event time).
+ * The record timestamp selects the range (the topology's producers set it to the event time; a label's
+ * record timestamp is when it was observed).
+ *
+ * <p>A replay runs exactly the models of its {@code config}: it does not read the live model-control
+ * topic (a live change of the default model would otherwise override the model under test), so it
+ * never carries out a live forget request nor writes to the live {@code forget-acks} topic. Nothing of
+ * the live deployment is written to; only the {@code output*} topics remain after the run.
  *
  * <pre>{@code
  * Replay.Result r = Replay.run(AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "localhost:9092")
@@ -57,7 +68,7 @@ import java.util.concurrent.ExecutionException;
 public final class Replay {
 
     /** What a replay did. */
-    public record Result(String applicationId, String inputTopic, long records, boolean completed) {
+    public record Result(String applicationId, String inputTopic, long records, long labelRecords, boolean completed) {
     }
 
     private Replay() {
@@ -80,6 +91,7 @@ public final class Replay {
         String run = Long.toString(System.currentTimeMillis(), 36) + "-" + UUID.randomUUID().toString().substring(0, 6);
         String appId = "streamlearn-replay-" + run;
         String input = output + "-replay-" + run;
+        String labelsCopy = input + "-labels";
         String bootstrap = config.bootstrapServers();
         if (bootstrap == null) {
             throw new IllegalArgumentException("bootstrap.servers is not set");
@@ -89,15 +101,27 @@ public final class Replay {
         Path stateDir = Files.createTempDirectory("streamlearn-replay-");
         try (Admin admin = Admin.create(adminProps)) {
             int partitions = admin.describeTopics(List.of(source)).allTopicNames().get().get(source).partitions().size();
+            String labels = config.labelsTopic();
+            boolean haveLabels = admin.listTopics().names().get().contains(labels);
+            if (haveLabels) {
+                int lp = admin.describeTopics(List.of(labels)).allTopicNames().get().get(labels).partitions().size();
+                if (lp != partitions) {
+                    throw new IllegalArgumentException("the labels topic '" + labels + "' has " + lp
+                            + " partitions but '" + source + "' has " + partitions + ": they must be co-partitioned");
+                }
+            }
             AppConfig replay = config
                     .with(AppConfig.APPLICATION_ID_KEY, appId)
                     .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
                     .with(AppConfig.EVENTS_TOPIC_KEY, input)
+                    .with(AppConfig.LABELS_TOPIC_KEY, labelsCopy)
+                    .with(AppConfig.CONTROL_TOPIC_KEY, "")
                     .with(AppConfig.PREDICTIONS_TOPIC_KEY, output)
                     .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, output + "-shadow")
                     .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, output + "-dead-letters");
             List<NewTopic> topics = new ArrayList<>();
             topics.add(new NewTopic(input, partitions, (short) -1));
+            topics.add(new NewTopic(labelsCopy, partitions, (short) -1));
             for (String t : List.of(output, output + "-shadow", output + "-dead-letters")) {
                 topics.add(new NewTopic(t, partitions, (short) -1));
             }
@@ -105,7 +129,7 @@ public final class Replay {
                 try {
                     admin.createTopics(List.of(t)).all().get();
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException) || t.name().equals(input)) {
+                    if (!(e.getCause() instanceof TopicExistsException) || t.name().startsWith(input)) {
                         throw e;
                     }
                 }
@@ -115,20 +139,29 @@ public final class Replay {
             for (long c : copied.values()) {
                 records += c;
             }
+            Map<TopicPartition, Long> copiedLabels = haveLabels
+                    ? copy(bootstrap, labels, labelsCopy, partitions, from, to) : Map.of();
+            long labelRecords = 0;
+            for (long c : copiedLabels.values()) {
+                labelRecords += c;
+            }
+            Map<TopicPartition, Long> all = new HashMap<>(copied);
+            all.putAll(copiedLabels);
             boolean completed;
             try (StreamlearnApp app = new StreamlearnApp(replay)) {
                 app.start();
-                completed = awaitCommitted(admin, appId, input, copied, timeout);
+                completed = awaitCommitted(admin, appId, all, timeout);
             }
             Set<String> toDelete = new HashSet<>();
             toDelete.add(input);
+            toDelete.add(labelsCopy);
             for (String t : admin.listTopics().names().get()) {
                 if (t.startsWith(appId + "-")) {
                     toDelete.add(t);
                 }
             }
             admin.deleteTopics(toDelete).all().get();
-            return new Result(appId, input, records, completed);
+            return new Result(appId, input, records, labelRecords, completed);
         } finally {
             deleteRecursively(stateDir);
         }
@@ -208,8 +241,8 @@ public final class Replay {
         return out;
     }
 
-    /** Waits until the application's committed offsets on {@code input} reach the copied ends. */
-    private static boolean awaitCommitted(Admin admin, String appId, String input, Map<TopicPartition, Long> copied,
+    /** Waits until the application's committed offsets on the copied topics reach their ends. */
+    private static boolean awaitCommitted(Admin admin, String appId, Map<TopicPartition, Long> copied,
                                           Duration timeout) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (TopicPartition tp : copied.keySet()) {

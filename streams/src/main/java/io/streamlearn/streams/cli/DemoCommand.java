@@ -2,7 +2,11 @@ package io.streamlearn.streams.cli;
 
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.streamlearn.streams.demo.Demo;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code streamlearn demo}: everything in one process, on synthetic data with known truth, ending
@@ -70,15 +75,32 @@ public final class DemoCommand implements Callable<Integer> {
         List<String> m = models.isEmpty() ? List.of(AppConfig.DEFAULT_MODEL) : models;
         Demo.Settings s = new Demo.Settings(events, keys, m, noise, labelled, malformed,
                 WireFormat.parse(inputFormat), seed, Duration.ofSeconds(timeoutSeconds));
-        Demo.Result r = new Demo(s, System.out).run();
-        System.out.println();
-        System.out.printf(Locale.ROOT, "events        %d%n", r.events());
-        System.out.printf(Locale.ROOT, "predictions   %d%n", r.predictions());
-        System.out.printf(Locale.ROOT, "dead letters  %d %s%n", r.deadLetters(), r.deadLetterReasons());
-        System.out.printf(Locale.ROOT, "MSE           first quarter %.4f, last quarter %.4f (noise variance %.4f)%n",
-                r.mseFirstQuarter(), r.mseLastQuarter(), r.noiseVariance());
-        System.out.printf(Locale.ROOT, "throughput    %.0f events/s end to end (%.1f s)%n", r.eventsPerSecond(), r.seconds());
-        boolean ok = r.predictions() == r.events() && r.deadLetters() == malformed;
-        return ok ? 0 : 1;
+        try (StreamlearnMetrics metrics = new StreamlearnMetrics()) {
+            Demo.Result r = new Demo(s, System.out, metrics.registry()).run();
+            System.out.println();
+            System.out.printf(Locale.ROOT, "events        %d%n", r.events());
+            System.out.printf(Locale.ROOT, "predictions   %d%n", r.predictions());
+            System.out.printf(Locale.ROOT, "dead letters  %d %s%n", r.deadLetters(), r.deadLetterReasons());
+            System.out.printf(Locale.ROOT, "MSE           first quarter %.4f, last quarter %.4f (noise variance %.4f)%n",
+                    r.mseFirstQuarter(), r.mseLastQuarter(), r.noiseVariance());
+            System.out.printf(Locale.ROOT, "throughput    %.0f events/s end to end (%.1f s)%n", r.eventsPerSecond(), r.seconds());
+            printMeters(metrics);
+            boolean ok = r.predictions() == r.events() && r.deadLetters() == malformed;
+            return ok ? 0 : 1;
+        }
+    }
+
+    /** The application's own view, from its meters: rolling error per model and processing time. */
+    private static void printMeters(StreamlearnMetrics metrics) {
+        for (Gauge g : metrics.registry().find("streamlearn.model.error").gauges()) {
+            System.out.printf(Locale.ROOT, "rolling %-5s  %.4f %s (its last %d labelled events, streamlearn_model_error)%n",
+                    g.getId().getTag("metric"), g.value(), g.getId().getTag("model"), StreamlearnMeters.DEFAULT_ERROR_WINDOW);
+        }
+        // The synthetic events have fixed timestamps in the past, so only the processing time means something here.
+        Timer processing = metrics.registry().find("streamlearn.processing").tag("route", "events").timer();
+        if (processing != null) {
+            System.out.printf(Locale.ROOT, "processing    mean %.1f µs, max %.1f ms per scored event (streamlearn_processing_seconds)%n",
+                    processing.mean(TimeUnit.MICROSECONDS), processing.max(TimeUnit.MILLISECONDS));
+        }
     }
 }

@@ -35,6 +35,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "TIME", description = "first record time excluded: ISO-8601 or epoch ms")
     String to;
 
+    @Option(names = "--labels-topic", defaultValue = "labels", paramLabel = "TOPIC",
+            description = "delayed labels joined in the replay: records of the same time range (default: labels)")
+    String labelsTopic;
+
     @Option(names = "--model", required = true, paramLabel = "SPEC", description = "model SPEC, repeatable; the first is the champion")
     List<String> models;
 
@@ -64,7 +68,8 @@ public final class ReplayCommand implements Callable<Integer> {
             config = AppConfig.defaults()
                     .with(AppConfig.BOOTSTRAP_SERVERS_KEY, bootstrapServers)
                     .with(AppConfig.MODELS_KEY, String.join(";", models))
-                    .with(AppConfig.OUTPUT_FORMAT_KEY, outputFormat);
+                    .with(AppConfig.OUTPUT_FORMAT_KEY, outputFormat)
+                    .with(AppConfig.LABELS_TOPIC_KEY, labelsTopic);
             if (features != null) {
                 config = config.with(AppConfig.FEATURES_KEY, features);
             }
@@ -73,7 +78,8 @@ public final class ReplayCommand implements Callable<Integer> {
             return 2;
         }
         Replay.Result r = Replay.run(config, topic, fromMs, toMs, outputTopic, timeout);
-        System.out.println("replayed " + r.records() + " records of " + topic + " [" + from + ", " + to + ") as "
+        System.out.println("replayed " + r.records() + " records of " + topic + " and " + r.labelRecords()
+                + " of " + config.labelsTopic() + " [" + from + ", " + to + ") as "
                 + r.applicationId() + " into " + outputTopic + (r.completed() ? "" : " (TIMED OUT before the end)"));
         return r.completed() ? 0 : 1;
     }

@@ -105,7 +105,7 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
             config = config.with(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
             System.err.println("streamlearn run: HTTP endpoint on port " + endpoint.port() + ", advertised as " + self.host() + ":" + self.port());
         }
-        StreamlearnApp app = new StreamlearnApp(config);
+        StreamlearnApp app = new StreamlearnApp(config, metrics.registry());
         if (endpoint != null) {
             endpoint.attach(app.streams(), config.storeName(), config.featureSpace(), config.models(), self);
         }

@@ -1,5 +1,6 @@
 package io.streamlearn.streams.demo;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
@@ -64,8 +65,15 @@ public final class Demo {
 
     private final Settings settings;
     private final PrintStream out;
+    private final MeterRegistry registry;
 
     public Demo(Settings settings, PrintStream out) {
+        this(settings, out, null);
+    }
+
+    /** @param registry receives the application's {@code streamlearn_*} meters, or null for none */
+    public Demo(Settings settings, PrintStream out, MeterRegistry registry) {
+        this.registry = registry;
         if (settings.events() < 1 || settings.keys() < 1 || settings.malformed() < 0) {
             throw new IllegalArgumentException("need events >= 1, keys >= 1 and malformed >= 0");
         }
@@ -91,7 +99,7 @@ public final class Demo {
             out.printf(Locale.ROOT, "Embedded broker at %s; model %s; %d events over %d keys, %.0f%% labelled, noise sd %.2f%n",
                     broker.bootstrapServers(), config.models().get(0), settings.events(), settings.keys(),
                     100 * settings.labelledFraction(), settings.noise());
-            try (StreamlearnApp app = new StreamlearnApp(config)) {
+            try (StreamlearnApp app = registry == null ? new StreamlearnApp(config) : new StreamlearnApp(config, registry)) {
                 app.start();
                 if (!app.awaitRunning(Duration.ofSeconds(120))) {
                     throw new IllegalStateException("Kafka Streams did not start within 120 s (state " + app.state() + ")");

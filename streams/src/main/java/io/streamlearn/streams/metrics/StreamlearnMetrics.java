@@ -10,10 +10,16 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
 /**
  * The metrics of one application instance, in a Micrometer {@link PrometheusMeterRegistry}: JVM memory,
  * GC, threads and CPU, Kafka Streams' own client metrics once {@link #bindKafkaStreams} is called, and
- * whatever the application registers on {@link #registry()}. {@link #scrape()} renders the Prometheus
+ * whatever the application registers on {@link #registry()}, notably the topology's
+ * {@link StreamlearnMeters} (give the registry to {@code new StreamlearnApp(config, registry)}). {@link #scrape()} renders the Prometheus
  * text format served at {@code GET /metrics}. Thread-safe.
  *
  * <pre>{@code
@@ -27,10 +33,16 @@ public final class StreamlearnMetrics implements AutoCloseable {
 
     /** Content type of {@link #scrape()}: the Prometheus text exposition format 0.0.4. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /**
+     * How often the Kafka Streams binding looks for client metrics created since (thread, task and
+     * store metrics appear when Kafka Streams starts and when tasks are assigned); Micrometer's default is 60 s.
+     */
+    public static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(10);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private KafkaStreamsMetrics streamsMetrics;
+    private ScheduledExecutorService refresher;
 
     public StreamlearnMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -46,13 +58,21 @@ public final class StreamlearnMetrics implements AutoCloseable {
 
     /**
      * Binds Kafka Streams' client metrics (threads, tasks, stores, embedded clients) as
-     * {@code kafka_stream_*} meters; a second call replaces the first binding.
+     * {@code kafka_stream_*} meters, looking for new ones every {@link #KAFKA_METRICS_REFRESH}; a second
+     * call replaces the first binding.
      */
     public synchronized void bindKafkaStreams(KafkaStreams streams) {
         if (streamsMetrics != null) {
             streamsMetrics.close();
         }
-        streamsMetrics = new KafkaStreamsMetrics(streams);
+        if (refresher == null) {
+            refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "streamlearn-kafka-metrics");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        streamsMetrics = new KafkaStreamsMetrics(streams, List.of(), refresher, KAFKA_METRICS_REFRESH);
         streamsMetrics.bindTo(registry);
     }
 
@@ -66,6 +86,10 @@ public final class StreamlearnMetrics implements AutoCloseable {
         if (streamsMetrics != null) {
             streamsMetrics.close();
             streamsMetrics = null;
+        }
+        if (refresher != null) {
+            refresher.shutdownNow();
+            refresher = null;
         }
         gc.close();
         registry.close();

@@ -179,10 +179,27 @@ public final class ScoringStep {
      * @throws io.streamlearn.learn.InvalidInputException for a non-finite or absurd feature or label
      */
     public void learn(String key, long time, Map<String, Double> features, double label, ModelStore store) {
+        learn(key, time, features, label, store, null);
+    }
+
+    /**
+     * As {@link #learn(String, long, Map, double, ModelStore)}, first handing each model's prediction of
+     * the event, with the state as loaded (before this label is learned), to {@code beforeLearning}: a
+     * prequential error for labels that arrive after their event.
+     *
+     * @param beforeLearning receives the predictions, or null to predict nothing
+     */
+    public void learn(String key, long time, Map<String, Double> features, double label, ModelStore store,
+                      Sink beforeLearning) {
         space.map(features, x);
         Inputs.check(x, x.length, label);
-        for (Model m : models) {
+        for (int i = 0; i < models.size(); i++) {
+            Model m = models.get(i);
             load(m, key, store);
+            if (beforeLearning != null) {
+                m.learner.predict(m.state, x, time, m.prediction);
+                beforeLearning.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
+            }
             learnLoaded(m, time, label);
             store.put(key, m.name, encode(m));
         }

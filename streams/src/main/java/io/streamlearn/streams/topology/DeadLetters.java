@@ -3,6 +3,7 @@ package io.streamlearn.streams.topology;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -15,8 +16,9 @@ import java.util.Map;
 
 /**
  * Writes a processor's dead letters: the {@link DeadLetter} to the dead-letters sink, a count in the
- * application's {@link SkippedRecords} and in the task metric {@code dead-letters-<reason>} of
- * {@link ScoreEventsProcessor#METRICS_SCOPE}. One per processor instance, task thread only.
+ * application's {@link SkippedRecords}, in the task metric {@code dead-letters-<reason>} of
+ * {@link ScoreEventsProcessor#METRICS_SCOPE} and in {@code streamlearn_dead_letters_total{reason}} of the
+ * {@link StreamlearnMeters}. One per processor instance, task thread only.
  */
 final class DeadLetters {
 
@@ -25,9 +27,12 @@ final class DeadLetters {
     private final WireFormat format;
     private final String sink;
     private final Map<String, Sensor> sensors = new HashMap<>();
+    private final StreamlearnMeters meters;
 
-    DeadLetters(ProcessorContext<String, byte[]> context, SkippedRecords skipped, WireFormat format, String sink) {
+    DeadLetters(ProcessorContext<String, byte[]> context, SkippedRecords skipped, WireFormat format, String sink,
+                StreamlearnMeters meters) {
         this.context = context;
+        this.meters = meters;
         this.skipped = skipped;
         this.format = format;
         this.sink = sink;
@@ -56,6 +61,7 @@ final class DeadLetters {
                 .build();
         skipped.record(reason, topic + "-" + partition + "@" + offset, detail);
         sensor("dead-letters-" + reason).record();
+        meters.deadLetters(reason).increment();
         context.forward(record.withValue(WireCodec.encode(letter, format)), sink);
     }
 
@@ -72,6 +78,7 @@ final class DeadLetters {
                 .setTime(context.currentSystemTimeMs())
                 .build();
         sensor("dead-letters-" + reason).record();
+        meters.deadLetters(reason).increment();
         context.forward(new Record<>(key, WireCodec.encode(letter, format), context.currentSystemTimeMs()), sink);
     }
 

@@ -5,6 +5,8 @@ import io.streamlearn.schemas.Label;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -57,7 +59,10 @@ import java.util.function.IntSupplier;
  * equals the task's partition), once per request, and acknowledges each on {@code forget-acks}.
  * Metrics (group of {@link ScoreEventsProcessor#METRICS_SCOPE}): {@code labels-joined},
  * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, {@code keys-evicted},
- * {@code keys-forgotten}, each {@code -total}/{@code -rate}.
+ * {@code keys-forgotten}, each {@code -total}/{@code -rate}. The application's {@link StreamlearnMeters}
+ * count label records by outcome, dead letters by reason, TTL evictions and forgotten keys, time each
+ * joined label, and feed each model's rolling error with its prediction of the event just before it
+ * learns the label.
  */
 final class LabelsProcessor implements Processor<String, byte[], String, byte[]> {
 
@@ -94,15 +99,20 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private Sensor unknown;
     private Sensor expired;
     private Sensor duplicate;
+    private final StreamlearnMeters meters;
+    private final ErrorSink errors = new ErrorSink();
 
     /**
      * @param keyTtlMs        time-to-live of idle keys in event time, 0 for none
      * @param eventPartitions the partition count of the events topic (0 while unknown: forget requests wait)
      * @param forgetAcksSink  the sink of forget acknowledgements, or null when there is no control topic
+     * @param meters          the application's meters, or {@link StreamlearnMeters#noop()}
      */
     LabelsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String modelStoreName, String pendingStoreName, long horizonMs,
                     Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink,
-                    String controlStoreName, long keyTtlMs, IntSupplier eventPartitions, String forgetAcksSink) {
+                    String controlStoreName, long keyTtlMs, IntSupplier eventPartitions, String forgetAcksSink,
+                    StreamlearnMeters meters) {
+        this.meters = meters;
         this.keyTtlMs = keyTtlMs;
         this.eventPartitions = eventPartitions;
         this.forgetAcksSink = forgetAcksSink;
@@ -123,7 +133,7 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         this.models = new KeyValueModelStore(kv);
         this.pending = new PendingLabels(context.getStateStore(pendingStoreName), horizonMs);
         this.sets = modelSets.apply(context);
-        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink);
+        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink, meters);
         this.joined = deadLetters.sensor("labels-joined");
         this.unknown = deadLetters.sensor("labels-unknown");
         this.expired = deadLetters.sensor("labels-expired");
@@ -137,6 +147,7 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
             if (lifecycle.ttlEnabled()) {
                 int n = lifecycle.evictIdle(pending.clock());
                 if (n > 0) {
+                    meters.evictions(StreamlearnMeters.TTL).increment(n);
                     for (int i = 0; i < n; i++) {
                         evicted.record();   // the total counts recordings, not values
                     }
@@ -191,6 +202,7 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
                 int removed = lifecycle.forget(key);
                 lifecycle.markForgotten(key, kv.value);
                 forgotten.record();
+                meters.evictions(StreamlearnMeters.FORGET).increment();
                 long now = context.currentSystemTimeMs();
                 ObjectNode ack = JSON.createObjectNode().put("key", key).put("time", now).put("removed", removed);
                 context.forward(new Record<>(key, ack.toString().getBytes(StandardCharsets.UTF_8), now), forgetAcksSink);
@@ -208,15 +220,18 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
 
     @Override
     public void process(Record<String, byte[]> record) {
+        long start = System.nanoTime();
         Label label;
         try {
             label = WireCodec.decodeLabel(record.value());
         } catch (MalformedRecordException e) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
             return;
         }
         String[] key = ScoreEventsProcessor.entityKey(record.key(), label.getKey());
         if (key[1] != null) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, key[1], key[2]);
             return;
         }
@@ -225,27 +240,55 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         PendingLabels.Entry entry = pending.get(k, label.getId());
         if (entry == null) {
             unknown.record();
+            meters.labels(UNKNOWN).increment();
             deadLetters.send(record, UNKNOWN, "no pending event '" + label.getId() + "' for key '" + k + "'");
             return;
         }
         if (entry.status() == PendingLabels.Status.LABELLED) {
             duplicate.record();
+            meters.labels(DUPLICATE).increment();
             deadLetters.send(record, DUPLICATE, "event '" + label.getId() + "' of key '" + k + "' was already labelled");
             return;
         }
         if (entry.status() == PendingLabels.Status.EXPIRED || pending.expired(entry.time(), clock)) {
             expired.record();
+            meters.labels(EXPIRED).increment();
             deadLetters.send(record, EXPIRED, "event '" + label.getId() + "' at " + entry.time() + " is older than the horizon of "
                     + horizonMs + " ms at event time " + clock);
             return;
         }
+        errors.count = 0;
         try {
-            sets.step(k).learn(k, entry.time(), entry.features(), label.getLabel(), models);
+            sets.step(k).learn(k, entry.time(), entry.features(), label.getLabel(), models,
+                    meters.tracksErrors() ? errors : null);
         } catch (InvalidInputException e) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
             return;
         }
         pending.markLabelled(k, label.getId(), entry.time());
         joined.record();
+        for (int i = 0; i < errors.count; i++) {
+            meters.modelError(errors.models[i]).record(errors.means[i], label.getLabel());
+        }
+        meters.labels(StreamlearnMeters.JOINED).increment();
+        meters.recordLabelProcessing(System.nanoTime() - start);
+    }
+
+    /** Keeps each model's prediction of the event before it learns the label; one instance, reused. */
+    private static final class ErrorSink implements ScoringStep.Sink {
+        private String[] models = new String[4];
+        private double[] means = new double[4];
+        private int count;
+
+        @Override
+        public void accept(String model, boolean champion, long version, double mean, double stddev) {
+            if (count == models.length) {
+                models = java.util.Arrays.copyOf(models, 2 * count);
+                means = java.util.Arrays.copyOf(means, 2 * count);
+            }
+            models[count] = model;
+            means[count++] = mean;
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
@@ -46,7 +47,10 @@ import java.util.function.Function;
  * </ul>
  * With a key TTL, the key's last event time is recorded for eviction (see {@link KeyLifecycle}).
  * Each dead letter is also counted in the application's {@link SkippedRecords} and in the task's
- * metrics (see {@link #METRICS_SCOPE}), and logged (rate-limited).
+ * metrics (see {@link #METRICS_SCOPE}), and logged (rate-limited). The application's
+ * {@link StreamlearnMeters} count events by outcome, predictions by model and role, dead letters by
+ * reason and max-keys refusals, time the processing of each scored event and its event-to-output
+ * latency, and feed each model's rolling error with the inline-labelled events (predicted before learned).
  * When the record key is null or empty the event's key is used; that is only consistent when the
  * events topic has one partition or when producers key their records (as they should).
  */
@@ -77,6 +81,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private final PredictionSink sink = new PredictionSink();
     private final long keyTtlMs;
     private final long maxKeys;
+    private final StreamlearnMeters meters;
     private KeyLifecycle lifecycle;
     private long refusedNewKeys;
 
@@ -95,16 +100,18 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
                          String deadLettersSink) {
         this(modelSets, storeName, pendingStoreName, horizonMs, outputFormat, skipped, predictionsSink, shadowSink,
-                deadLettersSink, 0, 0);
+                deadLettersSink, 0, 0, StreamlearnMeters.noop());
     }
 
     /**
      * @param keyTtlMs time-to-live of idle keys (0: none); needs a pending store
      * @param maxKeys  the models-store entry count beyond which new keys get no model (0: no limit)
+     * @param meters   the application's meters, or {@link StreamlearnMeters#noop()}
      */
     ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
-                         String deadLettersSink, long keyTtlMs, long maxKeys) {
+                         String deadLettersSink, long keyTtlMs, long maxKeys, StreamlearnMeters meters) {
+        this.meters = meters;
         this.keyTtlMs = keyTtlMs;
         this.maxKeys = maxKeys;
         this.modelSets = modelSets;
@@ -130,7 +137,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             this.lifecycle = new KeyLifecycle(kv, null, 0);
         }
         this.sets = modelSets.apply(context);
-        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink);
+        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink, meters);
         this.predictionsSensor = deadLetters.sensor("predictions");
     }
 
@@ -163,6 +170,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
     @Override
     public void process(Record<String, byte[]> record) {
+        long start = System.nanoTime();
         Event event;
         try {
             event = WireCodec.decodeEvent(record.value());
@@ -194,6 +202,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         } finally {
             sink.end();
         }
+        sink.recordErrors(label);
         if (pending != null) {
             // the task's event-time clock counts every scored event, labelled or not (labels expire and keys idle by it)
             pending.advanceClock(event.getTs());
@@ -202,6 +211,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         if (label == null && pending != null) {
             pending.add(key, event.getId(), event.getTs(), event.getFeatures());
         }
+        meters.eventsScored().increment();
+        meters.recordEventProcessing(System.nanoTime() - start);
     }
 
     /** The max-keys guard: dead-letters the event of a key without a model when the store is full. */
@@ -219,12 +230,14 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
                     + "(its events go to dead-letters with reason max-keys; {} refused so far)", context.taskId(), entries,
                     maxKeys, key, refusedNewKeys);
         }
+        meters.evictions(StreamlearnMeters.MAX_KEYS).increment();
         deadLetter(record, KeyLifecycle.MAX_KEYS, "the task's models store holds ~" + entries
                 + " entries, at the limit streamlearn.max-keys=" + maxKeys + ": no model for the new key '" + key + "'");
         return true;
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason, String detail) {
+        meters.eventsDeadLettered().increment();
         deadLetters.send(record, reason, detail);
     }
 
@@ -235,11 +248,26 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         private Record<String, byte[]> record;
         private String key;
         private Event event;
+        /** The models and predictions of the event, kept until it was scored and learned without error. */
+        private String[] models = new String[4];
+        private double[] means = new double[4];
+        private int count;
 
         void begin(Record<String, byte[]> record, String key, Event event) {
             this.record = record;
             this.key = key;
             this.event = event;
+            this.count = 0;
+        }
+
+        /** Feeds the rolling errors with the predictions of an event scored with its inline label. */
+        void recordErrors(Double label) {
+            if (label != null && meters.tracksErrors()) {
+                for (int i = 0; i < count; i++) {
+                    meters.modelError(models[i]).record(means[i], label);
+                }
+            }
+            count = 0;
         }
 
         void end() {
@@ -259,9 +287,17 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             prediction.setLabel(event.getLabel());
             byte[] bytes = WireCodec.encode(prediction, outputFormat);
             context.forward(record.withKey(key).withValue(bytes), champion ? predictionsSink : shadowSink);
+            meters.predictions(model, champion).increment();
             if (champion) {
                 predictionsSensor.record();
+                meters.recordEventToOutput(event.getTs(), System.currentTimeMillis());
             }
+            if (count == models.length) {
+                models = java.util.Arrays.copyOf(models, 2 * count);
+                means = java.util.Arrays.copyOf(means, 2 * count);
+            }
+            models[count] = model;
+            means[count++] = mean;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.streamlearn.streams.topology;
 
 import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import io.streamlearn.learn.features.FeatureSpace;
 import org.apache.kafka.common.serialization.Serdes;
@@ -213,8 +214,17 @@ public final class StreamlearnTopology {
      * needs to know whether it owns the key of a forget request; 0 while unknown, and requests wait).
      */
     public static Topology build(AppConfig config, SkippedRecords skipped, IntSupplier eventPartitions) {
+        return build(config, skipped, eventPartitions, StreamlearnMeters.noop());
+    }
+
+    /**
+     * As {@link #build(AppConfig, SkippedRecords, IntSupplier)}, with the processors counting into
+     * {@code meters} (see {@link StreamlearnMeters} for what they record).
+     */
+    public static Topology build(AppConfig config, SkippedRecords skipped, IntSupplier eventPartitions,
+                                 StreamlearnMeters meters) {
         return build(config, skipped, Stores.persistentKeyValueStore(config.storeName()),
-                Stores.persistentKeyValueStore(config.pendingStoreName()), eventPartitions);
+                Stores.persistentKeyValueStore(config.pendingStoreName()), eventPartitions, meters);
     }
 
     /** The topology over the given model store and a persistent RocksDB pending-label store. */
@@ -243,6 +253,16 @@ public final class StreamlearnTopology {
      */
     public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
                                  KeyValueBytesStoreSupplier pending, IntSupplier eventPartitions) {
+        return build(config, skipped, store, pending, eventPartitions, StreamlearnMeters.noop());
+    }
+
+    /**
+     * The topology over the given stores, its processors counting into {@code meters} (one instance
+     * shared by every task; {@link StreamlearnMeters#noop()} to record nothing).
+     */
+    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
+                                 KeyValueBytesStoreSupplier pending, IntSupplier eventPartitions,
+                                 StreamlearnMeters meters) {
         if (!store.name().equals(config.storeName())) {
             throw new IllegalArgumentException("store supplier is named '" + store.name() + "' but the config says '"
                     + config.storeName() + "'");
@@ -271,11 +291,11 @@ public final class StreamlearnTopology {
         t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.labelsTopic());
         t.addProcessor(SCORE, () -> new ScoreEventsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
-                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys()), SOURCE);
+                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys(), meters), SOURCE);
         t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK,
                 controlTopic == null ? null : CONTROL_STORE, config.keyTtl().toMillis(), eventPartitions,
-                controlTopic == null ? null : FORGET_ACKS_SINK), LABELS_SOURCE);
+                controlTopic == null ? null : FORGET_ACKS_SINK, meters), LABELS_SOURCE);
         t.addStateStore(changelogged(store), SCORE, LABELS);
         t.addStateStore(changelogged(pending), SCORE, LABELS);
         t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);

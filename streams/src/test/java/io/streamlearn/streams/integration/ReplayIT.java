@@ -1,6 +1,7 @@
 package io.streamlearn.streams.integration;
 
 import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.Label;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
@@ -64,81 +65,183 @@ class ReplayIT {
         throw new AssertionError("shared dataset beijing_air_quality.csv.gz not found");
     }
 
+    /** The first rows of the Beijing dataset: a header, then {@link #ROWS} events, hourly per station. */
+    private static final int ROWS = 6_000;
+    private static final long FROM = Instant.parse("2013-03-02T00:00:00Z").toEpochMilli();
+    private static final long TO = Instant.parse("2013-03-12T00:00:00Z").toEpochMilli();
+    /** Labels observed 30 minutes after their event: between two hourly events, never tied with one. */
+    private static final long LABEL_DELAY_MS = 30 * 60_000L;
+
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldReplayATimeRangeBitForBitLikeTheBacktestOfThatRange() throws Exception {
-        int n = 6_000;
-        List<String> lines;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(dataset())), StandardCharsets.UTF_8))) {
-            lines = r.lines().limit(n + 1L).toList();
-        }
-        String[] header = lines.get(0).split(",", -1);
-        long from = Instant.parse("2013-03-02T00:00:00Z").toEpochMilli();
-        long to = Instant.parse("2013-03-12T00:00:00Z").toEpochMilli();
+        List<String> lines = rows();
         Path rangeCsv = dir.resolve("range.csv");
-        int inRange = 0;
-        Map<String, Long> live = new HashMap<>();
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
-             BufferedWriter range = Files.newBufferedWriter(rangeCsv)) {
+        int inRange = writeRange(lines, rangeCsv);
+        Map<String, Long> live;
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(3, "events");
+            try (KafkaProducer<String, byte[]> producer = producer(broker)) {
+                for (int i = 1; i < lines.size(); i++) {
+                    Event e = event(lines, i, true);
+                    producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
+                }
+            }
+            assertEquals(0, replay(broker, "replayed"));
+            live = predictions(broker, "replayed", 2 * inRange);
+        }
+        assertEquals(2 * inRange, live.size(), "one prediction per replayed event per model");
+        assertEquals(2 * inRange, compareWithBacktest(rangeCsv, live));
+    }
+
+    /**
+     * Delayed labels on the labels topic (every event sent unlabelled, its label 30 minutes later) are
+     * joined in the replay exactly as {@code backtest --label-delay 30m} learns them; the live
+     * model-control topic, which here names another default model and asks to forget a key, is not
+     * read: the replay runs the given models and acknowledges nothing on the live {@code forget-acks}.
+     */
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shouldJoinTheRangesDelayedLabelsLikeTheBacktestWithThatDelayAndIgnoreLiveModelControl() throws Exception {
+        List<String> lines = rows();
+        Path rangeCsv = dir.resolve("range.csv");
+        int inRange = writeRange(lines, rangeCsv);
+        Map<String, Long> live;
+        Map<String, Long> lastVersion = new HashMap<>();
+        String forgotten;
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            broker.createTopics(3, "events", "labels");
+            broker.createTopics(1, "model-control", "forget-acks");
+            int labels = 0;
+            try (KafkaProducer<String, byte[]> producer = producer(broker)) {
+                for (int i = 1; i < lines.size(); i++) {
+                    Event e = event(lines, i, false);
+                    producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
+                    String label = lines.get(i).split(",", -1)[2];
+                    if (!label.isEmpty()) {
+                        long seen = e.getTs() + LABEL_DELAY_MS;
+                        Label l = Label.newBuilder().setId(e.getId()).setKey(e.getKey()).setTs(seen)
+                                .setLabel(Double.parseDouble(label)).build();
+                        producer.send(new ProducerRecord<>("labels", null, seen, l.getKey(), WireCodec.encode(l, WireFormat.AVRO)));
+                        labels++;
+                    }
+                }
+                forgotten = event(lines, 1, false).getKey();
+                producer.send(new ProducerRecord<>("model-control", "default",
+                        "{\"scope\":\"default\",\"models\":[\"kalman\"],\"champion\":\"kalman\"}".getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>("model-control", "forget:" + forgotten, "{}".getBytes(StandardCharsets.UTF_8)));
+            }
+            assertTrue(labels > inRange, "labels sent: " + labels);
+            assertEquals(0, replay(broker, "replayed"));
+            live = predictions(broker, "replayed", 2 * inRange, lastVersion);
+            assertEquals(List.of(), read(broker, "forget-acks", Duration.ofSeconds(2)),
+                    "a replay acknowledges no live forget request");
+        }
+        assertEquals(2 * inRange, live.size(), "one prediction per replayed event per model (not the control's kalman)");
+        assertTrue(lastVersion.getOrDefault("sgd@" + forgotten, 0L) > 0, "the key was not forgotten: " + lastVersion);
+        // every model learned from the joined labels: versions count labels learned, none inline
+        long learned = 0;
+        for (long v : lastVersion.values()) {
+            learned += v;
+        }
+        assertTrue(learned > inRange, "versions grew through delayed labels: " + lastVersion);
+        assertEquals(2 * inRange, compareWithBacktest(rangeCsv, live, "--label-delay", "30m"));
+    }
+
+    private static List<String> rows() throws Exception {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(dataset())), StandardCharsets.UTF_8))) {
+            return r.lines().limit(ROWS + 1L).toList();
+        }
+    }
+
+    /** Writes the header and the rows in [FROM, TO) to a CSV file; returns how many rows. */
+    private static int writeRange(List<String> lines, Path csv) throws Exception {
+        int inRange = 0;
+        try (BufferedWriter range = Files.newBufferedWriter(csv)) {
             range.write(lines.get(0));
             range.write('\n');
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-                for (int i = 1; i <= n; i++) {
-                    String[] f = lines.get(i).split(",", -1);
-                    long ts = Instant.parse(f[1]).toEpochMilli();
-                    Map<String, Double> x = new HashMap<>();
-                    for (int j = 3; j < f.length; j++) {
-                        if (!f[j].isEmpty()) {
-                            x.put(header[j], Double.valueOf(f[j]));
-                        }
-                    }
-                    Event e = Event.newBuilder().setId("e" + i).setKey(f[0]).setTs(ts).setFeatures(x)
-                            .setLabel(f[2].isEmpty() ? null : Double.valueOf(f[2])).build();
-                    producer.send(new ProducerRecord<>("events", null, ts, f[0], WireCodec.encode(e, WireFormat.AVRO)));
-                    if (ts >= from && ts < to) {
-                        range.write(lines.get(i));
-                        range.write('\n');
-                        inRange++;
-                    }
+            for (int i = 1; i < lines.size(); i++) {
+                long ts = Instant.parse(lines.get(i).split(",", 3)[1]).toEpochMilli();
+                if (ts >= FROM && ts < TO) {
+                    range.write(lines.get(i));
+                    range.write('\n');
+                    inRange++;
                 }
             }
-            range.close();
-            assertTrue(inRange > 2000, "the range holds " + inRange + " events");
-
-            int code = StreamlearnCommand.commandLine().execute("replay", "--bootstrap-servers", broker.bootstrapServers(),
-                    "--topic", "events", "--from", "2013-03-02T00:00:00Z", "--to", Long.toString(to),
-                    "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES, "--output-topic", "replayed",
-                    "--timeout", "PT3M");
-            assertEquals(0, code);
-
-            Properties c = new Properties();
-            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-            c.put(ConsumerConfig.GROUP_ID_CONFIG, "replay-it-reader");
-            c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
-                consumer.subscribe(List.of("replayed", "replayed-shadow"));
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (live.size() < 2 * inRange && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                        Prediction pr = WireCodec.decodePrediction(r.value());
-                        live.put(pr.getKey() + "@" + pr.getTs() + "@" + pr.getModel(), Double.doubleToRawLongBits(pr.getPrediction()));
-                    }
-                }
-            }
-            assertEquals(2 * inRange, live.size(), "one prediction per replayed event per model");
         }
+        assertTrue(inRange > 2000, "the range holds " + inRange + " events");
+        return inRange;
+    }
 
-        Path out = dir.resolve("backtest.csv");
+    /** Row {@code i} as an event with id {@code e<i>}, with its label or without. */
+    private static Event event(List<String> lines, int i, boolean withLabel) {
+        String[] header = lines.get(0).split(",", -1);
+        String[] f = lines.get(i).split(",", -1);
+        Map<String, Double> x = new HashMap<>();
+        for (int j = 3; j < f.length; j++) {
+            if (!f[j].isEmpty()) {
+                x.put(header[j], Double.valueOf(f[j]));
+            }
+        }
+        return Event.newBuilder().setId("e" + i).setKey(f[0]).setTs(Instant.parse(f[1]).toEpochMilli()).setFeatures(x)
+                .setLabel(!withLabel || f[2].isEmpty() ? null : Double.valueOf(f[2])).build();
+    }
+
+    private static int replay(EmbeddedKafkaBroker broker, String output) {
+        return StreamlearnCommand.commandLine().execute("replay", "--bootstrap-servers", broker.bootstrapServers(),
+                "--topic", "events", "--from", "2013-03-02T00:00:00Z", "--to", Long.toString(TO),
+                "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES, "--output-topic", output,
+                "--timeout", "PT3M");
+    }
+
+    private static Map<String, Long> predictions(EmbeddedKafkaBroker broker, String output, int expected) throws Exception {
+        return predictions(broker, output, expected, new HashMap<>());
+    }
+
+    /** Prediction bits by {@code key@ts@model}, from the replay's champion and shadow topics. */
+    private static Map<String, Long> predictions(EmbeddedKafkaBroker broker, String output, int expected,
+                                                 Map<String, Long> lastVersion) throws Exception {
+        Map<String, Long> live = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
+            consumer.subscribe(List.of(output, output + "-shadow"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (live.size() < expected && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    Prediction pr = WireCodec.decodePrediction(r.value());
+                    live.put(pr.getKey() + "@" + pr.getTs() + "@" + pr.getModel(), Double.doubleToRawLongBits(pr.getPrediction()));
+                    lastVersion.merge(pr.getModel() + "@" + pr.getKey(), pr.getVersion(), Math::max);
+                }
+            }
+        }
+        return live;
+    }
+
+    private static List<String> read(EmbeddedKafkaBroker broker, String topic, Duration d) {
+        List<String> out = new java.util.ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = consumer(broker)) {
+            consumer.subscribe(List.of(topic));
+            long end = System.nanoTime() + d.toNanos();
+            while (System.nanoTime() < end) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    out.add(r.key() + " " + new String(r.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Backtests the range file with the replay's models; returns how many predictions matched bit for bit. */
+    private int compareWithBacktest(Path rangeCsv, Map<String, Long> live, String... extra) throws Exception {
+        Path out = dir.resolve("backtest-" + extra.length + ".csv");
+        List<String> args = new java.util.ArrayList<>(List.of("--input", rangeCsv.toString(), "--model", "sgd",
+                "--model", "ema+sgd", "--features", FEATURES, "--output", out.toString()));
+        args.addAll(List.of(extra));
         int code = new CommandLine(new BacktestCommand(new PrintStream(java.io.OutputStream.nullOutputStream()), System.err))
-                .execute("--input", rangeCsv.toString(), "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES,
-                        "--output", out.toString());
+                .execute(args.toArray(String[]::new));
         assertEquals(0, code);
         int compared = 0;
-        for (String l : Files.readAllLines(out).subList(1, Files.readAllLines(out).size())) {
+        List<String> rows = Files.readAllLines(out);
+        for (String l : rows.subList(1, rows.size())) {
             String[] f = l.split(",", -1);
             if (f[2].equals("mean") || f[2].equals("last")) {
                 continue;   // the backtest's own baselines; the replay ran only the given models
@@ -148,6 +251,21 @@ class ReplayIT {
             assertEquals(Double.doubleToRawLongBits(Double.parseDouble(f[3])), (long) bits, l);
             compared++;
         }
-        assertEquals(2 * inRange, compared);
+        return compared;
+    }
+
+    private static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker broker) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(EmbeddedKafkaBroker broker) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "replay-it-reader-" + System.nanoTime());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -1,0 +1,198 @@
+package io.streamlearn.streams.topology;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.wire.WireCodec;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.StreamlearnApp;
+import io.streamlearn.state.InMemoryModelStore;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The {@link StreamlearnMeters} the processors count into, through the whole topology (in-memory stores). */
+class TopologyMetersTest {
+
+    private static final String CHAMPION = "sgd:lr=0.1";
+    private static final String SHADOW = "mean";
+
+    @TempDir
+    Path stateDir;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final StreamlearnMeters meters = new StreamlearnMeters(registry, 100);
+    private final SkippedRecords skipped = new SkippedRecords();
+    private TopologyTestDriver driver;
+    private AppConfig config;
+    private TestInputTopic<String, byte[]> events;
+    private TestInputTopic<String, byte[]> labels;
+    private TestInputTopic<String, byte[]> control;
+    private TestOutputTopic<String, byte[]> predictions;
+    private TestOutputTopic<String, byte[]> shadow;
+
+    private void start(Map<String, String> settings) {
+        config = AppConfig.defaults()
+                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
+                .with(AppConfig.FEATURES_KEY, "x1,x2")
+                .with(AppConfig.MODELS_KEY, CHAMPION + ";" + SHADOW)
+                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
+                .with(settings);
+        var topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
+                Stores.inMemoryKeyValueStore(config.pendingStoreName()), () -> 1, meters);
+        Properties props = StreamlearnApp.streamsProperties(config, skipped);
+        props.put("state.dir", stateDir.toString());
+        driver = new TopologyTestDriver(topology, props);
+        events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
+        labels = driver.createInputTopic(config.labelsTopic(), new StringSerializer(), new ByteArraySerializer());
+        control = driver.createInputTopic(config.controlTopic(), new StringSerializer(), new ByteArraySerializer());
+        predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        shadow = driver.createOutputTopic(config.shadowPredictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private void event(String key, String id, long ts, double x1, double x2, Double label) {
+        String l = label == null ? "" : ",\"label\":" + label;
+        events.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"features\":{\"x1\":" + x1
+                + ",\"x2\":" + x2 + "}" + l + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void label(String key, String id, long ts, double label) {
+        labels.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"label\":" + label + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private double counter(String name, String... tags) {
+        Counter c = registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private static List<Prediction> decode(List<byte[]> values) throws Exception {
+        List<Prediction> out = new ArrayList<>();
+        for (byte[] v : values) {
+            out.add(WireCodec.decodePrediction(v));
+        }
+        return out;
+    }
+
+    @Test
+    void shouldCountEventsPredictionsLabelsAndDeadLettersAndTrackThePrequentialError() throws Exception {
+        start(Map.of());
+        event("k1", "e1", 1_000, 1, 2, 3.0);          // inline label: its error counts at once
+        event("k1", "e2", 2_000, 2, 1, null);         // pending, labelled below
+        event("k2", "e3", 2_000, 1, 1, null);         // pending, never labelled
+        events.pipeInput("k3", "{".getBytes(StandardCharsets.UTF_8));
+        label("k1", "e2", 2_500, 5.0);                // joined
+        label("k1", "e2", 2_600, 5.0);                // duplicate-label
+        label("k1", "nope", 2_700, 1.0);              // unknown-event
+        labels.pipeInput("k1", "{".getBytes(StandardCharsets.UTF_8));   // invalid
+
+        assertEquals(3.0, counter("streamlearn.events", "outcome", "scored"));
+        assertEquals(1.0, counter("streamlearn.events", "outcome", "dead-letter"));
+        assertEquals(3.0, counter("streamlearn.predictions", "model", CHAMPION, "role", "champion"));
+        assertEquals(3.0, counter("streamlearn.predictions", "model", SHADOW, "role", "shadow"));
+        assertEquals(0.0, counter("streamlearn.predictions", "role", "shadow", "model", CHAMPION));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", "joined"));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.DUPLICATE));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.UNKNOWN));
+        assertEquals(0.0, counter("streamlearn.labels", "outcome", LabelsProcessor.EXPIRED));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", "invalid"));
+        assertEquals(2.0, counter("streamlearn.dead.letters", "reason", "malformed-json"));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.DUPLICATE));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.UNKNOWN));
+
+        Timer toOutput = registry.find("streamlearn.event.to.output").timer();
+        assertEquals(3, toOutput.count(), "one per champion prediction");
+        assertEquals(3, registry.find("streamlearn.processing").tag("route", "events").timer().count());
+        assertEquals(1, registry.find("streamlearn.processing").tag("route", "labels").timer().count());
+
+        // Reference: the published predictions. e2's was made by k1's model after learning e1 only, which is
+        // also the model that predicts e2 when its label is joined (k1 learned nothing in between).
+        List<Prediction> champion = decode(predictions.readValuesToList());
+        double p1 = champion.get(0).getPrediction();
+        double p2 = champion.get(1).getPrediction();
+        double mse = ((p1 - 3.0) * (p1 - 3.0) + (p2 - 5.0) * (p2 - 5.0)) / 2;
+        double mae = (Math.abs(p1 - 3.0) + Math.abs(p2 - 5.0)) / 2;
+        assertEquals(mse, gauge(CHAMPION, "mse"), 1e-12);
+        assertEquals(mae, gauge(CHAMPION, "mae"), 1e-12);
+        assertEquals(2, meters.modelError(CHAMPION).count());
+        List<Prediction> challenger = decode(shadow.readValuesToList());
+        double s1 = challenger.get(0).getPrediction();
+        double s2 = challenger.get(1).getPrediction();
+        assertEquals(((s1 - 3.0) * (s1 - 3.0) + (s2 - 5.0) * (s2 - 5.0)) / 2, gauge(SHADOW, "mse"), 1e-12);
+        assertTrue(mse > 0, "a fresh model does not predict its first labels exactly");
+
+        // Predicting before learning a joined label changes nothing: the next prediction of k1 is the one of a step
+        // that learned e1 and e2 without any sink.
+        event("k1", "e4", 3_000, 1, -1, null);
+        double probe = decode(predictions.readValuesToList()).get(0).getPrediction();
+        ScoringStep reference = new ScoringStep(config.featureSpace(), List.of(CHAMPION, SHADOW));
+        InMemoryModelStore store = new InMemoryModelStore();
+        ScoringStep.Sink ignore = (model, isChampion, version, mean, stddev) -> { };
+        reference.score("k1", 1_000, Map.of("x1", 1.0, "x2", 2.0), 3.0, store, ignore);
+        reference.learn("k1", 2_000, Map.of("x1", 2.0, "x2", 1.0), 5.0, store);
+        double[] expected = new double[1];
+        reference.score("k1", 3_000, Map.of("x1", 1.0, "x2", -1.0), Double.NaN, store,
+                (model, isChampion, version, mean, stddev) -> {
+                    if (isChampion) {
+                        expected[0] = mean;
+                    }
+                });
+        assertEquals(expected[0], probe, 0.0);
+        assertTrue(probe != 0.0, "k1's model learned something");
+    }
+
+    @Test
+    void shouldCountTtlEvictionsForgetsAndMaxKeysRefusals() {
+        start(Map.of(AppConfig.KEY_TTL_KEY, "10s", AppConfig.MAX_KEYS_KEY, "4"));
+        event("old", "o1", 1_000, 1, 1, 1.0);         // two entries per key: one per model
+        event("fresh", "f1", 1_000, 1, 1, 1.0);
+        event("new", "n1", 1_500, 1, 1, 1.0);         // store full: refused
+        assertEquals(1.0, counter("streamlearn.evictions", "cause", "max-keys"));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", KeyLifecycle.MAX_KEYS));
+        assertEquals(1.0, counter("streamlearn.events", "outcome", "dead-letter"));
+
+        event("fresh", "f2", 20_000, 1, 1, 2.0);      // clock 20 s: "old" is idle past the TTL
+        driver.advanceWallClockTime(config.labelSweepInterval());
+        assertEquals(1.0, counter("streamlearn.evictions", "cause", "ttl"));
+
+        control.pipeInput("forget:fresh", "{}".getBytes(StandardCharsets.UTF_8));
+        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        assertEquals(1.0, counter("streamlearn.evictions", "cause", "forget"));
+    }
+
+    private double gauge(String model, String metric) {
+        Gauge g = registry.find("streamlearn.model.error").tags("model", model, "metric", metric).gauge();
+        return g.value();
+    }
+}
