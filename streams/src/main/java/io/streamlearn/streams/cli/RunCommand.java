@@ -107,7 +107,7 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
         }
         StreamlearnApp app = new StreamlearnApp(config, metrics.registry());
         if (endpoint != null) {
-            endpoint.attach(app.streams(), config.storeName(), config.featureSpace(), config.models(), self);
+            endpoint.attach(app, self);   // also DELETE /models/{key}, through a producer the endpoint closes
         }
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();

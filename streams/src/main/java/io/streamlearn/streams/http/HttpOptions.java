@@ -27,7 +27,8 @@ public final class HttpOptions {
     public static final String TOKEN_ENV = "STREAMLEARN_HTTP_TOKEN";
 
     @Option(names = "--http-port", paramLabel = "PORT",
-            description = "Serve model queries, /health and /metrics over HTTP on this port (0: a free one). Off by default.")
+            description = "Serve model queries, /health and /metrics over HTTP on this port (0: a free one), and "
+                    + "DELETE /models/KEY to forget a key (needs a bearer token, even on loopback). Off by default.")
     Integer port;
 
     @Option(names = "--http-bind", paramLabel = "ADDRESS",

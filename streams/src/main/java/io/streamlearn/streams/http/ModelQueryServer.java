@@ -55,6 +55,12 @@ import java.util.function.Supplier;
  *       match ({@code "truncated": true}) the page is some N of them, not necessarily the first N.</li>
  *   <li>{@code POST /score} with {@code {"key": "...", "features": {"name": 1.0}, "time": 0}} (time
  *       optional): every model's prediction for those features, without learning.</li>
+ *   <li>{@code DELETE /models/{key}}: asks for the key to be forgotten for good (its models and pending
+ *       events deleted, tombstones in the changelogs) by writing a {@code forget:<key>} request to the
+ *       {@code model-control} topic through {@link ForgetRequests}; 202 once Kafka has the request, with
+ *       the topic and record key of the acknowledgement to come. Any instance may take it (the owning
+ *       task carries it out). A write that cannot be undone: it needs a configured bearer token even on
+ *       loopback (403 without one), and 405 when the server has no {@link ForgetRequests}.</li>
  *   <li>{@code GET /health}: 200 while Kafka Streams is RUNNING or REBALANCING, else 503; the state in
  *       the body. Never needs the token.</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
@@ -134,6 +140,7 @@ public final class ModelQueryServer implements AutoCloseable {
     }
 
     private final ModelQueries queries;
+    private final ForgetRequests forget;
     private final Supplier<String> metrics;
     private final MeterRegistry registry;
     private final Options options;
@@ -142,8 +149,10 @@ public final class ModelQueryServer implements AutoCloseable {
     private final HttpClient client;
     private final ObjectMapper mapper = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private ModelQueryServer(ModelQueries queries, Supplier<String> metrics, MeterRegistry registry, Options options) throws IOException {
+    private ModelQueryServer(ModelQueries queries, ForgetRequests forget, Supplier<String> metrics, MeterRegistry registry,
+                             Options options) throws IOException {
         this.queries = queries;
+        this.forget = forget;
         this.metrics = metrics;
         this.registry = registry;
         this.options = options;
@@ -175,7 +184,7 @@ public final class ModelQueryServer implements AutoCloseable {
      * @throws IOException              if the port cannot be bound
      */
     public static ModelQueryServer start(ModelQueries queries, Supplier<String> metrics, Options options) throws IOException {
-        return new ModelQueryServer(queries, metrics, null, options);
+        return new ModelQueryServer(queries, null, metrics, null, options);
     }
 
     /**
@@ -184,7 +193,18 @@ public final class ModelQueryServer implements AutoCloseable {
      */
     public static ModelQueryServer start(ModelQueries queries, Supplier<String> metrics, MeterRegistry registry,
                                          Options options) throws IOException {
-        return new ModelQueryServer(queries, metrics, registry, options);
+        return new ModelQueryServer(queries, null, metrics, registry, options);
+    }
+
+    /**
+     * Starts a server that also answers {@code DELETE /models/{key}} through {@code forget}.
+     *
+     * @param forget   sends forget requests, or null to refuse DELETE (405)
+     * @param registry counts requests, or null
+     */
+    public static ModelQueryServer start(ModelQueries queries, ForgetRequests forget, Supplier<String> metrics,
+                                         MeterRegistry registry, Options options) throws IOException {
+        return new ModelQueryServer(queries, forget, metrics, registry, options);
     }
 
     /** The bound port (the ephemeral one when started with port 0). */
@@ -287,12 +307,16 @@ public final class ModelQueryServer implements AutoCloseable {
             requireMethod(ex, "GET");
             listKeys(ex);
         } else if (path.startsWith("/models/")) {
-            requireMethod(ex, "GET");
             String raw = path.substring("/models/".length());
             if (raw.contains("/")) {
                 throw new HttpError(404, "no such resource: " + path + " (encode '/' in a key as %2F)");
             }
-            model(ex, raw);
+            if ("DELETE".equals(ex.getRequestMethod()) && forget != null) {
+                forget(ex, raw);
+            } else {
+                requireMethod(ex, "GET", forget != null ? "GET, DELETE" : "GET");
+                model(ex, raw);
+            }
         } else {
             requireMethod(ex, "POST");
             score(ex);
@@ -300,7 +324,12 @@ public final class ModelQueryServer implements AutoCloseable {
     }
 
     private void requireMethod(HttpExchange ex, String allowed) throws HttpError {
-        if (!allowed.equals(ex.getRequestMethod())) {
+        requireMethod(ex, allowed, allowed);
+    }
+
+    /** Requires method {@code required}; a 405 names every method of the resource ({@code allowed}). */
+    private void requireMethod(HttpExchange ex, String required, String allowed) throws HttpError {
+        if (!required.equals(ex.getRequestMethod())) {
             ex.getResponseHeaders().set("Allow", allowed);
             throw new HttpError(405, "method " + ex.getRequestMethod() + " not allowed here; use " + allowed);
         }
@@ -357,6 +386,57 @@ public final class ModelQueryServer implements AutoCloseable {
         queries.self().ifPresent(s -> body.put("instance", s));
         body.put("models", models);
         sendJson(ex, 200, body);
+    }
+
+    // ---- DELETE /models/{key}
+
+    private void forget(HttpExchange ex, String rawKey) throws HttpError {
+        String key = entityKey(decodePercent(rawKey, false));
+        if (options.token() == null || options.token().isBlank()) {
+            throw new HttpError(403, "forgetting a key over HTTP needs a bearer token (--http-token-file or $"
+                    + HttpOptions.TOKEN_ENV + "), even on loopback; or write forget:<key> to the model-control topic");
+        }
+        CompletableFuture<ForgetRequests.Receipt> sent;
+        try {
+            sent = forget.forget(key);
+        } catch (UnsupportedOperationException e) {
+            ex.getResponseHeaders().set("Allow", "GET");
+            throw new HttpError(405, "DELETE is not available here: " + e.getMessage());
+        }
+        // Answered when Kafka has the request (or gives up, within the producer's delivery timeout),
+        // without holding a request thread meanwhile.
+        ex.setAttribute(ASYNC_ATTRIBUTE, Boolean.TRUE);
+        sent.whenComplete((receipt, failure) -> {
+            try {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    LOG.warn("Forget request for key '{}' not written: {}", key, cause.toString());
+                    ex.getResponseHeaders().set("Retry-After", "1");
+                    sendError(ex, 503, "the forget request for key '" + key + "' was not written to Kafka ("
+                            + (cause.getMessage() == null ? "no detail" : cause.getMessage())
+                            + "); retry (forgetting twice is harmless)");
+                } else {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("key", key);
+                    body.put("status", "accepted");
+                    Map<String, Object> request = new LinkedHashMap<>();
+                    request.put("topic", receipt.topic());
+                    request.put("partition", receipt.partition());
+                    request.put("offset", receipt.offset());
+                    body.put("request", request);
+                    Map<String, Object> ack = new LinkedHashMap<>();
+                    ack.put("topic", receipt.acksTopic());
+                    ack.put("key", key);
+                    body.put("acknowledgement", ack);
+                    sendJson(ex, 202, body);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("HTTP response to a forget request not delivered: {}", e.toString());
+            } finally {
+                ex.close();
+                countRequest(ex);
+            }
+        });
     }
 
     // ---- POST /score

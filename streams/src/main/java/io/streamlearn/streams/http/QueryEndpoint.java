@@ -1,6 +1,8 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -17,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Streams needs {@code application.server} (this endpoint's address, so with an ephemeral port only
  * known once bound) at construction, and the endpoint needs the instance to answer. Until
  * {@link #attach} it answers {@code /health} with 503 {@code STARTING} and queries with 503.
- * Thread-safe.
+ * Attached to a {@link StreamlearnApp} with a control topic, it also answers {@code DELETE /models/{key}}
+ * through a {@link KafkaForgetRequests} producer that it owns and closes. Thread-safe.
  *
  * <pre>{@code
  * try (StreamlearnMetrics metrics = new StreamlearnMetrics();
@@ -27,6 +30,13 @@ import java.util.concurrent.atomic.AtomicReference;
  *     KafkaStreams streams = new KafkaStreams(topology, props);
  *     http.attach(streams, "models", space, specs, self);
  *     streams.start();
+ * }
+ * // or, for a StreamlearnApp (also DELETE /models/{key} when it has a control topic):
+ * try (QueryEndpoint http = QueryEndpoint.start(ModelQueryServer.Options.local(0).withToken(token), metrics)) {
+ *     HostInfo self = http.hostInfo("127.0.0.1");
+ *     StreamlearnApp app = new StreamlearnApp(config.with(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + self.port()));
+ *     http.attach(app, self);
+ *     app.start();
  * }
  * }</pre>
  */
@@ -71,6 +81,7 @@ public final class QueryEndpoint implements AutoCloseable {
     };
 
     private final AtomicReference<ModelQueries> delegate = new AtomicReference<>(STARTING);
+    private final AtomicReference<ForgetRequests> forget = new AtomicReference<>();
     private final StreamlearnMetrics metrics;
     private final ModelQueryServer server;
 
@@ -117,7 +128,17 @@ public final class QueryEndpoint implements AutoCloseable {
                 return delegate.get().self();
             }
         };
-        this.server = ModelQueryServer.start(forwarding, metrics::scrape, metrics.registry(), options);
+        ForgetRequests forgetting = key -> {
+            ForgetRequests f = forget.get();
+            if (f != null) {
+                return f.forget(key);
+            }
+            if (delegate.get() == STARTING) {
+                throw new InvalidStateStoreException("starting");
+            }
+            throw new UnsupportedOperationException("this instance has no model-control topic");
+        };
+        this.server = ModelQueryServer.start(forwarding, forgetting, metrics::scrape, metrics.registry(), options);
     }
 
     /** Binds the server; it answers 503 until {@link #attach}. */
@@ -150,8 +171,41 @@ public final class QueryEndpoint implements AutoCloseable {
         attach(new KafkaStreamsModelQueries(streams, storeName, space, specs, self));
     }
 
+    /**
+     * Starts answering for a running (or starting) application: its Kafka Streams instance as
+     * {@link #attach(KafkaStreams, String, FeatureSpace, List, HostInfo)} does, and, when it has a control
+     * topic, forget requests through a producer of its own (closed by {@link #close}).
+     *
+     * @param self must equal the instance's {@code application.server}
+     */
+    public void attach(StreamlearnApp app, HostInfo self) {
+        AppConfig config = app.config();
+        if (config.controlTopic() != null) {
+            attach(KafkaForgetRequests.create(config));
+        }
+        attach(app.streams(), config.storeName(), config.featureSpace(), config.models(), self);
+    }
+
+    /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */
+    public void attach(ForgetRequests requests) {
+        ForgetRequests before = forget.getAndSet(requests);
+        closeQuietly(before);
+    }
+
+    /** Stops the server, then closes the forget-request producer, if any. */
     @Override
     public void close() {
         server.close();
+        closeQuietly(forget.getAndSet(null));
+    }
+
+    private static void closeQuietly(ForgetRequests requests) {
+        if (requests instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing at shutdown; nothing to do
+            }
+        }
     }
 }

@@ -42,6 +42,17 @@ class StreamlearnAppTest {
     }
 
     @Test
+    void shouldTurnTheRecordCacheOffUnlessTheConfigAsksForOne() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1");
+        Properties p = StreamlearnApp.streamsProperties(c, new SkippedRecords());
+        assertEquals("0", p.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+        assertEquals(0L, new StreamsConfig(p).getLong(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+        Properties hot = StreamlearnApp.streamsProperties(c.with(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "10485760"),
+                new SkippedRecords());
+        assertEquals("10485760", hot.get(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG));
+    }
+
+    @Test
     void shouldBoundRocksDbMemoryByDefaultAndPassItsKnobsToKafkaStreams() {
         AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1")
                 .with(BoundedMemoryRocksDBConfig.TOTAL_OFF_HEAP_BYTES_CONFIG, "268435456");

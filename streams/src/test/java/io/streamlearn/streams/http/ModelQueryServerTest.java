@@ -132,6 +132,66 @@ class ModelQueryServerTest {
         return s;
     }
 
+    /** Forget requests that are recorded and answered with {@code outcome}. */
+    static class FakeForget implements ForgetRequests {
+        final List<String> keys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.function.Supplier<java.util.concurrent.CompletableFuture<Receipt>> outcome;
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Receipt> forget(String key) {
+            keys.add(key);
+            if (outcome != null) {
+                return outcome.get();
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(new Receipt(key, "model-control", 0, 41, "forget-acks"));
+        }
+    }
+
+    private ModelQueryServer startWithForget(Fake fake, ForgetRequests forget, ModelQueryServer.Options options) throws Exception {
+        ModelQueryServer s = ModelQueryServer.start(fake, forget, () -> "", null, options);
+        servers.add(s);
+        fake.self = "127.0.0.1:" + s.port();
+        return s;
+    }
+
+    private HttpResponse<String> delete(ModelQueryServer s, String rawPath, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + rawPath)).DELETE();
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Sends {@code request} (an HTTP/1.1 request head, and maybe part of a body) over a socket; returns the
+     * answer's head and body (read up to its Content-Length, so the connection need not be closed).
+     */
+    private static String raw(ModelQueryServer s, String request) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.io.InputStream in = socket.getInputStream();
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            int end = -1;
+            while (end < 0) {
+                int b = in.read();
+                if (b < 0) {
+                    return answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                answer.write(b);
+                if (answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                    end = answer.size();
+                }
+            }
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                    .matcher(answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+            if (length.find()) {
+                answer.write(in.readNBytes(Integer.parseInt(length.group(1))));
+            }
+            return answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     private ModelQueryServer start(Fake fake) throws Exception {
         return start(fake, ModelQueryServer.Options.local(0));
     }
@@ -385,5 +445,113 @@ class ModelQueryServerTest {
         // Off loopback with a token it starts.
         ModelQueryServer any = start(new Fake("c"), ModelQueryServer.Options.local(0).withBind("0.0.0.0").withToken("t"));
         assertTrue(any.address().getAddress().isAnyLocalAddress());
+    }
+
+    @Test
+    void shouldRejectEveryOtherKindOfMalformedRequestWithAMessage() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "k"));
+        assertJsonError(get(s, "/models/" + "k".repeat(ModelQueryServer.MAX_KEY_LENGTH + 1)), 400);  // key too long
+        assertEquals(404, get(s, "/models/" + "k".repeat(ModelQueryServer.MAX_KEY_LENGTH)).statusCode()); // longest valid
+        // Escapes cut short or not hex: not a URI, refused by the JDK server before routing (plain 400).
+        for (String bad : List.of("/models/ab%4", "/models/ab%", "/models?prefix=%zz")) {
+            String answer = rawGet(s, bad);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), bad + ": " + answer);
+            assertFalse(answer.contains("\tat "), answer);
+        }
+        assertJsonError(get(s, "/"), 404);                    // unknown routes
+        assertJsonError(get(s, "/models-x"), 404);
+        assertJsonError(get(s, "/score/extra"), 404);
+        assertJsonError(post(s, "/models/k", "{}"), 405);     // wrong methods
+        assertJsonError(post(s, "/models", "{}"), 405);
+        assertJsonError(post(s, "/health", "{}"), 405);
+        assertJsonError(post(s, "/metrics", "{}"), 405);
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/score"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertJsonError(put, 405);
+        assertEquals("POST", put.headers().firstValue("Allow").orElse(""));
+        assertJsonError(post(s, "/score", "{\"key\":\"\",\"features\":{}}"), 400);   // empty key in JSON
+        assertJsonError(post(s, "/score", "{\"key\":\"k\"}"), 400);                 // no features
+        assertJsonError(post(s, "/score", "{\"key\":\"k\",\"features\":{\"x\":1}"), 400); // truncated JSON
+        // A declared body far over the limit is refused from its Content-Length, before it is read.
+        String huge = raw(s, "POST /score HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 50000000\r\n\r\n{\"key\":");
+        assertTrue(huge.startsWith("HTTP/1.1 413"), huge);
+        assertTrue(huge.contains("\"error\":\"request body larger than"), huge);
+        assertFalse(huge.contains("\tat "), huge);
+        // The server still answers afterwards.
+        assertEquals(200, get(s, "/models/k").statusCode());
+    }
+
+    @Test
+    void shouldForgetAKeyWithTheTokenAndSayWhereTheAcknowledgementWillAppear() throws Exception {
+        FakeForget forget = new FakeForget();
+        ModelQueryServer s = startWithForget(new Fake("a", "device 1/x"), forget, ModelQueryServer.Options.local(0).withToken("s3cret"));
+        assertJsonError(delete(s, "/models/device%201%2Fx"), 401);
+        assertJsonError(delete(s, "/models/device%201%2Fx", "Authorization", "Bearer wrong"), 401);
+        assertTrue(forget.keys.isEmpty(), "nothing sent without the token");
+
+        HttpResponse<String> r = delete(s, "/models/device%201%2Fx", "Authorization", "Bearer s3cret");
+        assertEquals(202, r.statusCode(), r.body());
+        JsonNode body = json(r);
+        assertEquals("device 1/x", body.get("key").asText());
+        assertEquals("accepted", body.get("status").asText());
+        assertEquals("model-control", body.get("request").get("topic").asText());
+        assertEquals(41, body.get("request").get("offset").asLong());
+        assertEquals("forget-acks", body.get("acknowledgement").get("topic").asText());
+        assertEquals("device 1/x", body.get("acknowledgement").get("key").asText());
+        assertEquals(List.of("device 1/x"), forget.keys);
+
+        // Bad keys never reach Kafka.
+        String[] auth = {"Authorization", "Bearer s3cret"};
+        assertJsonError(delete(s, "/models/", auth), 400);
+        assertJsonError(delete(s, "/models/a%00b", auth), 400);
+        assertJsonError(delete(s, "/models/%ff", auth), 400);
+        String cut = raw(s, "DELETE /models/a%4 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer s3cret\r\nConnection: close\r\n\r\n");
+        assertTrue(cut.startsWith("HTTP/1.1 400"), cut);
+        assertJsonError(delete(s, "/models/" + "k".repeat(ModelQueryServer.MAX_KEY_LENGTH + 1), auth), 400);
+        assertJsonError(delete(s, "/models/a/b", auth), 404);
+        assertJsonError(delete(s, "/models", auth), 405);
+        assertEquals(1, forget.keys.size(), "only the valid request was sent: " + forget.keys);
+        HttpResponse<String> wrong = post(s, "/models/k", "{}", auth);
+        assertJsonError(wrong, 405);
+        assertEquals("GET, DELETE", wrong.headers().firstValue("Allow").orElse(""));
+        assertEquals(200, get(s, "/models/device%201%2Fx", auth).statusCode(), "reads still work");
+    }
+
+    @Test
+    void shouldRefuseToForgetWithoutAConfiguredTokenEvenOnLoopback() throws Exception {
+        FakeForget forget = new FakeForget();
+        ModelQueryServer s = startWithForget(new Fake("a", "k"), forget, ModelQueryServer.Options.local(0));
+        HttpResponse<String> r = delete(s, "/models/k");
+        assertJsonError(r, 403);
+        assertTrue(r.body().contains("token"), r.body());
+        assertTrue(forget.keys.isEmpty());
+        assertEquals(200, get(s, "/models/k").statusCode(), "reads need no token on loopback");
+    }
+
+    @Test
+    void shouldAnswer503WhenKafkaDoesNotTakeTheForgetRequest() throws Exception {
+        FakeForget forget = new FakeForget();
+        forget.outcome = () -> java.util.concurrent.CompletableFuture.failedFuture(
+                new org.apache.kafka.common.errors.TimeoutException("Topic model-control not present in metadata after 5000 ms."));
+        ModelQueryServer s = startWithForget(new Fake("a", "k"), forget, ModelQueryServer.Options.local(0).withToken("t"));
+        HttpResponse<String> r = delete(s, "/models/k", "Authorization", "Bearer t");
+        assertJsonError(r, 503);
+        assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
+        assertTrue(r.body().contains("not present in metadata"), r.body());
+        // Not yet answered: the request thread is free meanwhile and the answer comes when Kafka does.
+        java.util.concurrent.CompletableFuture<ForgetRequests.Receipt> later = new java.util.concurrent.CompletableFuture<>();
+        forget.outcome = () -> later;
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> pending = http.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/models/k")).DELETE()
+                        .header("Authorization", "Bearer t").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, get(s, "/models/k", "Authorization", "Bearer t").statusCode());
+        later.complete(new ForgetRequests.Receipt("k", "model-control", 0, 7, "forget-acks"));
+        assertEquals(202, pending.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+        // No forget producer here (e.g. no control topic): 405.
+        forget.outcome = () -> {
+            throw new UnsupportedOperationException("this instance has no model-control topic");
+        };
+        assertJsonError(delete(s, "/models/k", "Authorization", "Bearer t"), 405);
     }
 }

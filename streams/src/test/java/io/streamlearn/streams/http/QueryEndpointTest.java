@@ -45,4 +45,40 @@ class QueryEndpointTest {
             assertTrue(text.contains("streamlearn_http_requests_total{route=\"models/{key}\",status=\"503\"} 1.0"), text);
         }
     }
+
+    private HttpResponse<String> delete(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).DELETE()
+                .header("Authorization", "Bearer t").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A fake that also records whether the endpoint closed it. */
+    static final class ClosingForget extends ModelQueryServerTest.FakeForget implements AutoCloseable {
+        boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void shouldForgetOnlyOnceAttachedToForgetRequestsAndCloseThem() throws Exception {
+        ClosingForget first = new ClosingForget();
+        ClosingForget second = new ClosingForget();
+        try (StreamlearnMetrics metrics = new StreamlearnMetrics();
+             QueryEndpoint endpoint = QueryEndpoint.start(ModelQueryServer.Options.local(0).withToken("t"), metrics)) {
+            int port = endpoint.port();
+            assertEquals(503, delete(port, "/models/k").statusCode(), "starting");
+            endpoint.attach(new ModelQueryServerTest.Fake("a", "k"));
+            HttpResponse<String> none = delete(port, "/models/k");
+            assertEquals(405, none.statusCode(), "attached without forget requests: " + none.body());
+            endpoint.attach(first);
+            endpoint.attach(second);
+            assertTrue(first.closed, "a replaced producer is closed");
+            assertEquals(202, delete(port, "/models/k").statusCode());
+            assertEquals(java.util.List.of("k"), second.keys);
+            assertTrue(first.keys.isEmpty());
+        }
+        assertTrue(second.closed, "closed with the endpoint");
+    }
 }

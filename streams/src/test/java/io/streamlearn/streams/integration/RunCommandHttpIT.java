@@ -29,27 +29,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code streamlearn run --http-port 0} as a user runs it (the shaded jar in its own JVM): the endpoint
- * reports the port on stderr, answers {@code /health}, and serves the model of a key once an event
- * was learned.
+ * reports the port on stderr, answers {@code /health}, serves the model of a key once an event was
+ * learned, and forgets the key on {@code DELETE} (with the bearer token from the environment).
  */
 class RunCommandHttpIT {
 
     private static final Pattern PORT = Pattern.compile("HTTP endpoint on port (\\d+)");
+    private static final String TOKEN = "run-it-token";
 
     @TempDir
     Path dir;
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void shouldServeTheModelOfAKeyOverHttp() throws Exception {
+    void shouldServeTheModelOfAKeyOverHttpAndForgetIt() throws Exception {
         Path jar = Path.of("target", "streamlearn.jar");
         assertTrue(Files.isRegularFile(jar), "the shaded jar is built in the package phase: " + jar.toAbsolutePath());
         String java = ProcessHandle.current().info().command().orElse("java");
         Path stderr = dir.resolve("stderr.txt");
-        Process process = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString(), "run", "--output-format", "json",
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toString(), "run", "--output-format", "json",
                 "--features", "x1,x2", "--model", "sgd:lr=0.1", "--http-port", "0")
-                .redirectError(stderr.toFile())
-                .start();
+                .redirectError(stderr.toFile());
+        builder.environment().put("STREAMLEARN_HTTP_TOKEN", TOKEN);
+        Process process = builder.start();
         try {
             BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String first = CompletableFuture.supplyAsync(() -> readLine(stdout)).get(120, TimeUnit.SECONDS);
@@ -78,8 +80,8 @@ class RunCommandHttpIT {
             String body = null;
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (body == null) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(model).timeout(Duration.ofSeconds(10)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(model).header("Authorization", "Bearer " + TOKEN)
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && r.body().contains("\"version\":1")) {
                     body = r.body();
                 }
@@ -92,6 +94,19 @@ class RunCommandHttpIT {
             HttpResponse<String> h = http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, h.statusCode(), h.body());
             assertTrue(h.body().contains("RUNNING"), h.body());
+
+            HttpResponse<String> forget = http.send(HttpRequest.newBuilder(model).header("Authorization", "Bearer " + TOKEN)
+                    .DELETE().timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, forget.statusCode(), forget.body());
+            assertTrue(forget.body().contains("\"acknowledgement\":{\"topic\":\"forget-acks\",\"key\":\"dev-1\"}"), forget.body());
+            int status = 200;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (status != 404) {
+                assertTrue(System.nanoTime() < deadline, "dev-1 forgotten; GET still answers " + status);
+                Thread.sleep(200);
+                status = http.send(HttpRequest.newBuilder(model).header("Authorization", "Bearer " + TOKEN).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+            }
 
             process.destroy(); // SIGTERM
             assertTrue(process.waitFor(90, TimeUnit.SECONDS), "stopped after SIGTERM");
