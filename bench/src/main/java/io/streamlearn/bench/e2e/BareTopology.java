@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The baseline of the end-to-end benchmark: the same shape as the Streamlearn topology (String key,
- * raw bytes in; RocksDB stores, cached and changelogged, String to byte[]; raw bytes out) but no
- * decoding and no learning.
+ * raw bytes in; RocksDB stores, cached (as far as {@code statestore.cache.max.bytes} allows) and
+ * changelogged, String to byte[]; raw bytes out) but no decoding and no learning.
  * <p>
  * Per event, for each model {@code i} (one state size per model): it gets the entry
  * {@code key\0m<i>} of the models store, writes a byte[] of that model's state size back (a copy of
