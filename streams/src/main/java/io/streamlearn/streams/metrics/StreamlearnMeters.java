@@ -308,9 +308,10 @@ public final class StreamlearnMeters implements AutoCloseable {
      * The rolling prequential error of one model on this instance: every labelled event is predicted
      * before its label is learned, and the error of that prediction is averaged over the model's last
      * {@code window} labelled events (all keys and tasks of the instance; a ring of the per-event losses,
-     * see {@link RollingMetric}). For an inline label the prediction is the one written to the output; for
-     * a label that arrives later it is recomputed when the label is joined, with the key's model as it is
-     * then (which may have learned other labels of the key since the event was scored). Metrics:
+     * see {@link RollingMetric}). The prediction is the one written to the output, for an inline label
+     * and for a label that arrives later alike (the pending event keeps its published predictions; an
+     * entry written by a version that did not keep them is predicted again when its label is joined).
+     * The loss is recorded when the label is learned. Metrics:
      * {@code mse} and {@code mae} for regression models; {@code logloss} and {@code error_rate} (the
      * prediction on the wrong side of 0.5) for logistic ones ({@code loss=logistic}). NaN before the first
      * labelled event. Thread-safe (a lock per model).

@@ -61,8 +61,8 @@ import java.util.function.IntSupplier;
  * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, {@code keys-evicted},
  * {@code keys-forgotten}, each {@code -total}/{@code -rate}. The application's {@link StreamlearnMeters}
  * count label records by outcome, dead letters by reason, TTL evictions and forgotten keys, time each
- * joined label, and feed each model's rolling error with its prediction of the event just before it
- * learns the label.
+ * joined label, and feed each model's rolling error with the prediction published for the event (kept
+ * with its features in the pending store).
  */
 final class LabelsProcessor implements Processor<String, byte[], String, byte[]> {
 
@@ -258,9 +258,12 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
             return;
         }
         errors.count = 0;
+        // The error of what was published for the event; an entry written before predictions were kept is
+        // predicted again, by the key's model as it is now, just before it learns.
+        boolean published = entry.models() != null;
         try {
             sets.step(k).learn(k, entry.time(), entry.features(), label.getLabel(), models,
-                    meters.tracksErrors() ? errors : null);
+                    meters.tracksErrors() && !published ? errors : null);
         } catch (InvalidInputException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
@@ -268,6 +271,11 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         }
         pending.markLabelled(k, label.getId(), entry.time());
         joined.record();
+        if (published && meters.tracksErrors()) {
+            for (int i = 0; i < entry.models().length; i++) {
+                meters.modelError(entry.models()[i]).record(entry.means()[i], label.getLabel());
+            }
+        }
         for (int i = 0; i < errors.count; i++) {
             meters.modelError(errors.models[i]).record(errors.means[i], label.getLabel());
         }

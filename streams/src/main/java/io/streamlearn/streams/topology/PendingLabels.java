@@ -39,9 +39,15 @@ final class PendingLabels {
     /** What is known of an event that did not carry its label. */
     enum Status { PENDING, LABELLED, EXPIRED }
 
-    /** One entry, decoded. */
-    record Entry(Status status, long time, Map<String, Double> features) {
+    /**
+     * One entry, decoded. {@code models} and {@code means} are the predictions published for a pending
+     * event (entries written before they were kept have none: null).
+     */
+    record Entry(Status status, long time, Map<String, Double> features, String[] models, double[] means) {
     }
+
+    /** Status byte of a pending entry that also holds its published predictions (format of 2026-11-27 on). */
+    private static final int PENDING_WITH_PREDICTIONS = 3;
 
     static final String CLOCK = "clock";
     private static final StringSerializer KEYS = new StringSerializer();
@@ -91,11 +97,20 @@ final class PendingLabels {
      * @return whether the event was added
      */
     boolean add(String key, String id, long time, Map<String, Double> features) {
+        return add(key, id, time, features, null, null, 0);
+    }
+
+    /**
+     * As {@link #add(String, String, long, Map)}, also keeping the first {@code count} published
+     * predictions ({@code models[i]} predicted {@code means[i]}), so that the error of the event can be
+     * measured against what was published when its label comes.
+     */
+    boolean add(String key, String id, long time, Map<String, Double> features, String[] models, double[] means, int count) {
         String k = entryKey(key, id);
         if (store.get(k) != null) {
             return false;
         }
-        store.put(k, encode(Status.PENDING, time, features));
+        store.put(k, encode(Status.PENDING, time, features, models, means, count));
         store.put(indexKey('h', time, key, id), new byte[0]);
         return true;
     }
@@ -164,15 +179,32 @@ final class PendingLabels {
     }
 
     static byte[] encode(Status status, long time, Map<String, Double> features) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + (features == null ? 0 : 16 * features.size()));
+        return encode(status, time, features, null, null, 0);
+    }
+
+    /**
+     * Layout: status byte (0 pending, 1 labelled, 2 expired, 3 pending with predictions), event time
+     * (8 bytes); for a pending event its features (int count, then UTF name and double value each) and,
+     * with status 3, its predictions (int count, then UTF model and double mean each).
+     */
+    static byte[] encode(Status status, long time, Map<String, Double> features, String[] models, double[] means, int count) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + (features == null ? 0 : 16 * features.size()) + 24 * count);
+        boolean withPredictions = status == Status.PENDING && models != null;
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(status.ordinal());
+            out.writeByte(withPredictions ? PENDING_WITH_PREDICTIONS : status.ordinal());
             out.writeLong(time);
             if (features != null) {
                 out.writeInt(features.size());
                 for (Map.Entry<String, Double> f : features.entrySet()) {
                     out.writeUTF(f.getKey());
                     out.writeDouble(f.getValue() == null ? Double.NaN : f.getValue());
+                }
+            }
+            if (withPredictions) {
+                out.writeInt(count);
+                for (int i = 0; i < count; i++) {
+                    out.writeUTF(models[i]);
+                    out.writeDouble(means[i]);
                 }
             }
         } catch (IOException e) {
@@ -183,9 +215,13 @@ final class PendingLabels {
 
     static Entry decode(byte[] b) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(b))) {
-            Status status = Status.values()[in.readByte()];
+            int code = in.readByte();
+            boolean withPredictions = code == PENDING_WITH_PREDICTIONS;
+            Status status = withPredictions ? Status.PENDING : Status.values()[code];
             long time = in.readLong();
             Map<String, Double> features = null;
+            String[] models = null;
+            double[] means = null;
             if (status == Status.PENDING) {
                 int n = in.readInt();
                 features = new LinkedHashMap<>();
@@ -193,7 +229,16 @@ final class PendingLabels {
                     features.put(in.readUTF(), in.readDouble());
                 }
             }
-            return new Entry(status, time, features);
+            if (withPredictions) {
+                int n = in.readInt();
+                models = new String[n];
+                means = new double[n];
+                for (int i = 0; i < n; i++) {
+                    models[i] = in.readUTF();
+                    means[i] = in.readDouble();
+                }
+            }
+            return new Entry(status, time, features, models, means);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -202,15 +202,20 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         } finally {
             sink.end();
         }
-        sink.recordErrors(label);
         if (pending != null) {
             // the task's event-time clock counts every scored event, labelled or not (labels expire and keys idle by it)
             pending.advanceClock(event.getTs());
             lifecycle.touch(key, event.getTs());
         }
         if (label == null && pending != null) {
-            pending.add(key, event.getId(), event.getTs(), event.getFeatures());
+            // the published predictions wait with the features: the rolling error of a late label is that of what was published
+            if (meters.tracksErrors()) {
+                pending.add(key, event.getId(), event.getTs(), event.getFeatures(), sink.models, sink.means, sink.count);
+            } else {
+                pending.add(key, event.getId(), event.getTs(), event.getFeatures());
+            }
         }
+        sink.recordErrors(label);
         meters.eventsScored().increment();
         meters.recordEventProcessing(System.nanoTime() - start);
     }

@@ -111,16 +111,17 @@ class TopologyMetersTest {
         event("k1", "e1", 1_000, 1, 2, 3.0);          // inline label: its error counts at once
         event("k1", "e2", 2_000, 2, 1, null);         // pending, labelled below
         event("k2", "e3", 2_000, 1, 1, null);         // pending, never labelled
+        event("k1", "e2b", 2_200, 1, 1, 4.0);         // inline: k1's model learns before e2's label comes
         events.pipeInput("k3", "{".getBytes(StandardCharsets.UTF_8));
         label("k1", "e2", 2_500, 5.0);                // joined
         label("k1", "e2", 2_600, 5.0);                // duplicate-label
         label("k1", "nope", 2_700, 1.0);              // unknown-event
         labels.pipeInput("k1", "{".getBytes(StandardCharsets.UTF_8));   // invalid
 
-        assertEquals(3.0, counter("streamlearn.events", "outcome", "scored"));
+        assertEquals(4.0, counter("streamlearn.events", "outcome", "scored"));
         assertEquals(1.0, counter("streamlearn.events", "outcome", "dead-letter"));
-        assertEquals(3.0, counter("streamlearn.predictions", "model", CHAMPION, "role", "champion"));
-        assertEquals(3.0, counter("streamlearn.predictions", "model", SHADOW, "role", "shadow"));
+        assertEquals(4.0, counter("streamlearn.predictions", "model", CHAMPION, "role", "champion"));
+        assertEquals(4.0, counter("streamlearn.predictions", "model", SHADOW, "role", "shadow"));
         assertEquals(0.0, counter("streamlearn.predictions", "role", "shadow", "model", CHAMPION));
         assertEquals(1.0, counter("streamlearn.labels", "outcome", "joined"));
         assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.DUPLICATE));
@@ -132,25 +133,40 @@ class TopologyMetersTest {
         assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.UNKNOWN));
 
         Timer toOutput = registry.find("streamlearn.event.to.output").timer();
-        assertEquals(3, toOutput.count(), "one per champion prediction");
-        assertEquals(3, registry.find("streamlearn.processing").tag("route", "events").timer().count());
+        assertEquals(4, toOutput.count(), "one per champion prediction");
+        assertEquals(4, registry.find("streamlearn.processing").tag("route", "events").timer().count());
         assertEquals(1, registry.find("streamlearn.processing").tag("route", "labels").timer().count());
 
-        // Reference: the published predictions. e2's was made by k1's model after learning e1 only, which is
-        // also the model that predicts e2 when its label is joined (k1 learned nothing in between).
+        // Reference: the published predictions (e1, e2, e3, e2b in order). e2's late label is measured against
+        // what was published for e2, although k1's model learned e2b in between and now predicts e2 otherwise.
         List<Prediction> champion = decode(predictions.readValuesToList());
         double p1 = champion.get(0).getPrediction();
         double p2 = champion.get(1).getPrediction();
-        double mse = ((p1 - 3.0) * (p1 - 3.0) + (p2 - 5.0) * (p2 - 5.0)) / 2;
-        double mae = (Math.abs(p1 - 3.0) + Math.abs(p2 - 5.0)) / 2;
+        double p2b = champion.get(3).getPrediction();
+        double mse = ((p1 - 3.0) * (p1 - 3.0) + (p2 - 5.0) * (p2 - 5.0) + (p2b - 4.0) * (p2b - 4.0)) / 3;
+        double mae = (Math.abs(p1 - 3.0) + Math.abs(p2 - 5.0) + Math.abs(p2b - 4.0)) / 3;
         assertEquals(mse, gauge(CHAMPION, "mse"), 1e-12);
         assertEquals(mae, gauge(CHAMPION, "mae"), 1e-12);
-        assertEquals(2, meters.modelError(CHAMPION).count());
+        assertEquals(3, meters.modelError(CHAMPION).count());
         List<Prediction> challenger = decode(shadow.readValuesToList());
         double s1 = challenger.get(0).getPrediction();
         double s2 = challenger.get(1).getPrediction();
-        assertEquals(((s1 - 3.0) * (s1 - 3.0) + (s2 - 5.0) * (s2 - 5.0)) / 2, gauge(SHADOW, "mse"), 1e-12);
+        double s2b = challenger.get(3).getPrediction();
+        assertEquals(((s1 - 3.0) * (s1 - 3.0) + (s2 - 5.0) * (s2 - 5.0) + (s2b - 4.0) * (s2b - 4.0)) / 3,
+                gauge(SHADOW, "mse"), 1e-12);
         assertTrue(mse > 0, "a fresh model does not predict its first labels exactly");
+        // the model as it was when e2's label came (after e1 and e2b) predicts e2 otherwise than it was published
+        ScoringStep atLabel = new ScoringStep(config.featureSpace(), List.of(CHAMPION, SHADOW));
+        InMemoryModelStore atLabelStore = new InMemoryModelStore();
+        atLabel.score("k1", 1_000, Map.of("x1", 1.0, "x2", 2.0), 3.0, atLabelStore, (m, c, v, mean, sd) -> { });
+        atLabel.score("k1", 2_200, Map.of("x1", 1.0, "x2", 1.0), 4.0, atLabelStore, (m, c, v, mean, sd) -> { });
+        double[] late = new double[1];
+        atLabel.score("k1", 2_000, Map.of("x1", 2.0, "x2", 1.0), Double.NaN, atLabelStore, (m, c, v, mean, sd) -> {
+            if (c) {
+                late[0] = mean;
+            }
+        });
+        assertTrue(Math.abs(late[0] - p2) > 1e-6, "the test needs e2's prediction to have changed by the label's time");
 
         // Predicting before learning a joined label changes nothing: the next prediction of k1 is the one of a step
         // that learned e1 and e2 without any sink.
@@ -160,6 +176,7 @@ class TopologyMetersTest {
         InMemoryModelStore store = new InMemoryModelStore();
         ScoringStep.Sink ignore = (model, isChampion, version, mean, stddev) -> { };
         reference.score("k1", 1_000, Map.of("x1", 1.0, "x2", 2.0), 3.0, store, ignore);
+        reference.score("k1", 2_200, Map.of("x1", 1.0, "x2", 1.0), 4.0, store, ignore);
         reference.learn("k1", 2_000, Map.of("x1", 2.0, "x2", 1.0), 5.0, store);
         double[] expected = new double[1];
         reference.score("k1", 3_000, Map.of("x1", 1.0, "x2", -1.0), Double.NaN, store,
