@@ -170,6 +170,69 @@ public abstract class LearnerContractTest {
         assertFalse(p.hasStddev() && !(p.stddev() >= 0), "stddev must be >= 0 when present");
     }
 
+    /**
+     * One learner instance serves every key of every stream thread: four threads, each with its own
+     * keys, interleaving their events on one shared learner, must end with the states and predictions
+     * those keys get one at a time (a learner's scratch must be per thread, never shared).
+     */
+    @Test
+    void shouldGiveEachKeyItsOwnResultWhenSharedAcrossThreads() throws Exception {
+        int threads = 4;
+        int events = 3_000;
+        Learner shared = learner();
+        ModelState[] alone = new ModelState[threads];
+        double[][] alonePredictions = new double[threads][events];
+        for (int k = 0; k < threads; k++) {
+            alone[k] = shared.newState();
+            run(shared, alone[k], new SplittableRandom(100 + k), events, alonePredictions[k]);
+        }
+        ModelState[] together = new ModelState[threads];
+        double[][] togetherPredictions = new double[threads][events];
+        Thread[] workers = new Thread[threads];
+        Throwable[] failure = new Throwable[1];
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        for (int k = 0; k < threads; k++) {
+            int key = k;
+            together[k] = shared.newState();
+            workers[k] = new Thread(() -> {
+                try {
+                    start.await();
+                    run(shared, together[key], new SplittableRandom(100 + key), events, togetherPredictions[key]);
+                } catch (Throwable t) {
+                    synchronized (failure) {
+                        failure[0] = t;
+                    }
+                }
+            });
+            workers[k].start();
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertEquals(null, failure[0]);
+        for (int k = 0; k < threads; k++) {
+            assertEquals(alone[k], together[k], "key " + k + "'s state");
+            for (int t = 0; t < events; t++) {
+                assertEquals(Double.doubleToRawLongBits(alonePredictions[k][t]),
+                        Double.doubleToRawLongBits(togetherPredictions[k][t]), "key " + k + ", event " + t);
+            }
+        }
+    }
+
+    private void run(Learner l, ModelState s, SplittableRandom r, int events, double[] predictions) {
+        Prediction p = new Prediction();
+        for (int t = 0; t < events; t++) {
+            double[] x = features(dimension(), r);
+            double y = label(x, r);
+            l.predict(s, x, t * 1000L, p);
+            predictions[t] = p.mean();
+            l.observe(s, x, t * 1000L);
+            if (t % 3 != 2) {
+                l.learn(s, x, t * 1000L, y);
+            }
+        }
+    }
+
     @Test
     void shouldHaveAStableCanonicalSpec() {
         Learner l = learner();

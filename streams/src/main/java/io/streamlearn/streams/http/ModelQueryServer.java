@@ -299,6 +299,7 @@ public final class ModelQueryServer implements AutoCloseable {
         if (!known) {
             throw new HttpError(404, "no such resource: " + path);
         }
+        requireLoopbackHostWithoutToken(ex);
         authorize(ex);
         if (path.equals("/metrics")) {
             requireMethod(ex, "GET");
@@ -333,6 +334,59 @@ public final class ModelQueryServer implements AutoCloseable {
             ex.getResponseHeaders().set("Allow", allowed);
             throw new HttpError(405, "method " + ex.getRequestMethod() + " not allowed here; use " + allowed);
         }
+    }
+
+    /**
+     * Without a token the server is bound to loopback, and only requests addressed to a loopback name
+     * are answered: a web page whose host name an attacker re-points at 127.0.0.1 (DNS rebinding) sends
+     * its own name in {@code Host} and gets 403, so a browser on this machine cannot read the models.
+     * A request without {@code Host} (HTTP/1.0, not a browser) is let through.
+     */
+    private void requireLoopbackHostWithoutToken(HttpExchange ex) throws HttpError {
+        String token = options.token();
+        if (token != null && !token.isBlank()) {
+            return;
+        }
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (host == null || isLoopbackName(host)) {
+            return;
+        }
+        throw new HttpError(403, "without a bearer token this endpoint answers only requests addressed to localhost or a "
+                + "loopback address, not to '" + host + "' (configure a token to serve other names)");
+    }
+
+    /** Whether a Host header value ({@code name[:port]}, {@code [v6][:port]}) names loopback. */
+    static boolean isLoopbackName(String hostHeader) {
+        String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            if (end < 0) {
+                return false;
+            }
+            h = h.substring(1, end);
+        } else {
+            int colon = h.lastIndexOf(':');
+            if (colon >= 0) {
+                h = h.substring(0, colon);
+            }
+        }
+        if (h.equals("localhost") || h.endsWith(".localhost")) {
+            return true;
+        }
+        if (h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
+            return true;
+        }
+        // an IPv4 literal 127.x.y.z (no name resolution here: a name other than localhost is refused)
+        String[] parts = h.split("\\.", -1);
+        if (parts.length != 4 || !parts[0].equals("127")) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit) || Integer.parseInt(part) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void authorize(HttpExchange ex) throws HttpError {

@@ -223,6 +223,52 @@ class ModelQueryServerTest {
         }
     }
 
+    /** A GET with a chosen Host header (java.net.http refuses to set it); returns the whole response. */
+    private static String getWithHost(ModelQueryServer s, String rawPath, String host, String... extraHeaderLines) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+            socket.setSoTimeout(5000);
+            StringBuilder req = new StringBuilder("GET " + rawPath + " HTTP/1.1\r\nHost: " + host + "\r\n");
+            for (String h : extraHeaderLines) {
+                req.append(h).append("\r\n");
+            }
+            req.append("Connection: close\r\n\r\n");
+            socket.getOutputStream().write(req.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void shouldAnswerOnlyLoopbackHostNamesWithoutATokenAgainstDnsRebinding() throws Exception {
+        ModelQueryServer open = start(new Fake("a", "a-1"), ModelQueryServer.Options.local(0));
+        String refused = getWithHost(open, "/models/a-1", "attacker.example:" + open.port());
+        assertTrue(refused.startsWith("HTTP/1.1 403"), refused);
+        assertTrue(refused.contains("attacker.example"), refused);
+        assertFalse(refused.contains("a-1\""), "no model in the refusal: " + refused);
+        assertTrue(getWithHost(open, "/metrics", "evil.test").startsWith("HTTP/1.1 403"));
+        for (String ok : new String[] {"localhost:" + open.port(), "127.0.0.1:" + open.port(), "127.0.0.1", "[::1]:" + open.port(),
+                "LOCALHOST", "app.localhost:1"}) {
+            String r = getWithHost(open, "/models/a-1", ok);
+            assertTrue(r.startsWith("HTTP/1.1 200"), ok + " -> " + r);
+        }
+        assertTrue(getWithHost(open, "/health", "attacker.example").startsWith("HTTP/1.1 200"), "health is not protected data");
+        // With a token, any Host is fine (the token is the protection)
+        ModelQueryServer tokened = start(new Fake("b", "b-1"), ModelQueryServer.Options.local(0).withToken("s3cret"));
+        assertTrue(getWithHost(tokened, "/models/b-1", "models.internal:8080", "Authorization: Bearer s3cret")
+                .startsWith("HTTP/1.1 200"));
+        assertTrue(getWithHost(tokened, "/models/b-1", "models.internal:8080").startsWith("HTTP/1.1 401"));
+    }
+
+    @Test
+    void shouldTellLoopbackHostNamesFromOthers() {
+        for (String yes : new String[] {"localhost", "localhost:80", "127.0.0.1", "127.1.2.3:9", "[::1]", "[::1]:8080", "x.localhost"}) {
+            assertTrue(ModelQueryServer.isLoopbackName(yes), yes);
+        }
+        for (String no : new String[] {"example.com", "127.0.0.1.evil.com", "localhost.evil.com", "128.0.0.1", "127.0.0.256",
+                "[::2]:80", "[::1", "127.0.0", "10.0.0.1:80", "", "localhostx"}) {
+            assertFalse(ModelQueryServer.isLoopbackName(no), no);
+        }
+    }
+
     private static JsonNode json(HttpResponse<String> r) throws Exception {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
         return JSON.readTree(r.body());
