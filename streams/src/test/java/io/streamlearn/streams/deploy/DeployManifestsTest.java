@@ -213,7 +213,7 @@ class DeployManifestsTest {
             declared |= p.path("containerPort").asInt() == httpPort;
         }
         assertTrue(declared, "--http-port " + httpPort + " must be a declared container port");
-        for (JsonNode service : byKind.get("Service")) {
+        for (JsonNode service : byKind.getOrDefault("Service", List.of())) {
             for (JsonNode p : service.path("spec").path("ports")) {
                 assertEquals(httpPort, containerPort(p.path("targetPort")),
                         "Service " + service.path("metadata").path("name").asText() + " targetPort");
@@ -248,7 +248,7 @@ class DeployManifestsTest {
     void shouldAdvertiseTheStablePodNameThroughTheHeadlessService() {
         String serviceName = statefulSet.path("spec").path("serviceName").asText();
         JsonNode headless = null;
-        for (JsonNode s : byKind.get("Service")) {
+        for (JsonNode s : byKind.getOrDefault("Service", List.of())) {
             if (s.path("metadata").path("name").asText().equals(serviceName)) {
                 headless = s;
             }
@@ -267,10 +267,10 @@ class DeployManifestsTest {
         Map<String, String> podLabels = strings(pod.path("metadata").path("labels"));
         List<JsonNode> selectors = new ArrayList<>();
         selectors.add(statefulSet.path("spec").path("selector").path("matchLabels"));
-        for (JsonNode s : byKind.get("Service")) {
+        for (JsonNode s : byKind.getOrDefault("Service", List.of())) {
             selectors.add(s.path("spec").path("selector"));
         }
-        for (JsonNode pdb : byKind.get("PodDisruptionBudget")) {
+        for (JsonNode pdb : byKind.getOrDefault("PodDisruptionBudget", List.of())) {
             selectors.add(pdb.path("spec").path("selector").path("matchLabels"));
             assertEquals(1, pdb.path("spec").path("maxUnavailable").asInt(), "PodDisruptionBudget maxUnavailable");
         }
