@@ -125,6 +125,19 @@ class DeployManifestsTest {
         assertFalse(byKind.containsKey("Secret"), "the token Secret is created by hand (kubectl create secret), never committed");
     }
 
+    @Test
+    void shouldPointTheKustomizationImageAtTheContainer() throws IOException {
+        String image = container.path("image").asText();
+        String name = image.contains(":") ? image.substring(0, image.lastIndexOf(':')) : image;
+        JsonNode images = YAML.readTree(K8S.resolve("kustomization.yaml").toFile()).path("images");
+        boolean matched = false;
+        for (JsonNode i : images) {
+            matched |= i.path("name").asText().equals(name);
+        }
+        assertTrue(images.isEmpty() || matched, "kustomization images: must name the container's image " + name
+                + " (kustomize ignores an entry that matches nothing)");
+    }
+
     // ---- the ConfigMap's properties
 
     @Test
@@ -259,7 +272,6 @@ class DeployManifestsTest {
                 serviceName + ": pods must resolve before they are ready, or queries cannot be forwarded to a starting pod");
         String expected = statefulSet.path("metadata").path("name").asText() + "-0." + serviceName + "." + SAMPLE_NAMESPACE + ".svc";
         assertEquals(expected, option("--http-advertised-host"), "--http-advertised-host must be the pod's headless DNS name");
-        assertEquals("run", args.get(0));
     }
 
     @Test
