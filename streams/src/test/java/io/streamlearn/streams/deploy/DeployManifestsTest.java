@@ -363,7 +363,8 @@ class DeployManifestsTest {
         assertTrue(needed <= limit, String.format("heap %d MiB + RocksDB %.1f x %d MiB + JVM %d MiB = %d MiB > limit %d MiB",
                 heap >> 20, ROCKSDB_RESIDENT_FACTOR, rocksDb >> 20, JVM_NATIVE_ALLOWANCE >> 20, needed >> 20, limit >> 20));
         assertEquals(quantity(container.path("resources").path("requests").path("memory").asText()), limit,
-                "memory request = limit: a pod that may be evicted for using what RocksDB was promised loses its warm cache");
+                "memory request = limit: a pod using more than its request is among the first evicted under node memory pressure, "
+                        + "and an evicted pod's tasks restore elsewhere");
     }
 
     // ---- helpers
