@@ -1,0 +1,608 @@
+package io.streamlearn.streams.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.cli.RunCommand;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Checks that the Kubernetes manifests in {@code deploy/k8s} and {@code deploy/Dockerfile} agree with
+ * each other and with the code they start, without a cluster or docker: the manifests are read as YAML,
+ * the ConfigMap's properties go through {@link AppConfig#load} (what {@code --config} uses), and the
+ * container's arguments are parsed by picocli against the real {@link RunCommand} (parsed, never run).
+ * What it cannot check: that the image builds, that the cluster accepts the objects, that pods start.
+ */
+class DeployManifestsTest {
+
+    private static final Path DEPLOY = Path.of("../deploy");
+    private static final Path K8S = DEPLOY.resolve("k8s");
+    private static final YAMLMapper YAML = new YAMLMapper();
+    /** Sample values for the downward API fields the container's env may use. */
+    private static final String SAMPLE_NAMESPACE = "default";
+    /** Resident memory of RocksDB per byte of its bounded budget (deploy/streamlearn.properties, bench/results/state.md). */
+    private static final double ROCKSDB_RESIDENT_FACTOR = 1.6;
+    /** The JVM's own native memory besides the heap: metaspace, code cache, thread stacks, GC, NIO buffers. */
+    private static final long JVM_NATIVE_ALLOWANCE = 256L << 20;
+    /** StreamlearnApp.close() waits up to 30 s for Kafka Streams; the pod must not be killed before. */
+    private static final int MIN_GRACE_SECONDS = 45;
+
+    private static Map<String, List<JsonNode>> byKind;
+    private static JsonNode statefulSet;
+    private static JsonNode pod;
+    private static JsonNode container;
+    private static JsonNode configMap;
+    private static List<String> rawArgs;
+    private static List<String> args;
+    private static ParseResult parsed;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void readManifests() throws IOException {
+        byKind = new HashMap<>();
+        for (String file : kustomizationResources()) {
+            Path p = K8S.resolve(file);
+            assertTrue(Files.isRegularFile(p), "kustomization.yaml lists " + file + ", which does not exist in " + K8S);
+            List<JsonNode> docs = readYamlDocuments(p);
+            assertFalse(docs.isEmpty(), file + " holds no resource");
+            for (JsonNode doc : docs) {
+                for (String field : List.of("apiVersion", "kind")) {
+                    assertTrue(doc.path(field).isTextual(), file + ": a resource without " + field);
+                }
+                assertTrue(doc.path("metadata").path("name").isTextual(), file + ": a resource without metadata.name");
+                byKind.computeIfAbsent(doc.get("kind").asText(), k -> new ArrayList<>()).add(doc);
+            }
+        }
+        statefulSet = only("StatefulSet");
+        pod = statefulSet.path("spec").path("template");
+        JsonNode containers = pod.path("spec").path("containers");
+        assertEquals(1, containers.size(), "one container in the StatefulSet's pod");
+        container = containers.get(0);
+        configMap = only("ConfigMap");
+        rawArgs = new ArrayList<>();
+        for (JsonNode a : container.path("args")) {
+            // kubectl refuses a number in args (Container.args is []string): "8080" must be quoted
+            assertTrue(a.isTextual(), "container args must all be strings; quote " + a);
+            rawArgs.add(a.asText());
+        }
+        args = new ArrayList<>();
+        for (String a : rawArgs) {
+            args.add(expandEnv(a));
+        }
+        assertTrue(!args.isEmpty() && args.get(0).equals("run"), "the container must run `streamlearn run`: " + args);
+        parsed = new CommandLine(new RunCommand()).parseArgs(args.subList(1, args.size()).toArray(new String[0]));
+    }
+
+    // ---- kustomization and files
+
+    @Test
+    void shouldListEveryManifestOfTheDirectoryInTheKustomization() throws IOException {
+        TreeSet<String> onDisk = new TreeSet<>();
+        try (Stream<Path> files = Files.list(K8S)) {
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> (n.endsWith(".yaml") || n.endsWith(".yml")) && !n.startsWith("kustomization."))
+                    .forEach(onDisk::add);
+        }
+        assertEquals(onDisk, new TreeSet<>(kustomizationResources()),
+                "every manifest in deploy/k8s must be listed in kustomization.yaml (or kubectl apply -k skips it)");
+        for (String kind : List.of("ConfigMap", "StatefulSet", "Service", "PodDisruptionBudget")) {
+            assertTrue(byKind.containsKey(kind), "no " + kind + " among the manifests");
+        }
+        assertFalse(byKind.containsKey("Secret"), "the token Secret is created by hand (kubectl create secret), never committed");
+    }
+
+    @Test
+    void shouldPointTheKustomizationImageAtTheContainer() throws IOException {
+        String image = container.path("image").asText();
+        String name = image.contains(":") ? image.substring(0, image.lastIndexOf(':')) : image;
+        JsonNode images = YAML.readTree(K8S.resolve("kustomization.yaml").toFile()).path("images");
+        boolean matched = false;
+        for (JsonNode i : images) {
+            matched |= i.path("name").asText().equals(name);
+        }
+        assertTrue(images.isEmpty() || matched, "kustomization images: must name the container's image " + name
+                + " (kustomize ignores an entry that matches nothing)");
+    }
+
+    // ---- the ConfigMap's properties
+
+    @Test
+    void shouldLoadTheConfigMapPropertiesAsTheConfigOptionDoes() throws Exception {
+        AppConfig fileOnly = AppConfig.load(writeConfigMapProperties());
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, fileOnly.processingGuarantee());
+        AppConfig effective = effectiveConfig();
+        assertEquals(StreamsConfig.EXACTLY_ONCE_V2, effective.processingGuarantee(), "the command line must not lower the guarantee");
+        int standbys = Integer.parseInt(effective.kafkaSettings().getOrDefault(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0"));
+        assertTrue(standbys >= 1, "num.standby.replicas must be >= 1, got " + standbys);
+        int replicas = statefulSet.path("spec").path("replicas").asInt(1);
+        assertTrue(replicas > standbys, "a standby replica lives on another instance: " + replicas
+                + " replicas cannot hold " + standbys + " standby copies besides the active one");
+        assertNotNull(effective.bootstrapServers(), "bootstrap.servers must be set (else `run` starts an embedded broker)");
+        assertTrue(effective.bootstrapServers().matches("[^\\s$()]+:\\d+(,[^\\s$()]+:\\d+)*"),
+                "bootstrap servers after $(VAR) expansion: " + effective.bootstrapServers());
+    }
+
+    @Test
+    void shouldMountTheConfigFileThatTheConfigOptionNames() {
+        Path configFile = Path.of(option("--config"));
+        JsonNode volume = volumeMountedAbove(configFile);
+        JsonNode cm = volume.path("configMap");
+        assertTrue(cm.isObject(), "--config " + configFile + " must be on a ConfigMap volume");
+        assertEquals(configMap.path("metadata").path("name").asText(), cm.path("name").asText(), "the volume's ConfigMap");
+        String relative = Path.of(mountOf(volume.get("name").asText()).path("mountPath").asText()).relativize(configFile).toString();
+        String key = relative;
+        for (JsonNode item : cm.path("items")) {
+            if (item.path("path").asText().equals(relative)) {
+                key = item.path("key").asText();
+            }
+        }
+        assertTrue(configMap.path("data").has(key), "--config " + configFile + " reads ConfigMap key '" + key + "', which is missing");
+    }
+
+    // ---- the command line
+
+    @Test
+    void shouldParseTheContainerArgumentsWithTheRunCommand() {
+        assertTrue(parsed.unmatched().isEmpty(), "unknown arguments: " + parsed.unmatched());
+        assertFalse(container.has("command"), "command would replace the image's java -jar entry point");
+        for (String raw : rawArgs) {
+            assertFalse(expandEnv(raw).contains("$("), "unexpanded variable in " + raw);
+        }
+        for (String option : List.of("--config", "--bootstrap-servers", "--state-dir", "--http-port", "--http-bind",
+                "--http-advertised-host", "--http-token-file")) {
+            assertTrue(parsed.hasMatchedOption(option), "the container args must give " + option);
+        }
+    }
+
+    @Test
+    void shouldGiveTheEndpointATokenWhenItBindsOffLoopback() throws IOException {
+        if (InetAddress.getByName(option("--http-bind")).isLoopbackAddress()) {
+            fail("the endpoint must bind a non-loopback address to be reached by the Service and the other pods");
+        }
+        Path tokenFile = Path.of(option("--http-token-file"));
+        JsonNode volume = volumeMountedAbove(tokenFile);
+        JsonNode secret = volume.path("secret");
+        assertTrue(secret.isObject(), "--http-token-file " + tokenFile + " must be on a Secret volume");
+        String secretName = secret.path("secretName").asText();
+        String relative = Path.of(mountOf(volume.get("name").asText()).path("mountPath").asText()).relativize(tokenFile).toString();
+        String key = relative;
+        for (JsonNode item : secret.path("items")) {
+            if (item.path("path").asText().equals(relative)) {
+                key = item.path("key").asText();
+            }
+        }
+        String create = "kubectl create secret generic " + secretName + " --from-literal=" + key + "=";
+        String readme = Files.readString(DEPLOY.resolve("../README.md"), StandardCharsets.UTF_8);
+        assertTrue(readme.contains(create), "README must tell how to create the token Secret: " + create);
+        assertTrue(Files.readString(K8S.resolve("kustomization.yaml")).contains(create), "kustomization.yaml must say: " + create);
+    }
+
+    @Test
+    void shouldServeProbesAndServicesOnTheHttpPort() {
+        int httpPort = Integer.parseInt(option("--http-port"));
+        JsonNode readiness = container.path("readinessProbe");
+        assertEquals("/health", readiness.path("httpGet").path("path").asText(), "readiness must ask GET /health (no token needed)");
+        assertEquals(httpPort, containerPort(readiness.path("httpGet").path("port")), "readiness probe port");
+        JsonNode liveness = container.path("livenessProbe");
+        assertTrue(liveness.path("tcpSocket").isObject(),
+                "liveness must only check that the endpoint accepts connections (a long state restore must not get the pod killed)");
+        assertEquals(httpPort, containerPort(liveness.path("tcpSocket").path("port")), "liveness probe port");
+        boolean declared = false;
+        for (JsonNode p : container.path("ports")) {
+            declared |= p.path("containerPort").asInt() == httpPort;
+        }
+        assertTrue(declared, "--http-port " + httpPort + " must be a declared container port");
+        for (JsonNode service : byKind.getOrDefault("Service", List.of())) {
+            for (JsonNode p : service.path("spec").path("ports")) {
+                assertEquals(httpPort, containerPort(p.path("targetPort")),
+                        "Service " + service.path("metadata").path("name").asText() + " targetPort");
+            }
+        }
+        assertEquals(Integer.toString(httpPort), pod.path("metadata").path("annotations").path("prometheus.io/port").asText(),
+                "the prometheus.io/port annotation");
+    }
+
+    @Test
+    void shouldKeepTheStateDirectoryOnThePersistentVolume() throws Exception {
+        String stateDir = effectiveConfig().get(AppConfig.STATE_DIR_KEY);
+        assertNotNull(stateDir, "state.dir must be set (Kafka Streams' default is under /tmp)");
+        JsonNode volumeMount = null;
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (stateDir.startsWith(m.path("mountPath").asText() + "/")) {
+                volumeMount = m;
+            }
+        }
+        assertNotNull(volumeMount, "state dir " + stateDir + " must be in a subdirectory of a mounted volume");
+        boolean claimed = false;
+        for (JsonNode t : statefulSet.path("spec").path("volumeClaimTemplates")) {
+            claimed |= t.path("metadata").path("name").asText().equals(volumeMount.path("name").asText());
+        }
+        assertTrue(claimed, "state dir " + stateDir + " must be on a volumeClaimTemplate's volume (kept across restarts), not "
+                + volumeMount.path("name").asText());
+    }
+
+    // ---- names, selectors, disruption
+
+    @Test
+    void shouldAdvertiseTheStablePodNameThroughTheHeadlessService() {
+        String serviceName = statefulSet.path("spec").path("serviceName").asText();
+        JsonNode headless = null;
+        for (JsonNode s : byKind.getOrDefault("Service", List.of())) {
+            if (s.path("metadata").path("name").asText().equals(serviceName)) {
+                headless = s;
+            }
+        }
+        assertNotNull(headless, "no Service named after the StatefulSet's serviceName " + serviceName);
+        assertEquals("None", headless.path("spec").path("clusterIP").asText(), serviceName + " must be headless");
+        assertTrue(headless.path("spec").path("publishNotReadyAddresses").asBoolean(),
+                serviceName + ": pods must resolve before they are ready, or queries cannot be forwarded to a starting pod");
+        String expected = statefulSet.path("metadata").path("name").asText() + "-0." + serviceName + "." + SAMPLE_NAMESPACE + ".svc";
+        assertEquals(expected, option("--http-advertised-host"), "--http-advertised-host must be the pod's headless DNS name");
+    }
+
+    @Test
+    void shouldSelectThePodsWithEverySelector() {
+        Map<String, String> podLabels = strings(pod.path("metadata").path("labels"));
+        List<JsonNode> selectors = new ArrayList<>();
+        selectors.add(statefulSet.path("spec").path("selector").path("matchLabels"));
+        for (JsonNode s : byKind.getOrDefault("Service", List.of())) {
+            selectors.add(s.path("spec").path("selector"));
+        }
+        for (JsonNode pdb : byKind.getOrDefault("PodDisruptionBudget", List.of())) {
+            selectors.add(pdb.path("spec").path("selector").path("matchLabels"));
+            assertEquals(1, pdb.path("spec").path("maxUnavailable").asInt(), "PodDisruptionBudget maxUnavailable");
+        }
+        for (JsonNode selector : selectors) {
+            Map<String, String> s = strings(selector);
+            assertFalse(s.isEmpty(), "an empty selector selects every pod of the namespace");
+            for (Map.Entry<String, String> e : s.entrySet()) {
+                assertEquals(e.getValue(), podLabels.get(e.getKey()), "selector " + s + " against pod labels " + podLabels);
+            }
+        }
+    }
+
+    @Test
+    void shouldGiveKafkaStreamsTimeToCloseBeforeTheKill() {
+        JsonNode spec = pod.path("spec");
+        assertEquals("Parallel", statefulSet.path("spec").path("podManagementPolicy").asText());
+        int grace = spec.path("terminationGracePeriodSeconds").asInt(30);
+        assertTrue(grace >= MIN_GRACE_SECONDS, "terminationGracePeriodSeconds " + grace + " < " + MIN_GRACE_SECONDS);
+    }
+
+    // ---- the image
+
+    @Test
+    void shouldCopyTheJarTheShadePluginWrites() throws Exception {
+        Dockerfile docker = Dockerfile.read(DEPLOY.resolve("Dockerfile"));
+        String jar = "streams/" + shadedJar();   // the build context is the repository root
+        List<String> copy = docker.last("COPY");
+        assertEquals(jar, copy.get(0), "the Dockerfile must COPY the shaded jar " + jar);
+        String inImage = copy.get(1);
+        List<String> entrypoint = List.of(new ObjectMapper().readValue(String.join(" ", docker.last("ENTRYPOINT")), String[].class));
+        assertEquals("java", entrypoint.get(0));
+        int j = entrypoint.indexOf("-jar");
+        assertTrue(j > 0 && j + 1 < entrypoint.size() && entrypoint.get(j + 1).equals(inImage),
+                "ENTRYPOINT must run -jar " + inImage + ": " + entrypoint);
+        List<String> ignore = Files.readAllLines(DEPLOY.resolve("Dockerfile.dockerignore"));
+        assertTrue(ignore.contains("!" + jar), "Dockerfile.dockerignore must let " + jar + " into the build context");
+        Matcher from = Pattern.compile("[^:]+:(\\d+)\\b.*").matcher(docker.last("FROM").get(0));
+        assertTrue(from.matches(), "FROM needs a tag with the Java version: " + docker.last("FROM"));
+        assertTrue(Integer.parseInt(from.group(1)) >= javaRelease(), "the base image's Java must run release " + javaRelease());
+    }
+
+    @Test
+    void shouldRunAsTheImagesNonRootUser() throws IOException {
+        Dockerfile docker = Dockerfile.read(DEPLOY.resolve("Dockerfile"));
+        String user = docker.last("USER").get(0).split(":")[0];
+        assertTrue(user.matches("\\d+"), "USER must be numeric, else runAsNonRoot cannot verify it: " + user);
+        assertTrue(Integer.parseInt(user) != 0, "USER must not be root");
+        JsonNode security = pod.path("spec").path("securityContext");
+        assertTrue(security.path("runAsNonRoot").asBoolean(), "runAsNonRoot");
+        assertEquals(Integer.parseInt(user), security.path("runAsUser").asInt(-1), "runAsUser must be the image's USER");
+        assertTrue(security.path("fsGroup").isNumber(), "fsGroup makes the state volume writable by the non-root user");
+    }
+
+    @Test
+    void shouldFitHeapAndRocksDbInTheMemoryLimit() throws Exception {
+        long limit = quantity(container.path("resources").path("limits").path("memory").asText());
+        assertTrue(limit > 0, "the container needs a memory limit");
+        String javaOptions = null;
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals("JDK_JAVA_OPTIONS")) {
+                javaOptions = e.path("value").asText();
+            }
+        }
+        if (javaOptions == null) {
+            javaOptions = Dockerfile.read(DEPLOY.resolve("Dockerfile")).env("JDK_JAVA_OPTIONS");
+        }
+        Matcher m = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(javaOptions == null ? "" : javaOptions);
+        assertTrue(m.find(), "the heap must be a share of the limit (-XX:MaxRAMPercentage in JDK_JAVA_OPTIONS): " + javaOptions);
+        long heap = (long) (limit * Double.parseDouble(m.group(1)) / 100);
+        AppConfig config = effectiveConfig();
+        assertFalse("false".equalsIgnoreCase(config.get("streamlearn.rocksdb.bounded")), "unbounded RocksDB cannot be sized to a pod");
+        long rocksDb = Long.parseLong(config.values().getOrDefault(BoundedMemoryRocksDBConfig.TOTAL_OFF_HEAP_BYTES_CONFIG,
+                Long.toString(128L << 20)));
+        long memtables = Long.parseLong(config.values().getOrDefault(BoundedMemoryRocksDBConfig.TOTAL_MEMTABLE_BYTES_CONFIG,
+                Long.toString(32L << 20)));
+        assertTrue(memtables < rocksDb, "the memtables are inside the RocksDB total");
+        long needed = heap + (long) (ROCKSDB_RESIDENT_FACTOR * rocksDb) + JVM_NATIVE_ALLOWANCE;
+        assertTrue(needed <= limit, String.format("heap %d MiB + RocksDB %.1f x %d MiB + JVM %d MiB = %d MiB > limit %d MiB",
+                heap >> 20, ROCKSDB_RESIDENT_FACTOR, rocksDb >> 20, JVM_NATIVE_ALLOWANCE >> 20, needed >> 20, limit >> 20));
+        assertEquals(quantity(container.path("resources").path("requests").path("memory").asText()), limit,
+                "memory request = limit: a pod using more than its request is among the first evicted under node memory pressure, "
+                        + "and an evicted pod's tasks restore elsewhere");
+    }
+
+    // ---- helpers
+
+    private static List<String> kustomizationResources() throws IOException {
+        JsonNode k = YAML.readTree(K8S.resolve("kustomization.yaml").toFile());
+        assertEquals("Kustomization", k.path("kind").asText());
+        List<String> out = new ArrayList<>();
+        for (JsonNode r : k.path("resources")) {
+            out.add(r.asText());
+        }
+        assertFalse(out.isEmpty(), "kustomization.yaml lists no resources");
+        return out;
+    }
+
+    private static List<JsonNode> readYamlDocuments(Path file) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+            while (it.hasNext()) {
+                JsonNode n = it.next();
+                if (n != null && !n.isNull() && !n.isMissingNode()) {
+                    docs.add(n);
+                }
+            }
+        }
+        return docs;
+    }
+
+    private static JsonNode only(String kind) {
+        List<JsonNode> l = byKind.get(kind);
+        assertTrue(l != null && l.size() == 1, "expected exactly one " + kind + ", got " + (l == null ? 0 : l.size()));
+        return l.get(0);
+    }
+
+    /** Kubernetes' $(VAR) expansion in args, from the container's env with sample downward-API values. */
+    private static String expandEnv(String arg) {
+        Map<String, String> env = new HashMap<>();
+        for (JsonNode e : container.path("env")) {
+            String name = e.path("name").asText();
+            if (e.has("value")) {
+                env.put(name, e.get("value").asText());
+                continue;
+            }
+            JsonNode from = e.path("valueFrom");
+            if (from.has("fieldRef")) {
+                String field = from.path("fieldRef").path("fieldPath").asText();
+                env.put(name, switch (field) {
+                    case "metadata.name" -> statefulSet.path("metadata").path("name").asText() + "-0";
+                    case "metadata.namespace" -> SAMPLE_NAMESPACE;
+                    default -> "sample-" + field;
+                });
+            } else if (from.has("configMapKeyRef")) {
+                JsonNode ref = from.get("configMapKeyRef");
+                assertEquals(configMap.path("metadata").path("name").asText(), ref.path("name").asText(), name + ": which ConfigMap");
+                JsonNode value = configMap.path("data").path(ref.path("key").asText());
+                assertTrue(value.isTextual(), name + ": ConfigMap key " + ref.path("key").asText() + " is missing");
+                env.put(name, value.asText());
+            }
+        }
+        Matcher m = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(arg);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = env.get(m.group(1));
+            assertNotNull(v, "$(" + m.group(1) + ") in the container args is not in its env (Kubernetes would pass it literally)");
+            m.appendReplacement(out, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String option(String name) {
+        assertTrue(parsed.hasMatchedOption(name), "the container args do not give " + name);
+        return parsed.matchedOption(name).stringValues().get(0);
+    }
+
+    /** The settings `run` resolves from the ConfigMap's file and the container's args (through RunCommand itself). */
+    private AppConfig effectiveConfig() throws Exception {
+        Path file = writeConfigMapProperties();
+        List<String> relocated = new ArrayList<>(args.subList(1, args.size()));
+        for (int i = 0; i < relocated.size(); i++) {
+            if (relocated.get(i).equals("--config")) {
+                relocated.set(i + 1, file.toString());
+            } else if (relocated.get(i).startsWith("--config=")) {
+                relocated.set(i, "--config=" + file);
+            }
+        }
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs(relocated.toArray(new String[0]));
+        Method resolved = RunCommand.class.getDeclaredMethod("resolvedSettings");
+        resolved.setAccessible(true);
+        @SuppressWarnings("unchecked")
+        Map<String, String> settings = (Map<String, String>) resolved.invoke(run);
+        return AppConfig.of(settings);
+    }
+
+    private Path writeConfigMapProperties() throws IOException {
+        String key = Path.of(option("--config")).getFileName().toString();
+        JsonNode text = configMap.path("data").path(key);
+        assertTrue(text.isTextual(), "ConfigMap has no " + key);
+        Path file = tmp.resolve(key);
+        Files.writeString(file, text.asText(), StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static JsonNode mountOf(String volumeName) {
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (m.path("name").asText().equals(volumeName)) {
+                return m;
+            }
+        }
+        throw new AssertionError("volume " + volumeName + " is not mounted");
+    }
+
+    /** The pod volume whose mount holds {@code file} (strictly below the mount path). */
+    private static JsonNode volumeMountedAbove(Path file) {
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (file.startsWith(Path.of(m.path("mountPath").asText())) && !file.equals(Path.of(m.path("mountPath").asText()))) {
+                for (JsonNode v : pod.path("spec").path("volumes")) {
+                    if (v.path("name").asText().equals(m.path("name").asText())) {
+                        return v;
+                    }
+                }
+                fail("volume mount " + m.path("name").asText() + " has no volume");
+            }
+        }
+        throw new AssertionError(file + " is on no mounted volume");
+    }
+
+    /** A probe or Service port: a number, or the name of a container port. */
+    private static int containerPort(JsonNode port) {
+        if (port.isInt()) {
+            return port.asInt();
+        }
+        for (JsonNode p : container.path("ports")) {
+            if (p.path("name").asText().equals(port.asText())) {
+                return p.path("containerPort").asInt();
+            }
+        }
+        throw new AssertionError("no container port named " + port);
+    }
+
+    private static Map<String, String> strings(JsonNode object) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : object.properties()) {
+            m.put(e.getKey(), e.getValue().asText());
+        }
+        return m;
+    }
+
+    /** A Kubernetes memory quantity in bytes: 2Gi, 512Mi, 1G, 1000000. */
+    static long quantity(String q) {
+        Matcher m = Pattern.compile("(\\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?").matcher(q.trim());
+        assertTrue(m.matches(), "memory quantity " + q);
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "" : m.group(2);
+        return switch (unit) {
+            case "Ki" -> n << 10;
+            case "Mi" -> n << 20;
+            case "Gi" -> n << 30;
+            case "Ti" -> n << 40;
+            case "k" -> n * 1_000L;
+            case "M" -> n * 1_000_000L;
+            case "G" -> n * 1_000_000_000L;
+            case "T" -> n * 1_000_000_000_000L;
+            default -> n;
+        };
+    }
+
+    /** The file name the shade plugin writes under the module's target directory (streams/pom.xml). */
+    private static String shadedJar() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        var outputs = pom.getElementsByTagName("outputFile");
+        assertEquals(1, outputs.getLength(), "streams/pom.xml: one shade outputFile");
+        return outputs.item(0).getTextContent().trim().replace("${project.build.directory}", "target");
+    }
+
+    private static int javaRelease() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("../pom.xml").toFile());
+        return Integer.parseInt(pom.getElementsByTagName("maven.compiler.release").item(0).getTextContent().trim());
+    }
+
+    /** The instructions of a Dockerfile (continuation lines joined, comments dropped), enough to check it. */
+    private record Dockerfile(List<Map.Entry<String, String>> instructions) {
+
+        static Dockerfile read(Path file) throws IOException {
+            List<Map.Entry<String, String>> out = new ArrayList<>();
+            StringBuilder current = new StringBuilder();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String t = line.strip();
+                if (t.startsWith("#") || (t.isEmpty() && current.isEmpty())) {
+                    continue;
+                }
+                boolean continued = t.endsWith("\\");
+                current.append(continued ? t.substring(0, t.length() - 1) : t).append(' ');
+                if (!continued) {
+                    String s = current.toString().strip();
+                    int space = s.indexOf(' ');
+                    out.add(Map.entry(s.substring(0, space).toUpperCase(java.util.Locale.ROOT), s.substring(space + 1).strip()));
+                    current.setLength(0);
+                }
+            }
+            return new Dockerfile(out);
+        }
+
+        /** The words of the last instruction of that name (a JSON array stays one string). */
+        List<String> last(String name) {
+            String value = null;
+            for (Map.Entry<String, String> e : instructions) {
+                if (e.getKey().equals(name)) {
+                    value = e.getValue();
+                }
+            }
+            assertNotNull(value, "the Dockerfile has no " + name);
+            if (value.startsWith("[")) {
+                return List.of(value);
+            }
+            List<String> words = new ArrayList<>();
+            for (String w : value.split("\\s+")) {
+                if (!w.startsWith("--")) {   // COPY --chown=..., FROM --platform=...
+                    words.add(w);
+                }
+            }
+            return words;
+        }
+
+        /** The value of an ENV KEY="VALUE" (or KEY=VALUE) instruction, or null. */
+        String env(String key) {
+            String found = null;
+            Pattern p = Pattern.compile(Pattern.quote(key) + "=(\"([^\"]*)\"|(\\S+))");
+            for (Map.Entry<String, String> e : instructions) {
+                if (e.getKey().equals("ENV")) {
+                    Matcher m = p.matcher(e.getValue());
+                    if (m.find()) {
+                        found = m.group(2) != null ? m.group(2) : m.group(3);
+                    }
+                }
+            }
+            return found;
+        }
+    }
+}
