@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
                 "Starts an embedded Kafka broker and the topology, produces synthetic events (each key "
                         + "has its own linear relation y = w.x + b + noise; some events carry their label) "
                         + "plus a few malformed records, and consumes the predictions, printing the "
-                        + "prediction error for every 10% of events. Ends with a summary; exits with 0 when "
+                        + "prediction error for every 10%% of events. Ends with a summary; exits with 0 when "
                         + "every event was predicted and every malformed record went to dead-letters.",
                 "",
                 "Example:",

@@ -103,6 +103,9 @@ class CrashRecoveryIT {
                 "--features", String.join(",", FEATURES), "--output-format", "avro",
                 // the killed instance never leaves the group: keep the wait for its session short
                 "--set", "main.consumer.session.timeout.ms=6000",
+                // six heartbeats per session, not Kafka's default two (3 s): on a loaded machine one
+                // late heartbeat must not evict the live instance and start a rebalance storm
+                "--set", "main.consumer.heartbeat.interval.ms=1000",
                 "--set", "commit.interval.ms=100")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(stderr.toFile())
