@@ -61,6 +61,36 @@ public final class StreamlearnApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
     private volatile boolean closed;
+    private final RestoringPartitions restoring = new RestoringPartitions();
+
+    /** Counts the store partitions whose restoration from the changelog has started and not ended. */
+    private static final class RestoringPartitions implements org.apache.kafka.streams.processor.StateRestoreListener {
+        private final java.util.Set<org.apache.kafka.common.TopicPartition> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final java.util.concurrent.atomic.LongAdder restored = new java.util.concurrent.atomic.LongAdder();
+
+        @Override
+        public void onRestoreStart(org.apache.kafka.common.TopicPartition partition, String store, long startOffset, long endOffset) {
+            active.add(partition);
+            LOG.info("Restoring {} from {} (offsets {} to {})", store, partition, startOffset, endOffset);
+        }
+
+        @Override
+        public void onBatchRestored(org.apache.kafka.common.TopicPartition partition, String store, long batchEndOffset, long numRestored) {
+        }
+
+        @Override
+        public void onRestoreEnd(org.apache.kafka.common.TopicPartition partition, String store, long totalRestored) {
+            active.remove(partition);
+            restored.add(totalRestored);
+            LOG.info("Restored {} from {}: {} records", store, partition, totalRestored);
+        }
+
+        @Override
+        public void onRestoreSuspended(org.apache.kafka.common.TopicPartition partition, String store, long totalRestored) {
+            active.remove(partition);
+            restored.add(totalRestored);
+        }
+    }
 
     /**
      * @throws IllegalArgumentException if the config has no {@code bootstrap.servers}
@@ -94,6 +124,7 @@ public final class StreamlearnApp implements AutoCloseable {
             LOG.error("A stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+        streams.setGlobalStateRestoreListener(restoring);
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams state {} -> {}", before, now);
             if (now == KafkaStreams.State.RUNNING) {
@@ -160,6 +191,19 @@ public final class StreamlearnApp implements AutoCloseable {
     /** The Kafka Streams instance, for interactive queries (the HTTP endpoint) and metrics. */
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /**
+     * Changelog partitions of this instance's active tasks being restored right now (also the global
+     * model-control store while it loads); 0 once every active task has caught up.
+     */
+    public int restoringPartitions() {
+        return restoring.active.size();
+    }
+
+    /** Changelog records restored into this instance's stores since it started (finished restorations). */
+    public long restoredRecords() {
+        return restoring.restored.sum();
     }
 
     public KafkaStreams.State state() {

@@ -37,6 +37,7 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     private final String storeName;
     private final StoreModelReader reader;
     private final HostInfo self;
+    private final java.util.function.IntSupplier restoring;
 
     /**
      * @param streams   the running instance; not null
@@ -46,10 +47,22 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
      * @param self      this instance's {@code application.server}, not null
      */
     public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, FeatureSpace space, List<String> specs, HostInfo self) {
+        this(streams, storeName, space, specs, self, () -> 0);
+    }
+
+    /** @param restoring the partitions being restored now, e.g. {@code StreamlearnApp::restoringPartitions} */
+    public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, FeatureSpace space, List<String> specs, HostInfo self,
+                                    java.util.function.IntSupplier restoring) {
         this.streams = streams;
         this.storeName = storeName;
         this.reader = new StoreModelReader(space, specs);
         this.self = self;
+        this.restoring = restoring;
+    }
+
+    @Override
+    public int restoringPartitions() {
+        return restoring.getAsInt();
     }
 
     @Override

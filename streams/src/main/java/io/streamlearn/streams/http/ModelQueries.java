@@ -100,6 +100,14 @@ public interface ModelQueries {
     /** Whether this instance is serving (Kafka Streams RUNNING or REBALANCING). */
     boolean isServing();
 
+    /**
+     * Store partitions of active tasks being restored from their changelogs right now (a new or moved
+     * task catching up); 0 when every active task is up to date, or when unknown.
+     */
+    default int restoringPartitions() {
+        return 0;
+    }
+
     /** This instance's {@code host:port} as advertised in {@code application.server}, if any. */
     default Optional<String> self() {
         return Optional.empty();

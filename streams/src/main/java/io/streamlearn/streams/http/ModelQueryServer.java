@@ -61,8 +61,10 @@ import java.util.function.Supplier;
  *       the topic and record key of the acknowledgement to come. Any instance may take it (the owning
  *       task carries it out). A write that cannot be undone: it needs a configured bearer token even on
  *       loopback (403 without one), and 405 when the server has no {@link ForgetRequests}.</li>
- *   <li>{@code GET /health}: 200 while Kafka Streams is RUNNING or REBALANCING, else 503; the state in
- *       the body. Never needs the token.</li>
+ *   <li>{@code GET /health}: 200 while Kafka Streams is RUNNING or REBALANCING, else 503; the state and
+ *       the number of store partitions being restored in the body. Never needs the token.</li>
+ *   <li>{@code GET /ready}: as {@code /health}, but 503 also while any active task restores its store
+ *       from the changelog (a Kubernetes readiness probe). Never needs the token.</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
  * A key owned by another instance is answered through that instance (one hop: a forwarded request
@@ -70,7 +72,7 @@ import java.util.function.Supplier;
  * never waits for another instance; a listing asks the other instances in turn, each within the
  * forwarding timeout, and names those that did not answer ({@code "unreachable"}). Bound to a loopback address by
  * default; bound to any other address it refuses to start without a bearer token, which then every
- * route but {@code /health} requires ({@code Authorization: Bearer <token>}) and which forwarded
+ * route but {@code /health} and {@code /ready} requires ({@code Authorization: Bearer <token>}) and which forwarded
  * requests pass on. A request line that is not a valid URI (e.g. {@code /models/%zz}) is refused with
  * 400 by the JDK server itself, before routing, in plain text. Other errors are JSON {@code {"error": "..."}} with a 4xx status for a bad request
  * (bad key encoding, bad JSON, body over {@value #MAX_BODY_BYTES} bytes, unknown path, wrong method)
@@ -252,7 +254,7 @@ public final class ModelQueryServer implements AutoCloseable {
 
     /** A bounded set of route names for the request counter's tag (never the raw path: keys are unbounded). */
     private static String routeName(String path) {
-        if (path.equals("/health") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")) {
+        if (path.equals("/health") || path.equals("/ready") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")) {
             return path.substring(1);
         }
         return path.startsWith("/models/") ? "models/{key}" : "other";
@@ -290,9 +292,9 @@ public final class ModelQueryServer implements AutoCloseable {
 
     private void route(HttpExchange ex) throws IOException, HttpError {
         String path = ex.getRequestURI().getRawPath();
-        if (path.equals("/health")) {
+        if (path.equals("/health") || path.equals("/ready")) {
             requireMethod(ex, "GET");
-            health(ex);
+            health(ex, path.equals("/ready"));
             return;
         }
         boolean known = path.equals("/metrics") || path.equals("/models") || path.startsWith("/models/") || path.equals("/score");
@@ -402,12 +404,23 @@ public final class ModelQueryServer implements AutoCloseable {
         }
     }
 
-    private void health(HttpExchange ex) throws IOException {
+    /**
+     * {@code /health}: 200 while Kafka Streams runs or rebalances (a failed or stopped instance: 503).
+     * {@code /ready}: 200 only when, besides, no active task is restoring its store from the changelog,
+     * so an instance that took over partitions is not ready until it has caught up with them.
+     */
+    private void health(HttpExchange ex, boolean readiness) throws IOException {
         boolean serving = queries.isServing();
+        int restoring = queries.restoringPartitions();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("state", queries.streamsState());
         body.put("serving", serving);
-        sendJson(ex, serving ? 200 : 503, body);
+        body.put("restoringPartitions", restoring);
+        boolean ok = readiness ? serving && restoring == 0 : serving;
+        if (readiness) {
+            body.put("ready", ok);
+        }
+        sendJson(ex, ok ? 200 : 503, body);
     }
 
     // ---- GET /models/{key}

@@ -183,7 +183,9 @@ public final class QueryEndpoint implements AutoCloseable {
         if (config.controlTopic() != null) {
             attach(KafkaForgetRequests.create(config));
         }
-        attach(app.streams(), config.storeName(), config.featureSpace(), config.models(), self);
+        metrics.bindKafkaStreams(app.streams());
+        attach(new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
+                app::restoringPartitions));
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

@@ -215,7 +215,8 @@ class DeployManifestsTest {
     void shouldServeProbesAndServicesOnTheHttpPort() {
         int httpPort = Integer.parseInt(option("--http-port"));
         JsonNode readiness = container.path("readinessProbe");
-        assertEquals("/health", readiness.path("httpGet").path("path").asText(), "readiness must ask GET /health (no token needed)");
+        assertEquals("/ready", readiness.path("httpGet").path("path").asText(),
+                "readiness must ask GET /ready (no token needed; 503 while restoring)");
         assertEquals(httpPort, containerPort(readiness.path("httpGet").path("port")), "readiness probe port");
         JsonNode liveness = container.path("livenessProbe");
         assertTrue(liveness.path("tcpSocket").isObject(),

@@ -114,6 +114,13 @@ class ModelQueryServerTest {
             return state.equals("RUNNING") || state.equals("REBALANCING");
         }
 
+        int restoring;
+
+        @Override
+        public int restoringPartitions() {
+            return restoring;
+        }
+
         @Override
         public Optional<String> self() {
             return Optional.ofNullable(self);
@@ -383,6 +390,26 @@ class ModelQueryServerTest {
         HttpResponse<String> down = get(s, "/health");
         assertEquals(503, down.statusCode());
         assertEquals("ERROR", json(down).get("state").asText());
+    }
+
+    @Test
+    void shouldBeReadyOnlyWhenServingWithNothingToRestore() throws Exception {
+        Fake fake = new Fake("a");
+        ModelQueryServer s = start(fake, ModelQueryServer.Options.local(0).withToken("t"));
+        assertEquals(200, get(s, "/ready").statusCode(), "no token needed");
+        assertTrue(json(get(s, "/ready")).get("ready").asBoolean());
+        fake.restoring = 3;   // took over partitions, catching up with their changelogs
+        HttpResponse<String> restoring = get(s, "/ready");
+        assertEquals(503, restoring.statusCode());
+        assertEquals(3, json(restoring).get("restoringPartitions").asInt());
+        assertEquals(200, get(s, "/health").statusCode(), "alive while restoring");
+        assertEquals(3, json(get(s, "/health")).get("restoringPartitions").asInt());
+        fake.restoring = 0;
+        fake.state = "REBALANCING";
+        assertEquals(200, get(s, "/ready").statusCode(), "a rebalance with nothing to restore keeps it ready");
+        fake.state = "PENDING_ERROR";
+        assertEquals(503, get(s, "/ready").statusCode());
+        assertEquals(405, post(s, "/ready", "{}").statusCode());
     }
 
     @Test

@@ -134,6 +134,10 @@ class ForgetOverHttpIT {
                     assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "running again; state " + app.state());
                     assertTrue(awaitModel(endpoint, "k2", 5).get("models").get(0).get("version").asLong() >= 5,
                             "k2 restored");
+                    assertTrue(app.restoredRecords() > 0, "the empty state directory was filled from the changelogs");
+                    HttpResponse<String> ready = get(endpoint, "/ready");
+                    assertEquals(200, ready.statusCode(), ready.body());
+                    assertEquals(0, JSON.readTree(ready.body()).get("restoringPartitions").asInt(), ready.body());
                     HttpResponse<String> still = get(endpoint, "/models/k1");
                     assertEquals(404, still.statusCode(), "k1 not brought back: " + still.body());
                     assertTrue(pollAcks(acks, 1, Duration.ofSeconds(3)).isEmpty(), "the request is not carried out again");
