@@ -110,6 +110,15 @@ public final class AppConfig {
     public static final String MAX_KEYS_KEY = "streamlearn.max-keys";
     /** Where a {@code forget:<key>} control record is acknowledged: JSON {@code {key, time, removed}}. */
     public static final String FORGET_ACKS_TOPIC_KEY = "streamlearn.topic.forget-acks";
+    /**
+     * {@code true} (the default): the instance joins its consumer group as a static member
+     * ({@code group.instance.id}, unless set explicitly: {@code <application.id>-<host>-<state dir hash>}),
+     * so that closing it removes it from the group at once and a restart on the same host and state
+     * directory takes its place without waiting for the session timeout. {@code false}: dynamic
+     * membership, Kafka Streams' default (a closed instance stays in the group until its session
+     * times out, 45 s by default).
+     */
+    public static final String STATIC_MEMBERSHIP_KEY = "streamlearn.static-membership";
 
     private static final Map<String, String> DEFAULTS;
 
@@ -135,6 +144,7 @@ public final class AppConfig {
         d.put(KEY_TTL_KEY, "0");
         d.put(MAX_KEYS_KEY, "0");
         d.put(FORGET_ACKS_TOPIC_KEY, "forget-acks");
+        d.put(STATIC_MEMBERSHIP_KEY, "true");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 

@@ -8,6 +8,7 @@ import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
 import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
 import io.streamlearn.streams.topology.errors.ContinueOnRecordProductionError;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -158,11 +159,61 @@ public final class StreamlearnApp implements AutoCloseable {
                 p.put(e.getKey(), e.getValue());
             }
         }
+        // Static membership: Kafka Streams 4.1 sends no LeaveGroup for a dynamic member on close, so a
+        // restarted instance would wait for the old member's session to time out (45 s) before it gets its
+        // tasks; a static member is removed on close (CloseOptions.leaveGroup) and replaced on restart.
+        String instanceId = staticInstanceId(config);
+        if (instanceId != null) {
+            p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instanceId);
+        }
         for (Map.Entry<String, String> e : config.kafkaSettings().entrySet()) {
             p.put(e.getKey(), e.getValue());
         }
         p.put(SkippedRecords.CONFIG_KEY, skipped);
         return p;
+    }
+
+    /**
+     * The {@code group.instance.id} Streamlearn gives an instance (Kafka Streams appends each stream
+     * thread's index): {@code <application.id>-<host>-<8 hex digits of the state directory's absolute
+     * path>}, the host from {@code $HOSTNAME} (a Kubernetes pod's name) or the local host name, every
+     * character outside {@code [A-Za-z0-9._-]} replaced by {@code -}. Null when
+     * {@link AppConfig#STATIC_MEMBERSHIP_KEY} is {@code false}, when the config sets a
+     * {@code group.instance.id} itself, or with {@code group.protocol=streams} (no static members there).
+     * Two instances can share neither a state directory nor, therefore, an id.
+     */
+    public static String staticInstanceId(AppConfig config) {
+        if ("false".equalsIgnoreCase(config.get(AppConfig.STATIC_MEMBERSHIP_KEY))
+                || "streams".equalsIgnoreCase(config.get("group.protocol"))) {
+            return null;
+        }
+        for (String k : new String[] {ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "consumer." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+                "main.consumer." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG}) {
+            if (config.get(k) != null && !config.get(k).isBlank()) {
+                return null;
+            }
+        }
+        String stateDir = config.get(AppConfig.STATE_DIR_KEY);
+        if (stateDir == null || stateDir.isBlank()) {
+            stateDir = System.getProperty("java.io.tmpdir") + java.io.File.separator + "kafka-streams";   // Kafka Streams' default
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(java.nio.file.Path.of(stateDir).toAbsolutePath().normalize().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String id = config.applicationId() + "-" + hostName() + "-" + String.format("%08x", crc.getValue());
+        id = id.replaceAll("[^A-Za-z0-9._-]", "-");
+        return id.length() > 200 ? id.substring(id.length() - 200) : id;
+    }
+
+    private static String hostName() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) {
+            return h.trim();
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | SecurityException e) {
+            return "localhost";
+        }
     }
 
     /**
@@ -172,9 +223,9 @@ public final class StreamlearnApp implements AutoCloseable {
      * @throws IllegalStateException if the labels topic is partitioned differently from the events topic
      */
     public void start() {
-        LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}'",
-                config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
-                config.processingGuarantee(), config.eventsTopic());
+        LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}', "
+                        + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
+                config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
         eventPartitions.set(StreamlearnTopology.requireCopartitioned(config));
         streams.start();
     }

@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Test;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -67,6 +70,29 @@ class StreamlearnAppTest {
         // Or none of ours at all.
         Properties off = StreamlearnApp.streamsProperties(c.with("streamlearn.rocksdb.bounded", "false"), new SkippedRecords());
         assertEquals(null, off.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
+    }
+
+    @Test
+    void shouldJoinAsAStaticMemberNamedByHostAndStateDirectoryUnlessTold() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1")
+                .with(AppConfig.APPLICATION_ID_KEY, "fraud").with(AppConfig.STATE_DIR_KEY, "/var/lib/streamlearn/a");
+        String id = (String) StreamlearnApp.streamsProperties(c, new SkippedRecords()).get("group.instance.id");
+        assertTrue(id.startsWith("fraud-"), id);
+        assertTrue(id.matches("[A-Za-z0-9._-]+"), "Kafka's legal characters only: " + id);
+        assertEquals(id, StreamlearnApp.staticInstanceId(c), "the same config names the same member");
+        String other = StreamlearnApp.staticInstanceId(c.with(AppConfig.STATE_DIR_KEY, "/var/lib/streamlearn/b"));
+        assertNotEquals(id, other, "another state directory is another instance");
+        assertEquals(id.substring(0, id.lastIndexOf('-')), other.substring(0, other.lastIndexOf('-')));
+        // Kafka Streams accepts it: the main consumer gets it with the thread index, the others none.
+        StreamsConfig sc = new StreamsConfig(StreamlearnApp.streamsProperties(c, new SkippedRecords()));
+        assertEquals(id + "-1", sc.getMainConsumerConfigs("g", "c", 1).get("group.instance.id"));
+        assertNull(sc.getRestoreConsumerConfigs("c").get("group.instance.id"));
+        // An explicit id wins; the setting turns it off; the streams protocol has no static members.
+        assertEquals("pod-7", StreamlearnApp.streamsProperties(c.with("group.instance.id", "pod-7"), new SkippedRecords())
+                .get("group.instance.id"));
+        assertNull(StreamlearnApp.streamsProperties(c.with(AppConfig.STATIC_MEMBERSHIP_KEY, "false"), new SkippedRecords())
+                .get("group.instance.id"));
+        assertNull(StreamlearnApp.staticInstanceId(c.with("group.protocol", "streams")));
     }
 
     @Test
