@@ -72,7 +72,9 @@ public final class StreamlearnApp implements AutoCloseable {
         @Override
         public void onRestoreStart(org.apache.kafka.common.TopicPartition partition, String store, long startOffset, long endOffset) {
             active.add(partition);
-            LOG.info("Restoring {} from {} (offsets {} to {})", store, partition, startOffset, endOffset);
+            if (endOffset > startOffset) {
+                LOG.info("Restoring {} from {} (offsets {} to {})", store, partition, startOffset, endOffset);
+            }
         }
 
         @Override
@@ -83,7 +85,9 @@ public final class StreamlearnApp implements AutoCloseable {
         public void onRestoreEnd(org.apache.kafka.common.TopicPartition partition, String store, long totalRestored) {
             active.remove(partition);
             restored.add(totalRestored);
-            LOG.info("Restored {} from {}: {} records", store, partition, totalRestored);
+            if (totalRestored > 0) {
+                LOG.info("Restored {} from {}: {} records", store, partition, totalRestored);
+            }
         }
 
         @Override
