@@ -2,21 +2,10 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Prediction;
-import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -41,89 +29,45 @@ class DelayedLabelsTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
     private final SkippedRecords skipped = new SkippedRecords();
-    private AppConfig config;
-    private TestInputTopic<String, byte[]> events;
-    private TestInputTopic<String, byte[]> labels;
-    private TestOutputTopic<String, byte[]> predictions;
-    private TestOutputTopic<String, byte[]> deadLetters;
+    private TopologyHarness harness;
 
     private void start() {
-        config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
-                .with(AppConfig.FEATURES_KEY, "x1,x2")
-                .with(AppConfig.MODELS_KEY, "sgd:lr=0.5")
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
+        AppConfig config = TopologyHarness.config("sgd:lr=0.5")
                 .with(AppConfig.LABEL_HORIZON_KEY, "1h")
                 .with(AppConfig.LABEL_SWEEP_INTERVAL_KEY, "10s");
-        var topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
-                Stores.inMemoryKeyValueStore(config.pendingStoreName()));
-        Properties props = StreamlearnApp.streamsProperties(config, skipped);
-        props.put("state.dir", stateDir.toString());
-        driver = new TopologyTestDriver(topology, props);
-        events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
-        labels = driver.createInputTopic(config.labelsTopic(), new StringSerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
-        deadLetters = driver.createOutputTopic(config.deadLettersTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        harness = new TopologyHarness(config, stateDir, skipped);
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (harness != null) {
+            harness.close();
         }
-    }
-
-    private void event(String key, String id, long ts, double x1, double x2, Double label) {
-        String l = label == null ? "" : ",\"label\":" + label;
-        events.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"features\":{\"x1\":" + x1
-                + ",\"x2\":" + x2 + "}" + l + "}").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void label(String key, String id, long ts, double label) {
-        labels.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"label\":" + label + "}")
-                .getBytes(StandardCharsets.UTF_8));
     }
 
     private List<Prediction> readPredictions() throws Exception {
-        List<Prediction> out = new ArrayList<>();
-        for (byte[] v : predictions.readValuesToList()) {
-            out.add(WireCodec.decodePrediction(v));
-        }
-        return out;
+        return harness.readPredictions();
     }
 
     private List<String> deadLetterReasons() throws Exception {
-        List<String> out = new ArrayList<>();
-        for (byte[] v : deadLetters.readValuesToList()) {
-            DeadLetter d = WireCodec.decodeDeadLetter(v);
-            out.add(d.getReason());
-        }
-        return out;
+        return harness.readDeadLetters().stream().map(DeadLetter::getReason).toList();
     }
 
     private double metric(String name) {
-        double sum = 0;
-        for (var e : driver.metrics().entrySet()) {
-            if (e.getKey().group().equals("stream-" + ScoreEventsProcessor.METRICS_SCOPE + "-metrics") && e.getKey().name().equals(name)) {
-                sum += ((Number) e.getValue().metricValue()).doubleValue();
-            }
-        }
-        return sum;
+        return harness.streamsMetric(name);
     }
 
     /** The next prediction (and version) of a key, from an unlabelled probe event. */
     private Prediction probe(String key, String id, long ts) throws Exception {
-        event(key, id, ts, 1, 1, null);
+        harness.event(key, id, ts, 1, 1, null);
         List<Prediction> p = readPredictions();
         assertEquals(1, p.size());
         return p.get(0);
     }
 
-    @SuppressWarnings("unchecked")
     private KeyValueStore<String, byte[]> pendingStore() {
-        return (KeyValueStore<String, byte[]>) (KeyValueStore<?, ?>) driver.getKeyValueStore(config.pendingStoreName());
+        return harness.pendingStore();
     }
 
     private List<String> pendingEntries() {
@@ -143,18 +87,18 @@ class DelayedLabelsTest {
         start();
         // Key "late": three events, labels later and in reverse order. Key "inline": the same events, labels inline,
         // in the reverse order too, so the models see the same (features, label) sequence.
-        event("late", "e1", 1000, 1, 2, null);
-        event("late", "e2", 2000, 2, -1, null);
-        event("late", "e3", 3000, 0.5, 0.5, null);
+        harness.event("late", "e1", 1000, 1, 2, null);
+        harness.event("late", "e2", 2000, 2, -1, null);
+        harness.event("late", "e3", 3000, 0.5, 0.5, null);
         List<Prediction> first = readPredictions();
         assertEquals(List.of(0L, 0L, 0L), first.stream().map(Prediction::getVersion).toList(), "no label yet");
-        label("late", "e3", 5000, 4.0);
-        label("late", "e1", 5100, 1.0);
-        label("late", "e2", 5200, -2.0);
-        event("inline", "i3", 3000, 0.5, 0.5, 4.0);
-        event("inline", "i1", 1000, 1, 2, 1.0);
-        event("inline", "i2", 2000, 2, -1, -2.0);
-        predictions.readValuesToList();
+        harness.label("late", "e3", 5000, 4.0);
+        harness.label("late", "e1", 5100, 1.0);
+        harness.label("late", "e2", 5200, -2.0);
+        harness.event("inline", "i3", 3000, 0.5, 0.5, 4.0);
+        harness.event("inline", "i1", 1000, 1, 2, 1.0);
+        harness.event("inline", "i2", 2000, 2, -1, -2.0);
+        harness.predictions.readValuesToList();
 
         Prediction late = probe("late", "p1", 6000);
         Prediction inline = probe("inline", "p2", 6000);
@@ -163,19 +107,19 @@ class DelayedLabelsTest {
         assertEquals(inline.getPrediction(), late.getPrediction(), 0.0,
                 "a delayed label teaches exactly what the same label inline teaches");
         assertTrue(late.getPrediction() != 0.0, "the model moved");
-        assertTrue(deadLetters.isEmpty());
+        assertTrue(harness.deadLetters.isEmpty());
         assertEquals(3.0, metric("labels-joined-total"));
     }
 
     @Test
     void shouldDeadLetterASecondLabelAndNeverLearnTwice() throws Exception {
         start();
-        event("a", "e1", 1000, 1, 2, null);
-        label("a", "e1", 2000, 3.0);
-        label("a", "e1", 2100, 3.0);
-        label("a", "e1", 2200, -7.0);
+        harness.event("a", "e1", 1000, 1, 2, null);
+        harness.label("a", "e1", 2000, 3.0);
+        harness.label("a", "e1", 2100, 3.0);
+        harness.label("a", "e1", 2200, -7.0);
         assertEquals(List.of(LabelsProcessor.DUPLICATE, LabelsProcessor.DUPLICATE), deadLetterReasons());
-        predictions.readValuesToList();
+        harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the first label was learned");
         assertEquals(2.0, metric("labels-duplicate-total"));
         assertEquals(1.0, metric("labels-joined-total"));
@@ -185,13 +129,13 @@ class DelayedLabelsTest {
     @Test
     void shouldDeadLetterLabelsOfUnknownEvents() throws Exception {
         start();
-        event("a", "e1", 1000, 1, 2, null);
-        event("a", "inl", 1100, 1, 2, 5.0);
-        label("a", "nope", 2000, 1.0);      // never seen
-        label("b", "e1", 2000, 1.0);        // e1 exists, but for key a
-        label("a", "inl", 2000, 1.0);       // carried its label inline
+        harness.event("a", "e1", 1000, 1, 2, null);
+        harness.event("a", "inl", 1100, 1, 2, 5.0);
+        harness.label("a", "nope", 2000, 1.0);      // never seen
+        harness.label("b", "e1", 2000, 1.0);        // e1 exists, but for key a
+        harness.label("a", "inl", 2000, 1.0);       // carried its label inline
         assertEquals(List.of(LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN), deadLetterReasons());
-        predictions.readValuesToList();
+        harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the inline label was learned");
         assertEquals(3.0, metric("labels-unknown-total"));
         assertEquals(0.0, metric("labels-joined-total"));
@@ -201,27 +145,27 @@ class DelayedLabelsTest {
     void shouldExpireEventsPastTheHorizonThenForgetThem() throws Exception {
         start();
         long t0 = 10 * HOUR;
-        event("a", "old", t0, 1, 2, null);
-        event("a", "fresh", t0 + 30 * 60_000, 1, 2, null);
+        harness.event("a", "old", t0, 1, 2, null);
+        harness.event("a", "fresh", t0 + 30 * 60_000, 1, 2, null);
         // The clock moves to t0 + 1h + 1ms through another key's event: "old" is now past the 1h horizon, "fresh" is not.
-        event("b", "tick", t0 + HOUR + 1, 0, 0, null);
-        label("a", "old", t0 + HOUR + 1, 1.0);
-        label("a", "fresh", t0 + HOUR + 1, 1.0);
+        harness.event("b", "tick", t0 + HOUR + 1, 0, 0, null);
+        harness.label("a", "old", t0 + HOUR + 1, 1.0);
+        harness.label("a", "fresh", t0 + HOUR + 1, 1.0);
         assertEquals(List.of(LabelsProcessor.EXPIRED), deadLetterReasons(), "decided by event time, before any sweep");
         assertEquals(1.0, metric("labels-expired-total"));
 
         // The sweep turns "old" into an expired marker (no features); a late label is still reported as expired.
-        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        harness.driver.advanceWallClockTime(Duration.ofSeconds(11));
         byte[] marker = pendingStore().get(PendingLabels.entryKey("a", "old"));
         assertNotNull(marker);
         assertEquals(PendingLabels.Status.EXPIRED, PendingLabels.decode(marker).status());
         assertNull(PendingLabels.decode(marker).features(), "the features are dropped");
-        label("a", "old", t0 + HOUR + 2, 1.0);
+        harness.label("a", "old", t0 + HOUR + 2, 1.0);
         assertEquals(List.of(LabelsProcessor.EXPIRED), deadLetterReasons());
 
         // Past two horizons everything is forgotten: the entries and their index entries are gone.
-        event("b", "tock", t0 + 3 * HOUR, 0, 0, null);
-        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        harness.event("b", "tock", t0 + 3 * HOUR, 0, 0, null);
+        harness.driver.advanceWallClockTime(Duration.ofSeconds(11));
         assertEquals(List.of("b/tick", "b/tock"), pendingEntries(),
                 "a's events are past two horizons; tick (1h59m old) is an expired marker, tock pending");
         assertEquals(PendingLabels.Status.EXPIRED, PendingLabels.decode(pendingStore().get(PendingLabels.entryKey("b", "tick"))).status());
@@ -235,37 +179,37 @@ class DelayedLabelsTest {
             }
             assertEquals(2, index, "one index entry per remaining entry");
         }
-        label("a", "old", t0 + 3 * HOUR, 1.0);
-        label("a", "fresh", t0 + 3 * HOUR, 1.0);
-        label("b", "tick", t0 + 3 * HOUR, 1.0);
+        harness.label("a", "old", t0 + 3 * HOUR, 1.0);
+        harness.label("a", "fresh", t0 + 3 * HOUR, 1.0);
+        harness.label("b", "tick", t0 + 3 * HOUR, 1.0);
         assertEquals(List.of(LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN, LabelsProcessor.EXPIRED), deadLetterReasons());
-        predictions.readValuesToList();
+        harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", t0 + 3 * HOUR).getVersion(), "exactly the one label in time was learned");
     }
 
     @Test
     void shouldKeepEachEventOnceAndNotOverwriteItWhenItIsSentAgain() throws Exception {
         start();
-        event("a", "e1", 1000, 1, 2, null);
-        label("a", "e1", 1500, 3.0);
-        event("a", "e1", 1000, 1, 2, null);   // the same event again (a producer retry)
-        label("a", "e1", 1600, 3.0);
+        harness.event("a", "e1", 1000, 1, 2, null);
+        harness.label("a", "e1", 1500, 3.0);
+        harness.event("a", "e1", 1000, 1, 2, null);   // the same event again (a producer retry)
+        harness.label("a", "e1", 1600, 3.0);
         assertEquals(List.of(LabelsProcessor.DUPLICATE), deadLetterReasons());
-        predictions.readValuesToList();
+        harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 2000).getVersion());
     }
 
     @Test
     void shouldDeadLetterBadLabelRecordsWithTheirReason() throws Exception {
         start();
-        event("a", "e1", 1000, 1, 2, null);
-        labels.pipeInput("a", "{not json".getBytes(StandardCharsets.UTF_8));
-        label("b", "e1", 2000, 1.0);
-        labels.pipeInput("a", "{\"id\":\"e1\",\"key\":\"zzz\",\"ts\":2000,\"label\":1}".getBytes(StandardCharsets.UTF_8));
+        harness.event("a", "e1", 1000, 1, 2, null);
+        harness.labels.pipeInput("a", "{not json".getBytes(StandardCharsets.UTF_8));
+        harness.label("b", "e1", 2000, 1.0);
+        harness.labels.pipeInput("a", "{\"id\":\"e1\",\"key\":\"zzz\",\"ts\":2000,\"label\":1}".getBytes(StandardCharsets.UTF_8));
         List<String> reasons = deadLetterReasons();
         assertEquals(List.of("malformed-json", LabelsProcessor.UNKNOWN, ScoreEventsProcessor.KEY_MISMATCH), reasons);
-        label("a", "e1", 2100, 1.0);
-        assertTrue(deadLetters.isEmpty(), "the event is still pending and now learned");
+        harness.label("a", "e1", 2100, 1.0);
+        assertTrue(harness.deadLetters.isEmpty(), "the event is still pending and now learned");
         assertEquals(1.0, metric("labels-joined-total"));
     }
 
@@ -274,20 +218,20 @@ class DelayedLabelsTest {
         start();
         int learned = 0;
         for (int i = 0; i < 50; i++) {
-            event("k", "e" + i, 1000 + i, i % 7, 1, i % 5 == 0 ? Double.valueOf(1.0) : null);
+            harness.event("k", "e" + i, 1000 + i, i % 7, 1, i % 5 == 0 ? Double.valueOf(1.0) : null);
             if (i % 5 == 0) {
                 learned++;
             }
         }
         for (int i = 49; i >= 0; i--) {
             if (i % 3 == 0) {
-                label("k", "e" + i, 5000 + i, 2.0);   // unknown-event for the inline-labelled ones
+                harness.label("k", "e" + i, 5000 + i, 2.0);   // unknown-event for the inline-labelled ones
                 if (i % 5 != 0) {
                     learned++;
                 }
             }
         }
-        predictions.readValuesToList();
+        harness.predictions.readValuesToList();
         assertEquals(learned, probe("k", "p", 9000).getVersion());
         assertEquals(learned - 10.0, metric("labels-joined-total"));
     }

@@ -6,20 +6,14 @@ import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.app.StreamlearnApp;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -47,59 +40,33 @@ class KeyLifecycleTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
     private final SkippedRecords skipped = new SkippedRecords();
-    private AppConfig config;
-    private TestInputTopic<String, byte[]> events;
-    private TestInputTopic<String, byte[]> labels;
-    private TestInputTopic<String, byte[]> control;
-    private TestOutputTopic<String, byte[]> predictions;
-    private TestOutputTopic<String, byte[]> deadLetters;
+    private TopologyHarness harness;
     private TestOutputTopic<String, byte[]> acks;
-    private TestOutputTopic<String, byte[]> changelog;
     private KeyValueStore<String, byte[]> models;
     private KeyValueStore<String, byte[]> pending;
 
     private void start(Map<String, String> settings, int eventPartitions) {
-        config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
-                .with(AppConfig.FEATURES_KEY, "x1,x2")
-                .with(AppConfig.MODELS_KEY, MODEL)
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
-                .with(settings);
-        var topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
-                Stores.inMemoryKeyValueStore(config.pendingStoreName()), () -> eventPartitions);
-        Properties props = StreamlearnApp.streamsProperties(config, skipped);
-        props.put("state.dir", stateDir.toString());
-        driver = new TopologyTestDriver(topology, props);
-        events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
-        labels = driver.createInputTopic(config.labelsTopic(), new StringSerializer(), new ByteArraySerializer());
-        control = driver.createInputTopic(config.controlTopic(), new StringSerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
-        deadLetters = driver.createOutputTopic(config.deadLettersTopic(), new StringDeserializer(), new ByteArrayDeserializer());
-        acks = driver.createOutputTopic(config.forgetAcksTopic(), new StringDeserializer(), new ByteArrayDeserializer());
-        changelog = driver.createOutputTopic(config.applicationId() + "-" + config.storeName() + "-changelog",
-                new StringDeserializer(), new ByteArrayDeserializer());
-        models = driver.getKeyValueStore(config.storeName());
-        pending = driver.getKeyValueStore(config.pendingStoreName());
+        AppConfig config = TopologyHarness.config(MODEL, settings);
+        harness = new TopologyHarness(config, stateDir, skipped, () -> eventPartitions, StreamlearnMeters.noop());
+        acks = harness.forgetAcks();
+        models = harness.modelStore();
+        pending = harness.pendingStore();
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (harness != null) {
+            harness.close();
         }
     }
 
     private void event(String key, String id, long ts, Double label) {
-        String l = label == null ? "" : ",\"label\":" + label;
-        events.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts
-                + ",\"features\":{\"x1\":1,\"x2\":2}" + l + "}").getBytes(StandardCharsets.UTF_8));
+        harness.event(key, id, ts, "{\"x1\":1,\"x2\":2}", label);
     }
 
     private void label(String key, String id, long ts, double label) {
-        labels.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"label\":" + label + "}")
-                .getBytes(StandardCharsets.UTF_8));
+        harness.label(key, id, ts, label);
     }
 
     private static List<String> keysWithPrefix(KeyValueStore<String, byte[]> store, String prefix) {
@@ -111,15 +78,12 @@ class KeyLifecycleTest {
     }
 
     private double metric(String name) {
-        return driver.metrics().entrySet().stream()
-                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().equals("stream-streamlearn-metrics"))
-                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
-                .sum();
+        return harness.streamsMetric(name);
     }
 
     private List<String> tombstones() {
         List<String> out = new ArrayList<>();
-        for (TestRecord<String, byte[]> r : changelog.readRecordsToList()) {
+        for (TestRecord<String, byte[]> r : harness.changelog.readRecordsToList()) {
             if (r.value() == null) {
                 out.add(r.key());
             }
@@ -134,9 +98,9 @@ class KeyLifecycleTest {
         event("fresh", "f1", 1_000, 1.0);
         event("fresh", "f2", 20_000, 2.0);   // clock 20 s: "old" last seen 19 s ago, more than the TTL
         assertNotNull(models.get(ModelStore.storeKey("old", MODEL)));
-        changelog.readRecordsToList();
+        harness.changelog.readRecordsToList();
 
-        driver.advanceWallClockTime(config.labelSweepInterval());
+        harness.driver.advanceWallClockTime(harness.config.labelSweepInterval());
 
         assertNull(models.get(ModelStore.storeKey("old", MODEL)), "the idle key's state is deleted");
         assertNotNull(models.get(ModelStore.storeKey("fresh", MODEL)), "a key seen within the TTL stays");
@@ -144,7 +108,7 @@ class KeyLifecycleTest {
         assertEquals(1.0, metric("keys-evicted-total"));
 
         event("old", "o2", 21_000, null);   // an evicted key that comes back starts a new model
-        assertEquals(1, predictions.readValuesToList().size() - 3);
+        assertEquals(1, harness.predictions.readValuesToList().size() - 3);
     }
 
     @Test
@@ -155,10 +119,10 @@ class KeyLifecycleTest {
             event(String.format("k%05d", i), "e" + i, 1_000, 1.0);
         }
         event("clock", "c", 100_000, 1.0);   // moves the clock; every other key is idle
-        driver.advanceWallClockTime(config.labelSweepInterval());
+        harness.driver.advanceWallClockTime(harness.config.labelSweepInterval());
         long left = keysWithPrefix(models, "k").size();
         assertTrue(left >= 500 && left < keys, "one punctuation reads at most SCAN_BATCH keys, left " + left);
-        driver.advanceWallClockTime(config.labelSweepInterval());
+        harness.driver.advanceWallClockTime(harness.config.labelSweepInterval());
         assertEquals(0, keysWithPrefix(models, "k").size(), "the next punctuation resumes where the first stopped");
         assertNotNull(models.get(ModelStore.storeKey("clock", MODEL)));
         assertEquals(keys, metric("keys-evicted-total"));
@@ -172,11 +136,11 @@ class KeyLifecycleTest {
         event("u1", "c", 3_000, null);
         event("u2", "d", 3_000, null);
         event("u2", "e", 3_000, 1.0);
-        predictions.readValuesToList();
-        changelog.readRecordsToList();
+        harness.predictions.readValuesToList();
+        harness.changelog.readRecordsToList();
 
-        control.pipeInput("forget:u1", "{}".getBytes(StandardCharsets.UTF_8));
-        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        harness.control("forget:u1", "{}");
+        harness.driver.advanceWallClockTime(Duration.ofSeconds(1));
 
         assertNull(models.get(ModelStore.storeKey("u1", MODEL)));
         assertEquals(List.of(), keysWithPrefix(pending, PendingLabels.entryKey("u1", "")), "pending events removed");
@@ -192,11 +156,11 @@ class KeyLifecycleTest {
         assertEquals(3, body.get("removed").asInt(), "one model state and two pending events");
         assertTrue(body.get("time").asLong() > 0);
 
-        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        harness.driver.advanceWallClockTime(Duration.ofSeconds(5));
         assertTrue(acks.isEmpty(), "a request is carried out once");
 
         label("u1", "b", 3_500, 1.0);   // the forgotten pending event is unknown now
-        DeadLetter letter = WireCodec.decodeDeadLetter(deadLetters.readValuesToList().get(0));
+        DeadLetter letter = WireCodec.decodeDeadLetter(harness.deadLetters.readValuesToList().get(0));
         assertEquals(LabelsProcessor.UNKNOWN, letter.getReason());
         assertEquals(1.0, metric("keys-forgotten-total"));
     }
@@ -217,9 +181,9 @@ class KeyLifecycleTest {
         }
         event(mine, "m", 1_000, 1.0);
         event(other, "o", 1_000, 1.0);
-        control.pipeInput("forget:" + mine, "{}".getBytes(StandardCharsets.UTF_8));
-        control.pipeInput("forget:" + other, "{}".getBytes(StandardCharsets.UTF_8));
-        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        harness.control("forget:" + mine, "{}");
+        harness.control("forget:" + other, "{}");
+        harness.driver.advanceWallClockTime(Duration.ofSeconds(1));
 
         assertEquals(List.of(mine), acks.readKeyValuesToList().stream().map(kv -> kv.key).toList());
         assertNull(models.get(ModelStore.storeKey(mine, MODEL)));
@@ -239,8 +203,8 @@ class KeyLifecycleTest {
         event("a", "a2", 2_000, 2.0);   // existing keys keep working
         event("b", "b2", 2_000, null);
 
-        assertEquals(List.of("a", "b", "a", "b"), predictions.readKeyValuesToList().stream().map(kv -> kv.key).toList());
-        List<byte[]> letters = deadLetters.readValuesToList();
+        assertEquals(List.of("a", "b", "a", "b"), harness.predictions.readKeyValuesToList().stream().map(kv -> kv.key).toList());
+        List<byte[]> letters = harness.deadLetters.readValuesToList();
         assertEquals(1, letters.size());
         DeadLetter letter = WireCodec.decodeDeadLetter(letters.get(0));
         assertEquals(KeyLifecycle.MAX_KEYS, letter.getReason());

@@ -4,17 +4,9 @@ import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -38,66 +29,42 @@ class ModelControlTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
     private final SkippedRecords skipped = new SkippedRecords();
+    private TopologyHarness harness;
     private AppConfig config;
-    private TestInputTopic<String, byte[]> events;
-    private TestInputTopic<String, byte[]> labels;
-    private TestInputTopic<String, byte[]> control;
-    private TestOutputTopic<String, byte[]> predictions;
-    private TestOutputTopic<String, byte[]> shadow;
     private long ts = 1000;
 
     private void start() {
-        config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
-                .with(AppConfig.FEATURES_KEY, "x1,x2")
-                .with(AppConfig.MODELS_KEY, CONFIGURED)
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "json");
-        var topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
-                Stores.inMemoryKeyValueStore(config.pendingStoreName()));
-        Properties props = StreamlearnApp.streamsProperties(config, skipped);
-        props.put("state.dir", stateDir.toString());
-        driver = new TopologyTestDriver(topology, props);
-        events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
-        labels = driver.createInputTopic(config.labelsTopic(), new StringSerializer(), new ByteArraySerializer());
-        control = driver.createInputTopic(config.controlTopic(), new StringSerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
-        shadow = driver.createOutputTopic(config.shadowPredictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        config = TopologyHarness.config(CONFIGURED);
+        harness = new TopologyHarness(config, stateDir, skipped);
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (harness != null) {
+            harness.close();
         }
     }
 
     private void control(String scope, String json) {
-        control.pipeInput(scope, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+        harness.control(scope, json);
     }
 
     private void event(String key, Double label) {
-        String l = label == null ? "" : ",\"label\":" + label;
         ts++;
-        events.pipeInput(key, ("{\"id\":\"" + key + "-" + ts + "\",\"key\":\"" + key + "\",\"ts\":" + ts
-                + ",\"features\":{\"x1\":1,\"x2\":1}" + l + "}").getBytes(StandardCharsets.UTF_8));
+        harness.event(key, key + "-" + ts, ts, "{\"x1\":1,\"x2\":1}", label);
     }
 
     private static List<Prediction> read(TestOutputTopic<String, byte[]> topic) throws Exception {
-        List<Prediction> out = new ArrayList<>();
-        for (byte[] v : topic.readValuesToList()) {
-            out.add(WireCodec.decodePrediction(v));
-        }
-        return out;
+        return TopologyHarness.decodePredictions(topic.readValuesToList());
     }
 
     /** The champion model of one event of {@code key} (and checks the challengers on the shadow topic). */
     private String champion(String key, String... challengers) throws Exception {
         event(key, null);
-        List<Prediction> p = read(predictions);
+        List<Prediction> p = read(harness.predictions);
         assertEquals(1, p.size());
-        assertEquals(List.of(challengers), read(shadow).stream().map(Prediction::getModel).toList(), "challengers of " + key);
+        assertEquals(List.of(challengers), read(harness.shadow()).stream().map(Prediction::getModel).toList(), "challengers of " + key);
         return p.get(0).getModel();
     }
 
@@ -127,20 +94,19 @@ class ModelControlTest {
         start();
         event("a", 1.0);
         event("a", 1.0);
-        List<Prediction> before = read(predictions);
+        List<Prediction> before = read(harness.predictions);
         assertEquals(List.of(0L, 1L), before.stream().map(Prediction::getVersion).toList());
         control("key:a", "{\"models\":[\"sgd:lr=0.05\"]}");
         event("a", 1.0);
-        Prediction after = read(predictions).get(0);
+        Prediction after = read(harness.predictions).get(0);
         assertEquals("sgd:lr=0.05", after.getModel());
         assertEquals(0L, after.getVersion(), "the new model starts fresh");
         assertEquals(0.0, after.getPrediction());
-        @SuppressWarnings("unchecked")
-        KeyValueStore<String, byte[]> store = (KeyValueStore<String, byte[]>) (KeyValueStore<?, ?>) driver.getKeyValueStore(config.storeName());
+        KeyValueStore<String, byte[]> store = harness.modelStore();
         assertNotNull(store.get(ModelStore.storeKey("a", CONFIGURED)), "the old model's state is kept");
         control("key:a", null);
         event("a", null);
-        Prediction back = read(predictions).get(0);
+        Prediction back = read(harness.predictions).get(0);
         assertEquals(CONFIGURED, back.getModel());
         assertEquals(2L, back.getVersion(), "switching back resumes the kept state");
     }
@@ -151,12 +117,12 @@ class ModelControlTest {
         control("key:a", "{\"models\":[\"sgd:lr=0.1\",\"sgd:lr=0.2\"]}");
         event("a", null);
         String id = "a-" + ts;
-        read(predictions);
-        read(shadow);
-        labels.pipeInput("a", ("{\"id\":\"" + id + "\",\"key\":\"a\",\"ts\":" + (ts + 5) + ",\"label\":3}").getBytes(StandardCharsets.UTF_8));
+        read(harness.predictions);
+        read(harness.shadow());
+        harness.labels.pipeInput("a", ("{\"id\":\"" + id + "\",\"key\":\"a\",\"ts\":" + (ts + 5) + ",\"label\":3}").getBytes(StandardCharsets.UTF_8));
         event("a", null);
-        assertEquals(1L, read(predictions).get(0).getVersion());
-        assertEquals(1L, read(shadow).get(0).getVersion(), "the challenger learned the late label too");
+        assertEquals(1L, read(harness.predictions).get(0).getVersion());
+        assertEquals(1L, read(harness.shadow()).get(0).getVersion(), "the challenger learned the late label too");
     }
 
     @Test
@@ -180,9 +146,8 @@ class ModelControlTest {
         assertEquals(bad.size(), skipped.count(ModelControl.BAD_CONTROL));
 
         // Each is dead-lettered once, by task 0's punctuator, with its scope, raw bytes and offset.
-        TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(config.deadLettersTopic(),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
+        TestOutputTopic<String, byte[]> deadLetters = harness.deadLetters;
+        harness.driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
         List<io.streamlearn.schemas.DeadLetter> letters = new ArrayList<>();
         for (byte[] v : deadLetters.readValuesToList()) {
             letters.add(WireCodec.decodeDeadLetter(v));
@@ -199,7 +164,7 @@ class ModelControlTest {
             assertEquals(bad.get(i)[1], new String(raw, StandardCharsets.UTF_8));
             assertNotNull(d.getDetail());
         }
-        driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
+        harness.driver.advanceWallClockTime(java.time.Duration.ofSeconds(2));
         assertTrue(deadLetters.isEmpty(), "never twice");
     }
 

@@ -5,21 +5,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamlearn.schemas.Prediction;
-import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,10 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,49 +35,19 @@ class TopologyMetersTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final StreamlearnMeters meters = new StreamlearnMeters(registry, 100);
     private final SkippedRecords skipped = new SkippedRecords();
-    private TopologyTestDriver driver;
+    private TopologyHarness harness;
     private AppConfig config;
-    private TestInputTopic<String, byte[]> events;
-    private TestInputTopic<String, byte[]> labels;
-    private TestInputTopic<String, byte[]> control;
-    private TestOutputTopic<String, byte[]> predictions;
-    private TestOutputTopic<String, byte[]> shadow;
 
     private void start(Map<String, String> settings) {
-        config = AppConfig.defaults()
-                .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
-                .with(AppConfig.FEATURES_KEY, "x1,x2")
-                .with(AppConfig.MODELS_KEY, CHAMPION + ";" + SHADOW)
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "json")
-                .with(settings);
-        var topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
-                Stores.inMemoryKeyValueStore(config.pendingStoreName()), () -> 1, meters);
-        Properties props = StreamlearnApp.streamsProperties(config, skipped);
-        props.put("state.dir", stateDir.toString());
-        driver = new TopologyTestDriver(topology, props);
-        events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
-        labels = driver.createInputTopic(config.labelsTopic(), new StringSerializer(), new ByteArraySerializer());
-        control = driver.createInputTopic(config.controlTopic(), new StringSerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
-        shadow = driver.createOutputTopic(config.shadowPredictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
+        config = TopologyHarness.config(CHAMPION + ";" + SHADOW, settings);
+        harness = new TopologyHarness(config, stateDir, skipped, () -> 1, meters);
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (harness != null) {
+            harness.close();
         }
-    }
-
-    private void event(String key, String id, long ts, double x1, double x2, Double label) {
-        String l = label == null ? "" : ",\"label\":" + label;
-        events.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"features\":{\"x1\":" + x1
-                + ",\"x2\":" + x2 + "}" + l + "}").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void label(String key, String id, long ts, double label) {
-        labels.pipeInput(key, ("{\"id\":\"" + id + "\",\"key\":\"" + key + "\",\"ts\":" + ts + ",\"label\":" + label + "}")
-                .getBytes(StandardCharsets.UTF_8));
     }
 
     private double counter(String name, String... tags) {
@@ -97,26 +55,18 @@ class TopologyMetersTest {
         return c == null ? 0 : c.count();
     }
 
-    private static List<Prediction> decode(List<byte[]> values) throws Exception {
-        List<Prediction> out = new ArrayList<>();
-        for (byte[] v : values) {
-            out.add(WireCodec.decodePrediction(v));
-        }
-        return out;
-    }
-
     @Test
     void shouldCountEventsPredictionsLabelsAndDeadLettersAndTrackThePrequentialError() throws Exception {
         start(Map.of());
-        event("k1", "e1", 1_000, 1, 2, 3.0);          // inline label: its error counts at once
-        event("k1", "e2", 2_000, 2, 1, null);         // pending, labelled below
-        event("k2", "e3", 2_000, 1, 1, null);         // pending, never labelled
-        event("k1", "e2b", 2_200, 1, 1, 4.0);         // inline: k1's model learns before e2's label comes
-        events.pipeInput("k3", "{".getBytes(StandardCharsets.UTF_8));
-        label("k1", "e2", 2_500, 5.0);                // joined
-        label("k1", "e2", 2_600, 5.0);                // duplicate-label
-        label("k1", "nope", 2_700, 1.0);              // unknown-event
-        labels.pipeInput("k1", "{".getBytes(StandardCharsets.UTF_8));   // invalid
+        harness.event("k1", "e1", 1_000, 1, 2, 3.0);          // inline label: its error counts at once
+        harness.event("k1", "e2", 2_000, 2, 1, null);         // pending, labelled below
+        harness.event("k2", "e3", 2_000, 1, 1, null);         // pending, never labelled
+        harness.event("k1", "e2b", 2_200, 1, 1, 4.0);         // inline: k1's model learns before e2's label comes
+        harness.events.pipeInput("k3", "{".getBytes(StandardCharsets.UTF_8));
+        harness.label("k1", "e2", 2_500, 5.0);                // joined
+        harness.label("k1", "e2", 2_600, 5.0);                // duplicate-label
+        harness.label("k1", "nope", 2_700, 1.0);              // unknown-event
+        harness.labels.pipeInput("k1", "{".getBytes(StandardCharsets.UTF_8));   // invalid
 
         assertEquals(4.0, counter("streamlearn.events", "outcome", "scored"));
         assertEquals(1.0, counter("streamlearn.events", "outcome", "dead-letter"));
@@ -139,7 +89,7 @@ class TopologyMetersTest {
 
         // Reference: the published predictions (e1, e2, e3, e2b in order). e2's late label is measured against
         // what was published for e2, although k1's model learned e2b in between and now predicts e2 otherwise.
-        List<Prediction> champion = decode(predictions.readValuesToList());
+        List<Prediction> champion = harness.readPredictions();
         double p1 = champion.get(0).getPrediction();
         double p2 = champion.get(1).getPrediction();
         double p2b = champion.get(3).getPrediction();
@@ -148,7 +98,7 @@ class TopologyMetersTest {
         assertEquals(mse, gauge(CHAMPION, "mse"), 1e-12);
         assertEquals(mae, gauge(CHAMPION, "mae"), 1e-12);
         assertEquals(3, meters.modelError(CHAMPION).count());
-        List<Prediction> challenger = decode(shadow.readValuesToList());
+        List<Prediction> challenger = harness.readShadowPredictions();
         double s1 = challenger.get(0).getPrediction();
         double s2 = challenger.get(1).getPrediction();
         double s2b = challenger.get(3).getPrediction();
@@ -170,8 +120,8 @@ class TopologyMetersTest {
 
         // Predicting before learning a joined label changes nothing: the next prediction of k1 is the one of a step
         // that learned e1 and e2 without any sink.
-        event("k1", "e4", 3_000, 1, -1, null);
-        double probe = decode(predictions.readValuesToList()).get(0).getPrediction();
+        harness.event("k1", "e4", 3_000, 1, -1, null);
+        double probe = harness.readPredictions().get(0).getPrediction();
         ScoringStep reference = new ScoringStep(config.featureSpace(), List.of(CHAMPION, SHADOW));
         InMemoryModelStore store = new InMemoryModelStore();
         ScoringStep.Sink ignore = (model, isChampion, version, mean, stddev) -> { };
@@ -192,19 +142,19 @@ class TopologyMetersTest {
     @Test
     void shouldCountTtlEvictionsForgetsAndMaxKeysRefusals() {
         start(Map.of(AppConfig.KEY_TTL_KEY, "10s", AppConfig.MAX_KEYS_KEY, "4"));
-        event("old", "o1", 1_000, 1, 1, 1.0);         // two entries per key: one per model
-        event("fresh", "f1", 1_000, 1, 1, 1.0);
-        event("new", "n1", 1_500, 1, 1, 1.0);         // store full: refused
+        harness.event("old", "o1", 1_000, 1, 1, 1.0);         // two entries per key: one per model
+        harness.event("fresh", "f1", 1_000, 1, 1, 1.0);
+        harness.event("new", "n1", 1_500, 1, 1, 1.0);         // store full: refused
         assertEquals(1.0, counter("streamlearn.evictions", "cause", "max-keys"));
         assertEquals(1.0, counter("streamlearn.dead.letters", "reason", KeyLifecycle.MAX_KEYS));
         assertEquals(1.0, counter("streamlearn.events", "outcome", "dead-letter"));
 
-        event("fresh", "f2", 20_000, 1, 1, 2.0);      // clock 20 s: "old" is idle past the TTL
-        driver.advanceWallClockTime(config.labelSweepInterval());
+        harness.event("fresh", "f2", 20_000, 1, 1, 2.0);      // clock 20 s: "old" is idle past the TTL
+        harness.driver.advanceWallClockTime(config.labelSweepInterval());
         assertEquals(1.0, counter("streamlearn.evictions", "cause", "ttl"));
 
-        control.pipeInput("forget:fresh", "{}".getBytes(StandardCharsets.UTF_8));
-        driver.advanceWallClockTime(Duration.ofSeconds(1));
+        harness.control("forget:fresh", "{}");
+        harness.driver.advanceWallClockTime(Duration.ofSeconds(1));
         assertEquals(1.0, counter("streamlearn.evictions", "cause", "forget"));
     }
 
