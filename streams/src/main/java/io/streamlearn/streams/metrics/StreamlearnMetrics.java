@@ -1,6 +1,9 @@
 package io.streamlearn.streams.metrics;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -9,6 +12,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import java.time.Duration;
 import java.util.List;
@@ -45,11 +51,46 @@ public final class StreamlearnMetrics implements AutoCloseable {
     private ScheduledExecutorService refresher;
 
     public StreamlearnMetrics() {
+        registry.config().meterFilter(ONE_STATE_ID_TAG);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         gc.bindTo(registry);
     }
+
+    /**
+     * Kafka Streams names a state store's tag after its type ({@code rocksdb-state-id},
+     * {@code in-memory-state-id}, ...), so the same metric (e.g. restore latency) of the RocksDB models
+     * store and of the in-memory model-control store would carry different tag keys, which Prometheus
+     * refuses (Micrometer then drops the second meter with a warning). This filter turns every
+     * {@code <type>-state-id} tag into {@code state-id} plus {@code store-type=<type>}.
+     */
+    static final MeterFilter ONE_STATE_ID_TAG = new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id id) {
+            List<Tag> tags = null;
+            for (Tag t : id.getTagsAsIterable()) {
+                String k = t.getKey();
+                if ((k.endsWith("-state-id") || k.endsWith(".state.id")) && k.length() > "-state-id".length()) {
+                    tags = new ArrayList<>();
+                    break;
+                }
+            }
+            if (tags == null) {
+                return id;
+            }
+            for (Tag t : id.getTagsAsIterable()) {
+                String k = t.getKey();
+                if ((k.endsWith("-state-id") || k.endsWith(".state.id")) && k.length() > "-state-id".length()) {
+                    tags.add(Tag.of("state-id", t.getValue()));
+                    tags.add(Tag.of("store-type", k.substring(0, k.length() - "-state-id".length())));
+                } else {
+                    tags.add(t);
+                }
+            }
+            return id.replaceTags(tags);
+        }
+    };
 
     /** The registry, for the application's own meters. */
     public MeterRegistry registry() {

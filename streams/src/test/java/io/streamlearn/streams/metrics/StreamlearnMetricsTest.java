@@ -50,4 +50,20 @@ class StreamlearnMetricsTest {
             streams.close(Duration.ofSeconds(5));
         }
     }
+
+    @Test
+    void shouldServeAStoreMetricOfEveryStoreTypeUnderOneSetOfTagKeys() {
+        try (StreamlearnMetrics metrics = new StreamlearnMetrics()) {
+            io.micrometer.core.instrument.MeterRegistry r = metrics.registry();
+            // as Micrometer's Kafka binder registers them: the tag key names the store type
+            io.micrometer.core.instrument.Gauge.builder("kafka.stream.state.restore.latency.max", () -> 3.0)
+                    .tag("rocksdb-state-id", "models").tag("task-id", "0_0").register(r);
+            io.micrometer.core.instrument.Gauge.builder("kafka.stream.state.restore.latency.max", () -> 5.0)
+                    .tag("in-memory-state-id", "model-control-store").tag("task-id", "-1_-1").register(r);
+            String text = metrics.scrape();
+            assertTrue(text.contains("kafka_stream_state_restore_latency_max{state_id=\"models\",store_type=\"rocksdb\",task_id=\"0_0\"} 3.0"), text);
+            assertTrue(text.contains("kafka_stream_state_restore_latency_max{state_id=\"model-control-store\",store_type=\"in-memory\","
+                    + "task_id=\"-1_-1\"} 5.0"), text);
+        }
+    }
 }
