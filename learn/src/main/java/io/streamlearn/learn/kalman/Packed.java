@@ -79,6 +79,29 @@ final class Packed {
         return s;
     }
 
+    /**
+     * {@code start + Σ_{from <= j < d} c[row + j] x[j]}, in four partial sums (the first starting at
+     * {@code start}) that break the floating-point dependency chain: one row of the upper triangle
+     * against the features, the kernel of {@link #quadratic} and {@link #multiply}.
+     */
+    private static double rowDot(double[] c, int row, double[] x, int from, int d, double start) {
+        double a0 = start;
+        double a1 = 0.0;
+        double a2 = 0.0;
+        double a3 = 0.0;
+        int j = from;
+        for (; j + 3 < d; j += 4) {
+            a0 += c[row + j] * x[j];
+            a1 += c[row + j + 1] * x[j + 1];
+            a2 += c[row + j + 2] * x[j + 2];
+            a3 += c[row + j + 3] * x[j + 3];
+        }
+        for (; j < d; j++) {
+            a0 += c[row + j] * x[j];
+        }
+        return (a0 + a1) + (a2 + a3);
+    }
+
     /** {@code z' C z}, computed from the upper triangle without a temporary vector. */
     static double quadratic(double[] c, int off, double[] x, int d, boolean intercept) {
         int p = intercept ? d + 1 : d;
@@ -87,22 +110,7 @@ final class Packed {
         for (int i = 0; i < d; i++) {
             double xi = x[i];
             int row = k - i;
-            // four partial sums break the floating-point dependency chain
-            double a0 = 0.0;
-            double a1 = 0.0;
-            double a2 = 0.0;
-            double a3 = 0.0;
-            int j = i + 1;
-            for (; j + 3 < d; j += 4) {
-                a0 += c[row + j] * x[j];
-                a1 += c[row + j + 1] * x[j + 1];
-                a2 += c[row + j + 2] * x[j + 2];
-                a3 += c[row + j + 3] * x[j + 3];
-            }
-            for (; j < d; j++) {
-                a0 += c[row + j] * x[j];
-            }
-            double acc = (a0 + a1) + (a2 + a3);
+            double acc = rowDot(c, row, x, i + 1, d, 0.0);
             if (intercept) {
                 acc += c[row + d];
             }
@@ -125,21 +133,7 @@ final class Packed {
         int k = off;
         for (int i = 0; i < d; i++) {
             int row = k - i;
-            double a0 = c[k] * x[i];
-            double a1 = 0.0;
-            double a2 = 0.0;
-            double a3 = 0.0;
-            int j = i + 1;
-            for (; j + 3 < d; j += 4) {
-                a0 += c[row + j] * x[j];
-                a1 += c[row + j + 1] * x[j + 1];
-                a2 += c[row + j + 2] * x[j + 2];
-                a3 += c[row + j + 3] * x[j + 3];
-            }
-            for (; j < d; j++) {
-                a0 += c[row + j] * x[j];
-            }
-            double acc = (a0 + a1) + (a2 + a3);
+            double acc = rowDot(c, row, x, i + 1, d, c[k] * x[i]);
             if (intercept) {
                 acc += c[row + d];
             }
