@@ -167,8 +167,12 @@ public final class QueryEndpoint implements AutoCloseable {
      * @param self must equal the instance's {@code application.server}
      */
     public void attach(KafkaStreams streams, String storeName, FeatureSpace space, List<String> specs, HostInfo self) {
+        attach(new KafkaStreamsModelQueries(streams, storeName, space, specs, self), streams);
+    }
+
+    private void attach(KafkaStreamsModelQueries queries, KafkaStreams streams) {
         metrics.bindKafkaStreams(streams);
-        attach(new KafkaStreamsModelQueries(streams, storeName, space, specs, self));
+        attach(queries);
     }
 
     /**
@@ -183,9 +187,8 @@ public final class QueryEndpoint implements AutoCloseable {
         if (config.controlTopic() != null) {
             attach(KafkaForgetRequests.create(config));
         }
-        metrics.bindKafkaStreams(app.streams());
         attach(new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
-                app::restoringPartitions));
+                app::restoringPartitions), app.streams());
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

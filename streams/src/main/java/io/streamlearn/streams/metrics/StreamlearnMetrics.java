@@ -68,27 +68,19 @@ public final class StreamlearnMetrics implements AutoCloseable {
     static final MeterFilter ONE_STATE_ID_TAG = new MeterFilter() {
         @Override
         public Meter.Id map(Meter.Id id) {
-            List<Tag> tags = null;
-            for (Tag t : id.getTagsAsIterable()) {
-                String k = t.getKey();
-                if ((k.endsWith("-state-id") || k.endsWith(".state.id")) && k.length() > "-state-id".length()) {
-                    tags = new ArrayList<>();
-                    break;
-                }
-            }
-            if (tags == null) {
-                return id;
-            }
+            List<Tag> tags = new ArrayList<>();
+            boolean renamed = false;
             for (Tag t : id.getTagsAsIterable()) {
                 String k = t.getKey();
                 if ((k.endsWith("-state-id") || k.endsWith(".state.id")) && k.length() > "-state-id".length()) {
                     tags.add(Tag.of("state-id", t.getValue()));
                     tags.add(Tag.of("store-type", k.substring(0, k.length() - "-state-id".length())));
+                    renamed = true;
                 } else {
                     tags.add(t);
                 }
             }
-            return id.replaceTags(tags);
+            return renamed ? id.replaceTags(tags) : id;
         }
     };
 

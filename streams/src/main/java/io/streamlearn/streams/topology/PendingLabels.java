@@ -93,17 +93,11 @@ final class PendingLabels {
     /**
      * Keeps an unlabelled event's features until its label comes. An entry that exists already (the
      * same event id sent twice) is left as it is, so a labelled event is never learned from twice.
+     * With {@code models} (null: none) it also keeps the first {@code count} published predictions
+     * ({@code models[i]} predicted {@code means[i]}), so that the error of the event can be measured
+     * against what was published when its label comes.
      *
      * @return whether the event was added
-     */
-    boolean add(String key, String id, long time, Map<String, Double> features) {
-        return add(key, id, time, features, null, null, 0);
-    }
-
-    /**
-     * As {@link #add(String, String, long, Map)}, also keeping the first {@code count} published
-     * predictions ({@code models[i]} predicted {@code means[i]}), so that the error of the event can be
-     * measured against what was published when its label comes.
      */
     boolean add(String key, String id, long time, Map<String, Double> features, String[] models, double[] means, int count) {
         String k = entryKey(key, id);

@@ -209,11 +209,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         }
         if (label == null && pending != null) {
             // the published predictions wait with the features: the rolling error of a late label is that of what was published
-            if (meters.tracksErrors()) {
-                pending.add(key, event.getId(), event.getTs(), event.getFeatures(), sink.models, sink.means, sink.count);
-            } else {
-                pending.add(key, event.getId(), event.getTs(), event.getFeatures());
-            }
+            pending.add(key, event.getId(), event.getTs(), event.getFeatures(),
+                    meters.tracksErrors() ? sink.models : null, sink.means, sink.count);
         }
         sink.recordErrors(label);
         meters.eventsScored().increment();
