@@ -7,7 +7,7 @@ import io.streamlearn.streams.backtest.BacktestEvent;
 import io.streamlearn.streams.backtest.BacktestResult;
 import io.streamlearn.streams.backtest.EventSource;
 import io.streamlearn.streams.cli.BacktestCommand;
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 import picocli.CommandLine;
 
 import java.io.PrintStream;

@@ -6,7 +6,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 
 import java.io.BufferedReader;
 import java.io.IOException;
