@@ -6,6 +6,8 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.prior.Prior;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -126,7 +128,7 @@ import java.util.Map;
  * array per thread, allocated on a thread's first event); states are not. {@code predict} and
  * {@code learn} allocate nothing after that.
  */
-public final class SgdLearner implements Learner, DriftAware {
+public final class SgdLearner implements Learner, DriftAware, PriorAware {
 
     /**
      * The default step, chosen by prequential evaluation (predict, then learn; one model per key;
@@ -1047,6 +1049,82 @@ public final class SgdLearner implements Learner, DriftAware {
                 throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
             }
             return v;
+        }
+    }
+
+    // ---- population prior (issue #14) ----
+
+    /**
+     * {@code d + 1} (the weights in feature units, then the intercept), and for the normalized step
+     * {@code d} more: each feature's scale {@code s_i} (0 while the key has not seen the feature).
+     */
+    @Override
+    public int contributionLength() {
+        return step == Step.NORMALIZED ? 2 * d + 1 : d + 1;
+    }
+
+    /**
+     * The weights that predict (the average with {@code average=true}) in feature units (normalized step: {@code w_i = ŵ_i / s_i}, 0 for a feature not seen
+     * yet; then the scales {@code s_i}), the intercept at index d; no covariance, no noise variance.
+     */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        double[] s = state.values();
+        int w = average ? avg : 0;
+        if (step == Step.NORMALIZED) {
+            for (int i = 0; i < d; i++) {
+                double inv = s[slotB + i];
+                vector[i] = s[w + i] * inv;
+                vector[d + 1 + i] = inv > 0 ? 1.0 / inv : 0.0;
+            }
+            vector[d] = s[w + d];
+        } else {
+            System.arraycopy(s, w, vector, 0, d + 1);
+        }
+        return Double.NaN;
+    }
+
+    /**
+     * The weights and intercept start at the prior mean; for the normalized step each feature with a
+     * population scale {@code s_i > 0} starts as seen at that scale ({@code ŵ_i = w_i s_i}), for ftrl
+     * {@code z} is set so that the weights come out as the mean. Optimizer sums, counters and the
+     * average (set to the same weights) keep their meaning; nothing else changes.
+     */
+    @Override
+    public void startFrom(ModelState state, Prior prior) {
+        double[] m = prior.mean();
+        if (m == null || m.length != contributionLength()) {
+            return;
+        }
+        for (double x : m) {
+            if (!(Math.abs(x) < MAX_WEIGHT)) {
+                return;
+            }
+        }
+        double[] s = state.values();
+        for (int i = 0; i <= d; i++) {
+            double w = i == d && !fitIntercept ? 0.0 : m[i];
+            if (step == Step.NORMALIZED && i < d) {
+                double scale = m[d + 1 + i];
+                if (!(scale >= MIN_NORMALIZED_FEATURE && scale < Inputs.MAX_ABS)) {
+                    continue;
+                }
+                s[slotB + i] = 1.0 / scale;
+                w = clamp(w * scale, MAX_WEIGHT);
+            } else if (step == Step.FTRL) {
+                double rate = i == d ? interceptLr : lr;
+                double penalty1 = i == d ? 0.0 : l1;
+                double penalty2 = i == d ? 0.0 : l2;
+                if (rate == 0 || w == 0) {
+                    continue;
+                }
+                s[slotA + i] = clamp(-(w * (ftrlBeta / rate + penalty2) + Math.signum(w) * penalty1), MAX_Z);
+                w = ftrlWeight(s[slotA + i], 0.0, rate, penalty1, penalty2);
+            }
+            s[i] = w;
+            if (average) {
+                s[avg + i] = w;
+            }
         }
     }
 }
