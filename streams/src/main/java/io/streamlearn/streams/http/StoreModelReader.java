@@ -7,6 +7,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.score.PopulationPriors;
 import io.streamlearn.state.StateCodec;
 import io.streamlearn.state.StateFormatException;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -61,7 +62,9 @@ public final class StoreModelReader {
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(entityKey + '\u0000', KEYS)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                found.put(ModelStore.modelName(kv.key), kv.value);
+                if (!PopulationPriors.reserved(kv.key)) {
+                    found.put(ModelStore.modelName(kv.key), kv.value);
+                }
             }
         }
         List<ModelQueries.ModelView> views = new ArrayList<>();
@@ -105,7 +108,11 @@ public final class StoreModelReader {
         try (KeyValueIterator<String, byte[]> it = prefix.isEmpty() ? store.all() : store.prefixScan(prefix, KEYS)) {
             String last = null;
             while (it.hasNext()) {
-                String key = ModelStore.entityKey(it.next().key);
+                String storeKey = it.next().key;
+                if (PopulationPriors.reserved(storeKey)) {
+                    continue; // a task's population prior or a key's contribution to it
+                }
+                String key = ModelStore.entityKey(storeKey);
                 if (key.equals(last)) {
                     continue; // the models of one key are adjacent: U+0000 sorts before any other character
                 }

@@ -2,6 +2,7 @@ package io.streamlearn.streams.migration;
 
 import io.streamlearn.schemas.ModelExport;
 import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.score.PopulationPriors;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -130,8 +131,12 @@ public final class ModelTransfer {
             }
         }
         List<ModelExport> out = new ArrayList<>(latest.size());
-        latest.forEach((storeKey, state) -> out.add(new ModelExport(ModelStore.entityKey(storeKey),
-                ModelStore.modelName(storeKey), ByteBuffer.wrap(state))));
+        // population priors and contributions belong to the task's partition; an import starts them afresh
+        latest.forEach((storeKey, state) -> {
+            if (!PopulationPriors.reserved(storeKey)) {
+                out.add(new ModelExport(ModelStore.entityKey(storeKey), ModelStore.modelName(storeKey), ByteBuffer.wrap(state)));
+            }
+        });
         return out;
     }
 

@@ -146,8 +146,8 @@ public final class StreamlearnTopology {
         FeatureSpace space = config.featureSpace();
         List<String> models = config.models();
         Function<ProcessorContext<?, ?>, ModelSets> sets = controlTopic == null
-                ? ctx -> new ModelSets(space, models, null)
-                : ctx -> new ModelSets(space, models, ctx.getStateStore(CONTROL_STORE));
+                ? ctx -> new ModelSets(space, models, null, config.prior())
+                : ctx -> new ModelSets(space, models, ctx.getStateStore(CONTROL_STORE), config.prior());
         long horizon = config.labelHorizon().toMillis();
 
         Topology t = new Topology();
