@@ -105,7 +105,8 @@ public final class AppConfig {
     public static final String KEY_TTL_KEY = "streamlearn.key.ttl";
     /**
      * Per task: when the approximate number of entries of the models store (one per key and model)
-     * reaches this, events of keys without a model are dead-lettered with reason {@code max-keys};
+     * reaches this (counting, with the population prior on, a key's state and its contribution to the
+     * prior as one), events of keys without a model are dead-lettered with reason {@code max-keys};
      * existing keys keep working. {@code 0} (the default) means no limit.
      */
     public static final String MAX_KEYS_KEY = "streamlearn.max-keys";

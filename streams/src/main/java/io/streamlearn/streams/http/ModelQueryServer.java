@@ -254,7 +254,8 @@ public final class ModelQueryServer implements AutoCloseable {
 
     /** A bounded set of route names for the request counter's tag (never the raw path: keys are unbounded). */
     private static String routeName(String path) {
-        if (path.equals("/health") || path.equals("/ready") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")) {
+        if (path.equals("/health") || path.equals("/ready") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")
+                || path.equals("/priors")) {
             return path.substring(1);
         }
         return path.startsWith("/models/") ? "models/{key}" : "other";
@@ -297,7 +298,8 @@ public final class ModelQueryServer implements AutoCloseable {
             health(ex, path.equals("/ready"));
             return;
         }
-        boolean known = path.equals("/metrics") || path.equals("/models") || path.startsWith("/models/") || path.equals("/score");
+        boolean known = path.equals("/metrics") || path.equals("/models") || path.startsWith("/models/") || path.equals("/score")
+                || path.equals("/priors");
         if (!known) {
             throw new HttpError(404, "no such resource: " + path);
         }
@@ -309,6 +311,9 @@ public final class ModelQueryServer implements AutoCloseable {
         } else if (path.equals("/models")) {
             requireMethod(ex, "GET");
             listKeys(ex);
+        } else if (path.equals("/priors")) {
+            requireMethod(ex, "GET");
+            priors(ex);
         } else if (path.startsWith("/models/")) {
             String raw = path.substring("/models/".length());
             if (raw.contains("/")) {
@@ -452,7 +457,40 @@ public final class ModelQueryServer implements AutoCloseable {
         body.put("key", key);
         queries.self().ifPresent(s -> body.put("instance", s));
         body.put("models", models);
+        List<ModelQueries.PriorView> priors = queries.priorsOf(key);
+        if (!priors.isEmpty()) {
+            body.put("priors", priorsJson(priors));
+        }
         sendJson(ex, 200, body);
+    }
+
+    // ---- GET /priors
+
+    /** The population priors of this instance's tasks (each instance answers for its own partitions). */
+    private void priors(HttpExchange ex) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        queries.self().ifPresent(s -> body.put("instance", s));
+        body.put("priors", priorsJson(queries.priors()));
+        sendJson(ex, 200, body);
+    }
+
+    private static List<Map<String, Object>> priorsJson(List<ModelQueries.PriorView> priors) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ModelQueries.PriorView p : priors) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("partition", p.partition());
+            m.put("model", p.model());
+            m.put("keys", p.keys());
+            m.put("mean", p.mean());
+            if (p.covarianceDiagonal() != null) {
+                m.put("covarianceDiagonal", p.covarianceDiagonal());
+            }
+            if (!Double.isNaN(p.noiseVariance())) {
+                m.put("noiseVariance", p.noiseVariance());
+            }
+            out.add(m);
+        }
+        return out;
     }
 
     // ---- DELETE /models/{key}

@@ -99,6 +99,32 @@ public final class StoreModelReader {
                 learner.inspect(state), null);
     }
 
+    /** The population priors stored in one task's {@code store} (see {@link PopulationPriors}). */
+    public static List<ModelQueries.PriorView> priors(ReadOnlyKeyValueStore<String, byte[]> store, int partition) {
+        List<ModelQueries.PriorView> out = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(PopulationPriors.POPULATION, KEYS)) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                io.streamlearn.learn.prior.Population pop = PopulationPriors.decode(kv.value);
+                if (pop == null) {
+                    continue;
+                }
+                io.streamlearn.learn.prior.Prior p = pop.prior();
+                double[] diag = null;
+                if (p.covariance() != null) {
+                    int l = p.mean().length;
+                    diag = new double[l];
+                    for (int i = 0, k = 0; i < l; k += l - i, i++) {
+                        diag[i] = p.covariance()[k];
+                    }
+                }
+                out.add(new ModelQueries.PriorView(partition, kv.key.substring(PopulationPriors.POPULATION.length()), p.keys(),
+                        p.mean(), diag, p.noiseVariance()));
+            }
+        }
+        return out;
+    }
+
     /** Up to {@code limit} distinct entity keys starting with {@code prefix}, in store order. */
     public ModelQueries.KeyPage keys(ReadOnlyKeyValueStore<String, byte[]> store, String prefix, int limit) {
         List<String> keys = new ArrayList<>();

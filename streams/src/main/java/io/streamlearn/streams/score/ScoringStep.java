@@ -161,6 +161,17 @@ public final class ScoringStep {
         return word == null || word.equalsIgnoreCase("default") ? settings.population() : PriorSettings.parseMode(word);
     }
 
+    /** How many models of this step start new keys from the population (their keys contribute to it). */
+    public int populationModels() {
+        int n = 0;
+        for (Model m : models) {
+            if (m.priors != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public PriorSettings priorSettings() {
         return prior;
     }
