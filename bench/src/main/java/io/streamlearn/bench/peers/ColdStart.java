@@ -286,40 +286,39 @@ public final class ColdStart {
 
     public static void main(String[] args) throws IOException {
         Path repo = Path.of(args.length > 0 ? args[0] : ".");
-        PriorSettings on = PriorSettings.DEFAULT.population() ? PriorSettings.DEFAULT
-                : new PriorSettings(true, PriorSettings.DEFAULT_MIN_KEYS, PriorSettings.DEFAULT_EVERY);
+        PriorSettings on = new PriorSettings(true, PriorSettings.DEFAULT_MIN_KEYS, PriorSettings.DEFAULT_EVERY);
+        PriorSettings twenty = new PriorSettings(true, 20, PriorSettings.DEFAULT_EVERY);
         PriorSettings off = PriorSettings.NONE;
         int[] ns = {1, 5, 20};
 
         Settings s = new Settings();
-        double[] oracle = new double[0];
-        PeersRunner.Events probe = generate(s, null);
-        oracle = new double[probe.rows];
+        double[] oracle = new double[generate(s, null).rows];
         PeersRunner.Events ev = generate(s, oracle);
         System.out.printf(Locale.ROOT, "## Short-lived keys: %d keys, %d rows, d=%d, lifetimes %d-%d, tau=%.2f, r=%.2f%n%n",
                 s.keys, ev.rows, s.dim, s.minLife, s.maxLife, s.tau, s.r);
-        System.out.println("| model | prior | partitions | first 1 | first 5 | first 20 | all rows | first 5 vs none | first 5 vs oracle | events/s |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| model | prior | partitions | first 1 | first 5 | first 20 | all rows | first 5 vs none | first 5 vs oracle |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         double[] o = firstN(ev, oracle, ns);
-        System.out.printf(Locale.ROOT, "| oracle (knows mu, tau, r) | - | - | %s | %s | %s | %s | | | |%n", f(o[0]), f(o[1]), f(o[2]), f(o[3]));
+        System.out.printf(Locale.ROOT, "| oracle (knows mu, tau, r) | - | - | %s | %s | %s | %s | | |%n", f(o[0]), f(o[1]), f(o[2]), f(o[3]));
         for (String spec : List.of("kalman", "sgd")) {
-            long[] nanos = new long[1];
-            double[] none = firstN(ev, run(spec, ev, off, 1, nanos), ns);
-            System.out.printf(Locale.ROOT, "| %s | none | 1 | %s | %s | %s | %s | | %+.0f%% | %.0f |%n", spec, f(none[0]), f(none[1]),
-                    f(none[2]), f(none[3]), 100 * (none[1] / o[1] - 1), ev.rows / (nanos[0] / 1e9));
-            for (int parts : new int[] {1, 8, 32}) {
-                double[] pop = firstN(ev, run(spec, ev, on, parts, nanos), ns);
-                System.out.printf(Locale.ROOT, "| %s | population | %d | %s | %s | %s | %s | %+.0f%% | %+.0f%% | %.0f |%n", spec, parts,
-                        f(pop[0]), f(pop[1]), f(pop[2]), f(pop[3]), 100 * (pop[1] / none[1] - 1), 100 * (pop[1] / o[1] - 1),
-                        ev.rows / (nanos[0] / 1e9));
+            double[] none = firstN(ev, run(spec, ev, off, 1, null), ns);
+            System.out.printf(Locale.ROOT, "| %s | none | 1 | %s | %s | %s | %s | | %+.0f%% |%n", spec, f(none[0]), f(none[1]),
+                    f(none[2]), f(none[3]), 100 * (none[1] / o[1] - 1));
+            for (PriorSettings prior : List.of(on, twenty)) {
+                for (int parts : new int[] {1, 8, 32}) {
+                    double[] pop = firstN(ev, run(spec, ev, prior, parts, null), ns);
+                    System.out.printf(Locale.ROOT, "| %s | population, min-keys %d | %d | %s | %s | %s | %s | %+.0f%% | %+.0f%% |%n", spec,
+                            prior.minKeys(), parts, f(pop[0]), f(pop[1]), f(pop[2]), f(pop[3]), 100 * (pop[1] / none[1] - 1),
+                            100 * (pop[1] / o[1] - 1));
+                }
             }
         }
 
         System.out.println();
-        System.out.println("## Long run: overall MSE, prior none vs population (defaults: min-keys 20, every 64)");
+        System.out.println("## Long run: overall MSE, prior none vs population (min-keys 100, the default, and 20)");
         System.out.println();
-        System.out.println("| file | model | none | population | change |");
-        System.out.println("|---|---|---:|---:|---:|");
+        System.out.println("| file | model | none | population (100) | change | population (20) | change |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|");
         for (String scenario : List.of("drift", "static")) {
             SyntheticStreams.Settings g = new SyntheticStreams.Settings();
             g.scenario = scenario;
@@ -331,14 +330,13 @@ public final class ColdStart {
             SyntheticStreams.writeEvents(st, tmp);
             PeersRunner.Events e = PeersRunner.read(tmp);
             Files.delete(tmp);
-            longRun(scenario + " (1000 keys, 200k rows)", e, on, off);
+            longRun(scenario + " (1000 keys, 200k rows)", e, on, twenty, off);
         }
         PeersRunner.Events bike = PeersRunner.read(repo.resolve("datasets/bike_sharing_hourly.csv"));
-        longRun("bike sharing (1 key)", bike, on, off);
+        longRun("bike sharing (1 key)", bike, on, twenty, off);
         PeersRunner.Events beijing = readMaybeGzip(repo.resolve("datasets/beijing_air_quality.csv.gz"));
-        longRun("beijing (12 keys)", beijing, on, off);
         PriorSettings five = new PriorSettings(true, 5, PriorSettings.DEFAULT_EVERY);
-        longRun("beijing, min-keys 5", beijing, five, off);
+        longRun("beijing (12 keys; last column min-keys 5)", beijing, on, five, off);
 
         System.out.println();
         System.out.println("## Beijing: one station enters after the others ran a year (min-keys 5)");
@@ -361,11 +359,13 @@ public final class ColdStart {
         }
     }
 
-    private static void longRun(String name, PeersRunner.Events e, PriorSettings on, PriorSettings off) {
+    private static void longRun(String name, PeersRunner.Events e, PriorSettings on, PriorSettings other, PriorSettings off) {
         for (String spec : List.of("kalman", "sgd")) {
             double a = mse(run(spec, e, off, 1, null), e.labels, i -> true);
             double b = mse(run(spec, e, on, 1, null), e.labels, i -> true);
-            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %+.2f%% |%n", name, spec, f(a), f(b), 100 * (b / a - 1));
+            double c = mse(run(spec, e, other, 1, null), e.labels, i -> true);
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %+.3f%% | %s | %+.3f%% |%n", name, spec, f(a), f(b), 100 * (b / a - 1),
+                    f(c), 100 * (c / a - 1));
         }
     }
 }

@@ -129,7 +129,7 @@ public final class AppConfig {
      * overrides it with {@code coldstart=population|none}.
      */
     public static final String PRIOR_KEY = "streamlearn.prior";
-    /** Keys of a task that must contribute before its population is used (default 20). */
+    /** Keys of a task that must contribute before its population is used (default 100). */
     public static final String PRIOR_MIN_KEYS_KEY = "streamlearn.prior.min-keys";
     /** A key contributes at update 1, 2, 4, ... up to this, then every this many updates (default 64). */
     public static final String PRIOR_EVERY_KEY = "streamlearn.prior.every";

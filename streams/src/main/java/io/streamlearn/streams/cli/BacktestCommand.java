@@ -86,7 +86,7 @@ public final class BacktestCommand implements Callable<Integer> {
     String prior = PriorSettings.DEFAULT_MODE;
 
     @Option(names = "--prior-min-keys", paramLabel = "N",
-            description = "keys that must contribute before a partition's population is used (default 20)")
+            description = "keys that must contribute before a partition's population is used (default 100)")
     int priorMinKeys = PriorSettings.DEFAULT_MIN_KEYS;
 
     @Option(names = "--prior-every", paramLabel = "N",

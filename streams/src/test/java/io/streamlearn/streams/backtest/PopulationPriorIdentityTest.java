@@ -84,7 +84,7 @@ class PopulationPriorIdentityTest {
 
     private List<BacktestCli.OutRow> backtest(Path csv, String... extra) throws IOException {
         Path out = dir.resolve("backtest-" + String.join("", extra).replace("-", "") + ".csv");
-        List<String> args = new ArrayList<>(List.of("--input", csv.toString(), "--output", out.toString()));
+        List<String> args = new ArrayList<>(List.of("--input", csv.toString(), "--output", out.toString(), "--prior-min-keys", "20"));
         for (String m : MODELS) {
             args.add("--model");
             args.add(m);
@@ -104,7 +104,8 @@ class PopulationPriorIdentityTest {
                 .with(AppConfig.BOOTSTRAP_SERVERS_KEY, "unused:9092")
                 .with(AppConfig.FEATURES_KEY, "a,b")
                 .with(AppConfig.MODELS_KEY, String.join(";", MODELS))
-                .with(AppConfig.OUTPUT_FORMAT_KEY, "avro");
+                .with(AppConfig.OUTPUT_FORMAT_KEY, "avro")
+                .with(AppConfig.PRIOR_MIN_KEYS_KEY, "20");
         assertTrue(config.prior().population(), "the population prior is on by default");
         List<BacktestCli.InRow> input = BacktestCli.readInput(csv, Integer.MAX_VALUE);
         Map<String, Double> live = new HashMap<>();   // "key@ts@model" -> prediction
