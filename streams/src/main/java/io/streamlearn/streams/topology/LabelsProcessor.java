@@ -2,8 +2,9 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.wire.MalformedRecordException;
-import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.scoring.ScoringStep;
@@ -127,6 +128,18 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         this.deadLettersSink = deadLettersSink;
     }
 
+    private FieldMapping mapping = FieldMapping.defaults(FieldMapping.LABELS_PREFIX);
+
+    /**
+     * Reads the labels with this field mapping ({@code streamlearn.labels.*}) instead of today's shape.
+     *
+     * @return this processor, for the topology's supplier
+     */
+    LabelsProcessor mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         KeyValueStore<String, byte[]> kv = context.getStateStore(modelStoreName);
@@ -223,8 +236,12 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         long start = System.nanoTime();
         Label label;
         try {
-            label = WireCodec.decodeLabel(record.value());
+            label = mapping.decodeLabel(record.value(), record.key(), record.timestamp());
         } catch (MalformedRecordException e) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
+            deadLetters.send(record, e.reason(), e.getMessage());
+            return;
+        } catch (MappingException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
             return;

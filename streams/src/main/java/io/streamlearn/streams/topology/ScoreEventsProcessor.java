@@ -4,6 +4,8 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
@@ -35,6 +37,9 @@ import java.util.function.Function;
  *   <li>the decoder's: {@code empty} (null or blank value), {@code malformed-json}, {@code malformed-avro},
  *       {@code unknown-format}, {@code unknown-schema}, {@code missing-field}, {@code wrong-type},
  *       {@code bad-timestamp} (see {@link MalformedRecordException});</li>
+ *   <li>with a field mapping ({@code streamlearn.input.*}, see {@link FieldMapping}), the mapping's:
+ *       {@code unmapped-key}, {@code unmapped-timestamp}, {@code bad-label}, {@code unmapped-id},
+ *       {@code bad-feature}, the detail starting with the field path (see {@link MappingException});</li>
  *   <li>the learners' input checks, e.g. {@code non-finite-feature}, {@code non-finite-label}, {@code absurd-feature}
  *       (see {@link InvalidInputException#reason()});</li>
  *   <li>{@value #MISSING_KEY}: neither the record nor the event names an entity key;</li>
@@ -85,6 +90,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private KeyLifecycle lifecycle;
     private long refusedNewKeys;
 
+    private FieldMapping mapping = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
+
     private ProcessorContext<String, byte[]> context;
     private ModelSets sets;
     private KeyValueModelStore store;
@@ -123,6 +130,16 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         this.predictionsSink = predictionsSink;
         this.shadowSink = shadowSink;
         this.deadLettersSink = deadLettersSink;
+    }
+
+    /**
+     * Reads the events with this field mapping ({@code streamlearn.input.*}) instead of today's shape.
+     *
+     * @return this processor, for the topology's supplier
+     */
+    ScoreEventsProcessor mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
     }
 
     @Override
@@ -173,8 +190,11 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         long start = System.nanoTime();
         Event event;
         try {
-            event = WireCodec.decodeEvent(record.value());
+            event = mapping.decodeEvent(record.value(), record.key(), record.timestamp());
         } catch (MalformedRecordException e) {
+            deadLetter(record, e.reason(), e.getMessage());
+            return;
+        } catch (MappingException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;
         }

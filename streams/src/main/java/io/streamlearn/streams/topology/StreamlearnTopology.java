@@ -291,11 +291,11 @@ public final class StreamlearnTopology {
         t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.labelsTopic());
         t.addProcessor(SCORE, () -> new ScoreEventsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
-                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys(), meters), SOURCE);
+                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys(), meters).mapping(config.eventMapping()), SOURCE);
         t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK,
                 controlTopic == null ? null : CONTROL_STORE, config.keyTtl().toMillis(), eventPartitions,
-                controlTopic == null ? null : FORGET_ACKS_SINK, meters), LABELS_SOURCE);
+                controlTopic == null ? null : FORGET_ACKS_SINK, meters).mapping(config.labelMapping()), LABELS_SOURCE);
         t.addStateStore(changelogged(store), SCORE, LABELS);
         t.addStateStore(changelogged(pending), SCORE, LABELS);
         t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
