@@ -1,6 +1,8 @@
 package io.streamlearn.streams.backtest;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.streams.decode.Timestamps;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
