@@ -26,7 +26,8 @@ import java.util.zip.GZIPInputStream;
  *   <li>a <em>text column</em> is categorical, as a text field of a mapped topic: its cell {@code v} is the
  *       indicator feature {@code name=v} with value 1, and its entry in {@link #featureNames()} is
  *       {@code name=*} (a block of hashed buckets in the ordered feature space). Without a feature list,
- *       a column is text when any of its non-empty cells is not a number (one extra pass over the file);
+ *       a column is text when at least half of its non-empty cells are not numbers (one extra pass over
+ *       the file; in a numeric column a word is a bad row);
  *       with one, {@code name=*} selects column {@code name} as text, {@code name} as numeric.</li>
  * </ul>
  * Fields may be double-quoted (RFC 4180, {@code ""} for a quote) but not span lines. A row with the
@@ -142,12 +143,14 @@ public final class CsvEventSource implements EventSource {
     }
 
     /**
-     * One pass over the file: for each column, whether a non-empty cell of it is not a number. Rows with
-     * the wrong number of columns are left to the real pass to report.
+     * One pass over the file: for each column, whether at least half of its non-empty cells are not
+     * numbers (then it is a text column; a numeric column with a stray word keeps its numbers, and the
+     * word is a bad row, as before). Rows with the wrong number of columns are left to the real pass.
      */
     private static boolean[] scanTextColumns(Path file) throws IOException {
         try (CsvEventSource pass = open(file, null, null)) {
-            boolean[] text = new boolean[pass.columns];
+            long[] words = new long[pass.columns];
+            long[] numbers = new long[pass.columns];
             String line;
             while ((line = pass.reader.readLine()) != null) {
                 if (line.isEmpty()) {
@@ -158,10 +161,19 @@ public final class CsvEventSource implements EventSource {
                     continue;
                 }
                 for (int i = 3; i < n; i++) {
-                    if (!text[i] && !pass.fields[i].isEmpty() && !isNumber(pass.fields[i])) {
-                        text[i] = true;
+                    String cell = pass.fields[i];
+                    if (!cell.isEmpty()) {
+                        if (isNumber(cell)) {
+                            numbers[i]++;
+                        } else {
+                            words[i]++;
+                        }
                     }
                 }
+            }
+            boolean[] text = new boolean[pass.columns];
+            for (int i = 3; i < text.length; i++) {
+                text[i] = words[i] > 0 && words[i] >= numbers[i];
             }
             return text;
         }

@@ -575,7 +575,7 @@ public final class ModelQueryServer implements AutoCloseable {
      */
     private void scoreMapped(HttpExchange ex, JsonNode root, byte[] raw, FieldMapping mapping) throws IOException, HttpError {
         String rawQuery = ex.getRequestURI().getRawQuery();
-        Map<String, String> params = queryParams(rawQuery);
+        Map<String, String> params = queryParams(rawQuery, "key", "time");
         Long time = null;
         if (params.containsKey("time")) {
             try {
@@ -808,6 +808,11 @@ public final class ModelQueryServer implements AutoCloseable {
     }
 
     private static Map<String, String> queryParams(String rawQuery) throws HttpError {
+        return queryParams(rawQuery, "prefix", "limit", "local");
+    }
+
+    private static Map<String, String> queryParams(String rawQuery, String... known) throws HttpError {
+        List<String> names = List.of(known);
         Map<String, String> params = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
             return params;
@@ -819,8 +824,8 @@ public final class ModelQueryServer implements AutoCloseable {
             int eq = pair.indexOf('=');
             String name = decodePercent(eq < 0 ? pair : pair.substring(0, eq), true);
             String value = eq < 0 ? "" : decodePercent(pair.substring(eq + 1), true);
-            if (!name.equals("prefix") && !name.equals("limit") && !name.equals("local")) {
-                throw new HttpError(400, "unknown query parameter '" + name + "' (expected prefix, limit, local)");
+            if (!names.contains(name)) {
+                throw new HttpError(400, "unknown query parameter '" + name + "' (expected " + String.join(", ", names) + ")");
             }
             params.put(name, value);
         }
