@@ -322,7 +322,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 ? BareTopology.build(config.eventsTopic(), config.labelsTopic(), config.predictionsTopic(),
                         config.shadowPredictionsTopic(), config.storeName(), config.pendingStoreName(), bareStateBytes(),
                         bareJoined)
-                : StreamlearnTopology.build(config, skipped);
+                : StreamlearnTopology.build(config.topologySettings().withSkipped(skipped));
         KafkaStreams streams = new KafkaStreams(t, props);
         Result result = new Result(which);
         result.labelsSent = labelsSent;

@@ -119,12 +119,12 @@ class DelayedLabelsTest {
         harness.label("a", "e1", 2000, 3.0);
         harness.label("a", "e1", 2100, 3.0);
         harness.label("a", "e1", 2200, -7.0);
-        assertEquals(List.of(LabelsProcessor.DUPLICATE, LabelsProcessor.DUPLICATE), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.DUPLICATE, LabelJoin.DUPLICATE), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the first label was learned");
         assertEquals(2.0, metric("labels-duplicate-total"));
         assertEquals(1.0, metric("labels-joined-total"));
-        assertEquals(2, skipped.count(LabelsProcessor.DUPLICATE));
+        assertEquals(2, skipped.count(LabelJoin.DUPLICATE));
     }
 
     @Test
@@ -135,7 +135,7 @@ class DelayedLabelsTest {
         harness.label("a", "nope", 2000, 1.0);      // never seen
         harness.label("b", "e1", 2000, 1.0);        // e1 exists, but for key a
         harness.label("a", "inl", 2000, 1.0);       // carried its label inline
-        assertEquals(List.of(LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.UNKNOWN, LabelJoin.UNKNOWN, LabelJoin.UNKNOWN), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the inline label was learned");
         assertEquals(3.0, metric("labels-unknown-total"));
@@ -152,7 +152,7 @@ class DelayedLabelsTest {
         harness.event("b", "tick", t0 + HOUR + 1, 0, 0, null);
         harness.label("a", "old", t0 + HOUR + 1, 1.0);
         harness.label("a", "fresh", t0 + HOUR + 1, 1.0);
-        assertEquals(List.of(LabelsProcessor.EXPIRED), deadLetterReasons(), "decided by event time, before any sweep");
+        assertEquals(List.of(LabelJoin.EXPIRED), deadLetterReasons(), "decided by event time, before any sweep");
         assertEquals(1.0, metric("labels-expired-total"));
 
         // The sweep turns "old" into an expired marker (no features); a late label is still reported as expired.
@@ -162,7 +162,7 @@ class DelayedLabelsTest {
         assertEquals(PendingLabels.Status.EXPIRED, PendingLabels.decode(marker).status());
         assertNull(PendingLabels.decode(marker).features(), "the features are dropped");
         harness.label("a", "old", t0 + HOUR + 2, 1.0);
-        assertEquals(List.of(LabelsProcessor.EXPIRED), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.EXPIRED), deadLetterReasons());
 
         // Past two horizons everything is forgotten: the entries and their index entries are gone.
         harness.event("b", "tock", t0 + 3 * HOUR, 0, 0, null);
@@ -183,7 +183,7 @@ class DelayedLabelsTest {
         harness.label("a", "old", t0 + 3 * HOUR, 1.0);
         harness.label("a", "fresh", t0 + 3 * HOUR, 1.0);
         harness.label("b", "tick", t0 + 3 * HOUR, 1.0);
-        assertEquals(List.of(LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN, LabelsProcessor.EXPIRED), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.UNKNOWN, LabelJoin.UNKNOWN, LabelJoin.EXPIRED), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", t0 + 3 * HOUR).getVersion(), "exactly the one label in time was learned");
     }
@@ -195,7 +195,7 @@ class DelayedLabelsTest {
         harness.label("a", "e1", 1500, 3.0);
         harness.event("a", "e1", 1000, 1, 2, null);   // the same event again (a producer retry)
         harness.label("a", "e1", 1600, 3.0);
-        assertEquals(List.of(LabelsProcessor.DUPLICATE), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.DUPLICATE), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 2000).getVersion());
     }
@@ -208,7 +208,7 @@ class DelayedLabelsTest {
         harness.label("b", "e1", 2000, 1.0);
         harness.labels.pipeInput("a", "{\"id\":\"e1\",\"key\":\"zzz\",\"ts\":2000,\"label\":1}".getBytes(StandardCharsets.UTF_8));
         List<String> reasons = deadLetterReasons();
-        assertEquals(List.of("malformed-json", LabelsProcessor.UNKNOWN, ScoreEventsProcessor.KEY_MISMATCH), reasons);
+        assertEquals(List.of("malformed-json", LabelJoin.UNKNOWN, ScoreEventsProcessor.KEY_MISMATCH), reasons);
         harness.label("a", "e1", 2100, 1.0);
         assertTrue(harness.deadLetters.isEmpty(), "the event is still pending and now learned");
         assertEquals(1.0, metric("labels-joined-total"));

@@ -163,7 +163,7 @@ class KeyLifecycleTest {
 
         label("u1", "b", 3_500, 1.0);   // the forgotten pending event is unknown now
         DeadLetter letter = WireCodec.decodeDeadLetter(harness.deadLetters.readValuesToList().get(0));
-        assertEquals(LabelsProcessor.UNKNOWN, letter.getReason());
+        assertEquals(LabelJoin.UNKNOWN, letter.getReason());
         assertEquals(1.0, metric("keys-forgotten-total"));
     }
 

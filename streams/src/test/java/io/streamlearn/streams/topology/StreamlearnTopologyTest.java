@@ -61,7 +61,7 @@ class StreamlearnTopologyTest {
     }
 
     private void start(AppConfig config, KeyValueBytesStoreSupplier store) {
-        Topology topology = StreamlearnTopology.build(config, skipped, store);
+        Topology topology = StreamlearnTopology.build(config.topologySettings().withSkipped(skipped).withModelStore(store));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
@@ -324,7 +324,7 @@ class StreamlearnTopologyTest {
     @Test
     void shouldKeepStateInThePersistentRocksDbStoreByDefault() throws Exception {
         AppConfig config = config("json");
-        Topology topology = StreamlearnTopology.build(config, skipped);
+        Topology topology = StreamlearnTopology.build(config.topologySettings().withSkipped(skipped));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
@@ -341,13 +341,13 @@ class StreamlearnTopologyTest {
     void shouldRefuseAStoreSupplierWithAnotherName() {
         AppConfig config = config("json");
         assertThrows(IllegalArgumentException.class,
-                () -> StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore("other")));
+                () -> StreamlearnTopology.build(config.topologySettings().withModelStore(Stores.inMemoryKeyValueStore("other"))));
     }
 
     @Test
     void shouldDescribeTheRouteWithNamedNodes() {
-        String d = StreamlearnTopology.build(config("json").with(AppConfig.CONTROL_TOPIC_KEY, ""), skipped,
-                Stores.inMemoryKeyValueStore("models")).describe().toString();
+        String d = StreamlearnTopology.build(config("json").with(AppConfig.CONTROL_TOPIC_KEY, "").topologySettings()
+                .withModelStore(Stores.inMemoryKeyValueStore("models"))).describe().toString();
         for (String name : List.of(StreamlearnTopology.SOURCE, StreamlearnTopology.SCORE, StreamlearnTopology.PREDICTIONS_SINK,
                 StreamlearnTopology.DEAD_LETTERS_SINK, "models")) {
             assertTrue(d.contains(name), name + " in " + d);

@@ -32,9 +32,7 @@ import java.util.function.IntSupplier;
  * the config has and JSON piping helpers, for the topology unit tests. Not thread-safe (neither is the driver).
  *
  * <p>The always-present topics, the driver and the config are final fields; the optional topics are methods.
- * The topology is built with {@link StreamlearnTopology#build(AppConfig, SkippedRecords,
- * org.apache.kafka.streams.state.KeyValueBytesStoreSupplier, org.apache.kafka.streams.state.KeyValueBytesStoreSupplier,
- * IntSupplier, StreamlearnMeters)}, the driver with {@link StreamlearnApp#streamsProperties} plus {@code state.dir}.
+ * The topology is built with {@link StreamlearnTopology#build} over in-memory stores, the driver with {@link StreamlearnApp#streamsProperties} plus {@code state.dir}.
  * Every topic is created up front, but only those the config has: no control or forget-acks topic when live
  * control is disabled, no shadow topic when only one model runs (their accessors then throw).
  *
@@ -89,8 +87,7 @@ final class TopologyHarness implements AutoCloseable {
 
     /**
      * The topology of {@code config} with the partition count {@code config.topicPartitions()} and no meters,
-     * as {@link StreamlearnTopology#build(AppConfig, SkippedRecords,
-     * org.apache.kafka.streams.state.KeyValueBytesStoreSupplier, org.apache.kafka.streams.state.KeyValueBytesStoreSupplier)}.
+     * over in-memory stores.
      */
     TopologyHarness(AppConfig config, Path stateDir, SkippedRecords skipped) {
         this(config, stateDir, skipped, config::topicPartitions, StreamlearnMeters.noop());
@@ -105,8 +102,9 @@ final class TopologyHarness implements AutoCloseable {
     TopologyHarness(AppConfig config, Path stateDir, SkippedRecords skipped, IntSupplier eventPartitions,
                     StreamlearnMeters meters) {
         this.config = config;
-        Topology topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
-                Stores.inMemoryKeyValueStore(config.pendingStoreName()), eventPartitions, meters);
+        Topology topology = StreamlearnTopology.build(config.topologySettings()
+                .withStores(Stores.inMemoryKeyValueStore(config.storeName()), Stores.inMemoryKeyValueStore(config.pendingStoreName()))
+                .withSkipped(skipped).withEventPartitions(eventPartitions).withMeters(meters));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
