@@ -4,8 +4,6 @@ import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.streams.control.ModelControlProcessor;
 import io.streamlearn.streams.labels.PendingLabels;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.publish.DeadLetters;
-import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,11 +30,11 @@ import java.util.function.IntSupplier;
  *       task's partition) are carried out, once per request, and each is acknowledged on
  *       {@code forget-acks} (see {@link ModelControl#forgetAck}).</li>
  * </ul>
- * Counts: {@code keys-evicted} and {@code keys-forgotten} (task metrics), and the evictions of the
- * application's {@link StreamlearnMeters}. Task thread only.
+ * Counts into the application's {@link StreamlearnMeters}: {@code streamlearn_evictions_total{cause=ttl|forget}}.
+ * Task thread only.
  *
  * <pre>{@code
- * KeyHousekeeping housekeeping = new KeyHousekeeping(context, pending, lifecycle, deadLetters, meters);
+ * KeyHousekeeping housekeeping = new KeyHousekeeping(context, pending, lifecycle, meters);
  * housekeeping.scheduleSweep(Duration.ofSeconds(1));
  * housekeeping.scheduleForgetting(controlStore, eventPartitions, "forget-acks-sink");
  * }</pre>
@@ -49,18 +47,13 @@ public final class KeyHousekeeping {
     private final PendingLabels pending;
     private final KeyLifecycle lifecycle;
     private final StreamlearnMeters meters;
-    private final Sensor evicted;
-    private final Sensor forgotten;
 
-    /** @param deadLetters the processor's dead letters, whose task sensors this shares */
     public KeyHousekeeping(ProcessorContext<String, byte[]> context, PendingLabels pending, KeyLifecycle lifecycle,
-                           DeadLetters deadLetters, StreamlearnMeters meters) {
+                           StreamlearnMeters meters) {
         this.context = context;
         this.pending = pending;
         this.lifecycle = lifecycle;
         this.meters = meters;
-        this.evicted = deadLetters.sensor("keys-evicted");
-        this.forgotten = deadLetters.sensor("keys-forgotten");
     }
 
     /** Sweeps the pending store and evicts idle keys every {@code interval} (wall clock). */
@@ -88,9 +81,6 @@ public final class KeyHousekeeping {
         int n = lifecycle.evictIdle(pending.clock());
         if (n > 0) {
             meters.evictions(StreamlearnMeters.TTL).increment(n);
-            for (int i = 0; i < n; i++) {
-                evicted.record();   // the total counts recordings, not values
-            }
             LOG.info("Task {} evicted {} keys idle for more than {} ms of event time", context.taskId(), n, lifecycle.ttlMs());
         }
     }
@@ -109,7 +99,6 @@ public final class KeyHousekeeping {
                 }
                 int removed = lifecycle.forget(key);
                 lifecycle.markForgotten(key, kv.value);
-                forgotten.record();
                 meters.evictions(StreamlearnMeters.FORGET).increment();
                 long now = context.currentSystemTimeMs();
                 context.forward(new Record<>(key, ModelControl.forgetAck(key, now, removed), now), acksSink);

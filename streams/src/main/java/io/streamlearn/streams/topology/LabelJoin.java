@@ -14,7 +14,6 @@ import io.streamlearn.streams.publish.DeadLetters;
 import io.streamlearn.streams.score.KeyValueModelStore;
 import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.streams.score.ScoringStep;
-import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -43,8 +42,6 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * {@link KeyHousekeeping} punctuations (pending-store sweep, TTL eviction, forget requests with their
  * acknowledgements) and, in the instance of task partition 0, the {@link RejectedControlRecords}
  * punctuation that writes rejected control records to {@code dead-letters}.
- * Metrics (group of {@link ScoreEventsProcessor#METRICS_SCOPE}): {@code labels-joined},
- * {@code labels-unknown}, {@code labels-expired}, {@code labels-duplicate}, each {@code -total}/{@code -rate}.
  * The application's {@link StreamlearnMeters} count label records by outcome and dead letters by reason,
  * time each joined label, and feed each model's rolling error with the prediction published for the event
  * (kept with its features in the pending store).
@@ -62,10 +59,6 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
     private KeyValueModelStore models;
     private PendingLabels pending;
     private DeadLetters deadLetters;
-    private Sensor joined;
-    private Sensor unknown;
-    private Sensor expired;
-    private Sensor duplicate;
 
     LabelJoin(TopologySettings settings) {
         this.settings = settings;
@@ -81,12 +74,8 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
         this.sets = StreamlearnTopology.modelSets(settings, context);
         this.deadLetters = new DeadLetters(context, settings.skipped(), settings.outputFormat(),
                 StreamlearnTopology.DEAD_LETTERS_SINK, meters);
-        this.joined = deadLetters.sensor("labels-joined");
-        this.unknown = deadLetters.sensor("labels-unknown");
-        this.expired = deadLetters.sensor("labels-expired");
-        this.duplicate = deadLetters.sensor("labels-duplicate");
         KeyHousekeeping housekeeping = new KeyHousekeeping(context, pending,
-                new KeyLifecycle(kv, pendingStore, settings.keyTtl().toMillis()), deadLetters, meters);
+                new KeyLifecycle(kv, pendingStore, settings.keyTtl().toMillis()), meters);
         housekeeping.scheduleSweep(settings.labelSweepInterval());
         if (settings.controlled()) {
             ReadOnlyKeyValueStore<String, String> control = context.getStateStore(StreamlearnTopology.CONTROL_STORE);
@@ -94,13 +83,6 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
             if (context.taskId().partition() == 0) {
                 new RejectedControlRecords(control, pendingStore, deadLetters).schedule(context);
             }
-        }
-    }
-
-    @Override
-    public void close() {
-        if (deadLetters != null) {
-            deadLetters.close();
         }
     }
 
@@ -125,19 +107,16 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
         long clock = pending.advanceClock(label.getTs());
         PendingLabels.Entry entry = pending.get(k, label.getId());
         if (entry == null) {
-            unknown.record();
             meters.labels(UNKNOWN).increment();
             deadLetters.send(record, UNKNOWN, "no pending event '" + label.getId() + "' for key '" + k + "'");
             return;
         }
         if (entry.status() == PendingLabels.Status.LABELLED) {
-            duplicate.record();
             meters.labels(DUPLICATE).increment();
             deadLetters.send(record, DUPLICATE, "event '" + label.getId() + "' of key '" + k + "' was already labelled");
             return;
         }
         if (entry.status() == PendingLabels.Status.EXPIRED || pending.expired(entry.time(), clock)) {
-            expired.record();
             meters.labels(EXPIRED).increment();
             deadLetters.send(record, EXPIRED, "event '" + label.getId() + "' at " + entry.time() + " is older than the horizon of "
                     + pending.horizonMs() + " ms at event time " + clock);
@@ -156,7 +135,6 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
             return;
         }
         pending.markLabelled(k, label.getId(), entry.time());
-        joined.record();
         if (published && meters.tracksErrors()) {
             for (int i = 0; i < entry.models().length; i++) {
                 meters.modelError(entry.models()[i]).record(entry.means()[i], label.getLabel());

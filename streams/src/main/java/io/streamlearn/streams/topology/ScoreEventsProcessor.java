@@ -17,7 +17,6 @@ import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.score.ScoringStep;
 import io.streamlearn.streams.map.EntityKey;
 import io.streamlearn.streams.metrics.SkippedRecords;
-import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -52,8 +51,8 @@ import java.util.List;
  *       model): new keys get no model, keys that have one keep working.</li>
  * </ul>
  * With a key TTL, the key's last event time is recorded for eviction (see {@link KeyLifecycle}).
- * Each dead letter is also counted in the application's {@link SkippedRecords} and in the task's
- * metrics (see {@link #METRICS_SCOPE}), and logged (rate-limited). The application's
+ * Each dead letter is also counted in the application's {@link SkippedRecords} and logged
+ * (rate-limited). The application's
  * {@link StreamlearnMeters} count events by outcome, predictions by model and role, dead letters by
  * reason and max-keys refusals, time the processing of each scored event and its event-to-output
  * latency, and feed each model's rolling error with the inline-labelled events (predicted before learned).
@@ -66,8 +65,6 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     public static final String MISSING_KEY = EntityKey.MISSING_KEY;
     public static final String KEY_MISMATCH = EntityKey.KEY_MISMATCH;
     public static final String INVALID_KEY = EntityKey.INVALID_KEY;
-    /** The metrics group of the task sensors; see {@link DeadLetters#METRICS_SCOPE}. */
-    public static final String METRICS_SCOPE = DeadLetters.METRICS_SCOPE;
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoreEventsProcessor.class);
 
@@ -83,7 +80,6 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private KeyValueModelStore store;
     private PendingLabels pending;
     private DeadLetters deadLetters;
-    private Sensor predictionsSensor;
 
     ScoreEventsProcessor(TopologySettings settings) {
         this.settings = settings;
@@ -102,14 +98,6 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         this.sets = StreamlearnTopology.modelSets(settings, context);
         this.deadLetters = new DeadLetters(context, settings.skipped(), settings.outputFormat(),
                 StreamlearnTopology.DEAD_LETTERS_SINK, meters);
-        this.predictionsSensor = deadLetters.sensor("predictions");
-    }
-
-    @Override
-    public void close() {
-        if (deadLetters != null) {
-            deadLetters.close();
-        }
     }
 
     @Override
@@ -234,7 +222,6 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             context.forward(record.withKey(key).withValue(bytes), champion ? StreamlearnTopology.PREDICTIONS_SINK : shadowSink);
             meters.predictions(model, champion).increment();
             if (champion) {
-                predictionsSensor.record();
                 meters.recordEventToOutput(event.getTs(), System.currentTimeMillis());
             }
             if (count == models.length) {

@@ -55,8 +55,8 @@ class DelayedLabelsTest {
         return harness.readDeadLetters().stream().map(DeadLetter::getReason).toList();
     }
 
-    private double metric(String name) {
-        return harness.streamsMetric(name);
+    private double count(String name, String tag, String value) {
+        return harness.count(name, tag, value);
     }
 
     /** The next prediction (and version) of a key, from an unlabelled probe event. */
@@ -109,7 +109,7 @@ class DelayedLabelsTest {
                 "a delayed label teaches exactly what the same label inline teaches");
         assertTrue(late.getPrediction() != 0.0, "the model moved");
         assertTrue(harness.deadLetters.isEmpty());
-        assertEquals(3.0, metric("labels-joined-total"));
+        assertEquals(3.0, count("streamlearn.labels", "outcome", "joined"));
     }
 
     @Test
@@ -122,8 +122,8 @@ class DelayedLabelsTest {
         assertEquals(List.of(LabelJoin.DUPLICATE, LabelJoin.DUPLICATE), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the first label was learned");
-        assertEquals(2.0, metric("labels-duplicate-total"));
-        assertEquals(1.0, metric("labels-joined-total"));
+        assertEquals(2.0, count("streamlearn.labels", "outcome", "duplicate-label"));
+        assertEquals(1.0, count("streamlearn.labels", "outcome", "joined"));
         assertEquals(2, skipped.count(LabelJoin.DUPLICATE));
     }
 
@@ -138,8 +138,8 @@ class DelayedLabelsTest {
         assertEquals(List.of(LabelJoin.UNKNOWN, LabelJoin.UNKNOWN, LabelJoin.UNKNOWN), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the inline label was learned");
-        assertEquals(3.0, metric("labels-unknown-total"));
-        assertEquals(0.0, metric("labels-joined-total"));
+        assertEquals(3.0, count("streamlearn.labels", "outcome", "unknown-event"));
+        assertEquals(0.0, count("streamlearn.labels", "outcome", "joined"));
     }
 
     @Test
@@ -153,7 +153,7 @@ class DelayedLabelsTest {
         harness.label("a", "old", t0 + HOUR + 1, 1.0);
         harness.label("a", "fresh", t0 + HOUR + 1, 1.0);
         assertEquals(List.of(LabelJoin.EXPIRED), deadLetterReasons(), "decided by event time, before any sweep");
-        assertEquals(1.0, metric("labels-expired-total"));
+        assertEquals(1.0, count("streamlearn.labels", "outcome", "expired"));
 
         // The sweep turns "old" into an expired marker (no features); a late label is still reported as expired.
         harness.driver.advanceWallClockTime(Duration.ofSeconds(11));
@@ -211,7 +211,7 @@ class DelayedLabelsTest {
         assertEquals(List.of("malformed-json", LabelJoin.UNKNOWN, ScoreEventsProcessor.KEY_MISMATCH), reasons);
         harness.label("a", "e1", 2100, 1.0);
         assertTrue(harness.deadLetters.isEmpty(), "the event is still pending and now learned");
-        assertEquals(1.0, metric("labels-joined-total"));
+        assertEquals(1.0, count("streamlearn.labels", "outcome", "joined"));
     }
 
     @Test
@@ -234,6 +234,6 @@ class DelayedLabelsTest {
         }
         harness.predictions.readValuesToList();
         assertEquals(learned, probe("k", "p", 9000).getVersion());
-        assertEquals(learned - 10.0, metric("labels-joined-total"));
+        assertEquals(learned - 10.0, count("streamlearn.labels", "outcome", "joined"));
     }
 }

@@ -14,6 +14,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -99,12 +100,15 @@ final class TopologyHarness implements AutoCloseable {
      * @param eventPartitions the events topic's partition count, as the topology asks for it (the driver runs task 0_x)
      * @param meters          what the processors count into; {@link StreamlearnMeters#noop()} for nothing
      */
+    private final StreamlearnMeters meters;
+
     TopologyHarness(AppConfig config, Path stateDir, SkippedRecords skipped, IntSupplier eventPartitions,
                     StreamlearnMeters meters) {
         this.config = config;
+        this.meters = meters == StreamlearnMeters.noop() ? StreamlearnMeters.withoutErrors(new SimpleMeterRegistry()) : meters;
         Topology topology = StreamlearnTopology.build(config.topologySettings()
                 .withStores(Stores.inMemoryKeyValueStore(config.storeName()), Stores.inMemoryKeyValueStore(config.pendingStoreName()))
-                .withSkipped(skipped).withEventPartitions(eventPartitions).withMeters(meters));
+                .withSkipped(skipped).withEventPartitions(eventPartitions).withMeters(this.meters));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
@@ -224,18 +228,11 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     /**
-     * The sum over the driver's tasks of the Kafka Streams metric {@code name} in the group the processors
-     * record into ({@code stream-streamlearn-metrics}); 0 when absent.
+     * The sum of the counters {@code name} tagged {@code tag=value} the processors counted into (the
+     * harness's own registry when it was given {@link StreamlearnMeters#noop()}); 0 when there are none.
      */
-    double streamsMetric(String name) {
-        double sum = 0;
-        for (var e : driver.metrics().entrySet()) {
-            if (e.getKey().group().equals("stream-" + ScoreEventsProcessor.METRICS_SCOPE + "-metrics")
-                    && e.getKey().name().equals(name)) {
-                sum += ((Number) e.getValue().metricValue()).doubleValue();
-            }
-        }
-        return sum;
+    double count(String name, String tag, String value) {
+        return meters.registry().find(name).tag(tag, value).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     /** Closes the driver (and its stores). */
