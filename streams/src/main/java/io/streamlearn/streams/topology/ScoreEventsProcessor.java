@@ -12,7 +12,6 @@ import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
-import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.score.ScoringStep;
 import io.streamlearn.streams.map.EntityKey;
