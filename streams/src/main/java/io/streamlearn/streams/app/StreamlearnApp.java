@@ -120,7 +120,8 @@ public final class StreamlearnApp implements AutoCloseable {
         }
         this.config = config;
         this.meters = meters;
-        this.topology = StreamlearnTopology.build(config, skipped, eventPartitions::get, meters);
+        this.topology = StreamlearnTopology.build(config.topologySettings()
+                .withSkipped(skipped).withEventPartitions(eventPartitions::get).withMeters(meters));
         this.streams = new KafkaStreams(topology, streamsProperties(config, skipped));
         if (meters != StreamlearnMeters.noop()) {
             meters.bindStores(streams, config.storeName(), config.pendingStoreName());
