@@ -3,7 +3,6 @@ package io.streamlearn.bench.peers;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
-import io.streamlearn.streams.housekeeping.KeyLifecycle;
 import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.score.ScoringStep;
 
@@ -187,7 +186,7 @@ public final class ColdStart {
             at[0] = i;
             view.row(ev.features[i]);
             String key = ev.keys.get(i);
-            ModelStore store = partitions == 1 ? stores[0] : stores[KeyLifecycle.partition(key, partitions)];
+            ModelStore store = partitions == 1 ? stores[0] : stores[PriorSettings.partition(key, partitions)];
             step.score(key, ev.ts[i], view, ev.labels[i], store, sink);
         }
         if (nanos != null) {

@@ -5,7 +5,6 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
-import io.streamlearn.streams.housekeeping.KeyLifecycle;
 import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.score.ScoringStep;
 
@@ -44,7 +43,7 @@ import java.util.PriorityQueue;
  * With the population prior on ({@link PriorSettings}), each live task learns the population of its
  * own partition's keys. The backtest reproduces this with {@link Config#partitions(int) partitions(N)}:
  * a key goes to the partition Kafka's default partitioner gives it ({@code murmur2} of its UTF-8
- * bytes, positive, mod N; {@link KeyLifecycle#partition}) and each partition has its own store, scored
+ * bytes, positive, mod N; {@link PriorSettings#partition}) and each partition has its own store, scored
  * in file order, so a key starts from the prior its live task would give it. Default 1: one task
  * learns from every key (the live case of a one-partition events topic); give the events topic's
  * partition count to reproduce a deployment.
@@ -84,6 +83,7 @@ public final class Backtest {
         private Progress progress;
         private int partitions = 1;
         private PriorSettings prior = PriorSettings.DEFAULT;
+        private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
         public Config(List<String> models) {
@@ -103,6 +103,18 @@ public final class Backtest {
                 }
             }
             this.models = Collections.unmodifiableList(all);
+        }
+
+        /**
+         * Columns per text feature ({@code name=*}) of the ordered feature space, as
+         * {@code streamlearn.features.text-buckets} for {@code run}; default {@value FeatureSpace#DEFAULT_TEXT_BUCKETS}.
+         */
+        public Config textBuckets(int buckets) {
+            if (buckets < 1 || buckets > 1 << 16) {
+                throw new IllegalArgumentException("text buckets must be in [1, 65536], got " + buckets);
+            }
+            this.textBuckets = buckets;
+            return this;
         }
 
         /** Label delay in event-time milliseconds (>= 0), or a negative value for none (learn at once). */
@@ -229,7 +241,7 @@ public final class Backtest {
     public BacktestResult run(EventSource source) throws IOException, BadRowException {
         List<String> models = config.models;
         int k = models.size();
-        ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames()), models, config.prior);
+        ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), models, config.prior);
         ModelStore[] stores = new ModelStore[config.partitions];
         for (int i = 0; i < stores.length; i++) {
             stores[i] = new InMemoryModelStore();
@@ -381,7 +393,7 @@ public final class Backtest {
 
     /** The store of the partition Kafka's default partitioner gives {@code key}. */
     private static ModelStore store(ModelStore[] stores, String key) {
-        return stores.length == 1 ? stores[0] : stores[KeyLifecycle.partition(key, stores.length)];
+        return stores.length == 1 ? stores[0] : stores[PriorSettings.partition(key, stores.length)];
     }
 
     private void bad(BacktestResult result, BadRowException bad) throws BadRowException {

@@ -2,7 +2,6 @@ package io.streamlearn.streams.migration;
 
 import io.streamlearn.schemas.ModelExport;
 import io.streamlearn.state.ModelStore;
-import io.streamlearn.streams.score.PopulationPriors;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.file.DataFileWriter;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -131,9 +130,10 @@ public final class ModelTransfer {
             }
         }
         List<ModelExport> out = new ArrayList<>(latest.size());
-        // population priors and contributions belong to the task's partition; an import starts them afresh
+        // population priors and the keys' contributions (score.PopulationPriors: a store key or model name
+        // starting with U+0000) belong to the task's partition; an import starts them afresh
         latest.forEach((storeKey, state) -> {
-            if (!PopulationPriors.reserved(storeKey)) {
+            if (!storeKey.startsWith("\u0000") && !ModelStore.modelName(storeKey).startsWith("\u0000")) {
                 out.add(new ModelExport(ModelStore.entityKey(storeKey), ModelStore.modelName(storeKey), ByteBuffer.wrap(state)));
             }
         });

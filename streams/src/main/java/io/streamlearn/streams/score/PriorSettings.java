@@ -56,6 +56,16 @@ public record PriorSettings(boolean population, int minKeys, int every) {
         throw new IllegalArgumentException("prior must be population or none, got '" + mode + "'");
     }
 
+    /**
+     * The partition Kafka's default producer partitioner gives a record with String key {@code key}
+     * (murmur2 of its UTF-8 bytes, positive, mod {@code partitions}): the task whose population the key
+     * joins. The backtest uses it to reproduce the live tasks.
+     */
+    public static int partition(String key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    }
+
     /** Whether a key contributes after reaching {@code updates} updates. */
     public boolean contributesAt(long updates) {
         if (updates < 1) {

@@ -80,8 +80,8 @@ class KeyLifecycleTest {
         return out;
     }
 
-    private double metric(String name) {
-        return harness.streamsMetric(name);
+    private double count(String name, String tag, String value) {
+        return harness.count(name, tag, value);
     }
 
     private List<String> tombstones() {
@@ -109,7 +109,7 @@ class KeyLifecycleTest {
         assertNotNull(models.get(ModelStore.storeKey("fresh", MODEL)), "a key seen within the TTL stays");
         assertEquals(List.of(ModelStore.storeKey("old", PopulationPriors.CONTRIBUTION + MODEL), ModelStore.storeKey("old", MODEL)),
                 tombstones(), "tombstones in the models changelog: its contribution to the population prior, its state");
-        assertEquals(1.0, metric("keys-evicted-total"));
+        assertEquals(1.0, count("streamlearn.evictions", "cause", "ttl"));
 
         event("old", "o2", 21_000, null);   // an evicted key that comes back starts a new model
         assertEquals(1, harness.predictions.readValuesToList().size() - 3);
@@ -129,7 +129,7 @@ class KeyLifecycleTest {
         harness.driver.advanceWallClockTime(harness.config.labelSweepInterval());
         assertEquals(0, keysWithPrefix(models, "k").size(), "the next punctuation resumes where the first stopped");
         assertNotNull(models.get(ModelStore.storeKey("clock", MODEL)));
-        assertEquals(keys, metric("keys-evicted-total"));
+        assertEquals(keys, count("streamlearn.evictions", "cause", "ttl"));
     }
 
     @Test
@@ -168,8 +168,8 @@ class KeyLifecycleTest {
 
         label("u1", "b", 3_500, 1.0);   // the forgotten pending event is unknown now
         DeadLetter letter = WireCodec.decodeDeadLetter(harness.deadLetters.readValuesToList().get(0));
-        assertEquals(LabelsProcessor.UNKNOWN, letter.getReason());
-        assertEquals(1.0, metric("keys-forgotten-total"));
+        assertEquals(LabelJoin.UNKNOWN, letter.getReason());
+        assertEquals(1.0, count("streamlearn.evictions", "cause", "forget"));
     }
 
     @Test
@@ -218,6 +218,6 @@ class KeyLifecycleTest {
         assertEquals("c", letter.getKey());
         assertNull(models.get(ModelStore.storeKey("c", MODEL)));
         assertEquals(5L, models.approximateNumEntries(), "a and b, their contributions, the task's population");
-        assertEquals(1.0, metric("dead-letters-max-keys-total"));
+        assertEquals(1.0, count("streamlearn.dead.letters", "reason", "max-keys"));
     }
 }
