@@ -24,6 +24,15 @@ import java.util.Arrays;
  * so a backtest that gives each key the partition Kafka's default partitioner gives it reproduces the
  * populations, and the predictions, bit for bit.
  *
+ * <p><b>Forgetting.</b> A key forgotten ({@code DELETE /models/{key}}, a {@code forget:<key>} control
+ * record) or evicted by the TTL takes its contribution out of its task's population in the same
+ * transaction that deletes its state ({@link #forget}), so from the next event on no new key's prior
+ * includes it. That happens when the task carries the removal out: a forget request within about a
+ * second of reaching the control store (the forget punctuation runs every second), a TTL eviction at
+ * the first label sweep ({@code streamlearn.label.sweep-interval}, default 1 min) after the key has
+ * been idle longer than the TTL in event time. A key that stays alive but changes keeps its latest
+ * contribution until its next contribution point.
+ *
  * <p>Entry bytes: {@code [version = 1][learner fingerprint (8)][L (4, big-endian)][flags (1): bit 0 =
  * covariance][doubles, IEEE 754 big-endian]}; a population holds {@link Population#values()}, a
  * contribution {@code [vector (L), posterior covariance (L(L+1)/2, only with the flag), noise]}.
