@@ -107,6 +107,19 @@ class PopulationPriorTopologyTest {
         assertArrayEquals(ref.prior().covariance(), pop.prior().covariance(), 1e-12);
         harness.predictions.readValuesToList();
 
+        // what GET /priors and GET /models/{key} read from the store
+        List<io.streamlearn.streams.http.ModelQueries.PriorView> views = io.streamlearn.streams.http.StoreModelReader.priors(models, 0);
+        assertEquals(1, views.size());
+        assertEquals(MODEL, views.get(0).model());
+        assertEquals(8, views.get(0).keys());
+        assertArrayEquals(pop.prior().mean(), views.get(0).mean(), 0.0);
+        io.streamlearn.streams.http.StoreModelReader reader = new io.streamlearn.streams.http.StoreModelReader(
+                harness.config.featureSpace(), harness.config.models());
+        assertEquals(List.of(MODEL), reader.models(models, "k1").stream().map(v -> v.model()).toList(),
+                "the key's contribution entry is not listed as a model");
+        assertEquals(keys.stream().sorted().toList(), reader.keys(models, "", 100).keys(),
+                "neither the population nor the contributions are listed as keys");
+
         harness.event("newcomer", "n1", 5_000, 1.0, 1.0, null);
         Prediction first = WireCodec.decodePrediction(harness.predictions.readValuesToList().get(0));
         ModelState s = learner.newState();
