@@ -8,7 +8,10 @@ import java.util.Locale;
  * new keys start from it ({@code streamlearn.prior.min-keys}) and the contribution schedule
  * ({@code streamlearn.prior.every}: a key contributes when its update count is 1, 2, 4, ... up to
  * {@code every}, then every {@code every} updates). A model SPEC overrides the mode with the readout
- * parameter {@code coldstart=population|none}. See {@link PopulationPriors}.
+ * parameter {@code coldstart=population|none}. See {@link PopulationPriors}. Only learners that implement
+ * {@code PriorAware} take part ({@code sgd}, {@code kalman} and its single filter, {@code rls}); the
+ * others ({@code mean}, {@code last}, {@code delta}, {@code kalman:loss=logistic}, and for now every
+ * SPEC with memories or a drift guard in front of its readout) start every key as before.
  *
  * @param population whether models start new keys from their task's population (unless their SPEC says otherwise)
  * @param minKeys    keys that must have contributed before the population is used, &gt;= 1
