@@ -223,6 +223,36 @@ class PopulationTest {
         }
     }
 
+    @Test
+    void shouldTakeTheReadoutsPartBehindMemoriesAndTheDriftGuard() {
+        int d = 2;
+        for (String spec : List.of("lags:p=3+kalman", "drift:detector=ph+kalman", "ema:tau=1h+sgd", "lags:p=2+mean")) {
+            Learner l = Learners.create(spec, d);
+            PriorAware pa = (PriorAware) l;
+            if (spec.endsWith("mean")) {
+                assertEquals(0, pa.contributionLength(), "a readout without a prior");
+                continue;
+            }
+            Random r = new Random(8);
+            ModelState s = l.newState();
+            double[] x = new double[d];
+            for (int t = 0; t < 50; t++) {
+                x[0] = r.nextGaussian();
+                x[1] = r.nextGaussian();
+                l.learn(s, x, t * 1000L, 2 * x[0] + 1 + 0.1 * r.nextGaussian());
+            }
+            double[] v = new double[pa.contributionLength()];
+            double[] w = pa.contributesCovariance() ? new double[Population.packedSize(v.length)] : null;
+            pa.contribute(s, v, w);
+            ModelState fresh = l.newState();
+            pa.startFrom(fresh, new Prior(1, v, w, 1.0));
+            double[] again = new double[v.length];
+            pa.contribute(fresh, again, w == null ? null : new double[w.length]);
+            assertArrayEquals(v, again, 1e-9 * (1 + max(v)), spec);
+            assertTrue(fresh.updates() == 0 && fresh.isFinite(), spec);
+        }
+    }
+
     private static double max(double[] v) {
         double m = 0;
         for (double x : v) {

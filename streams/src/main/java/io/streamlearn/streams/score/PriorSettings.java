@@ -10,8 +10,8 @@ import java.util.Locale;
  * {@code every}, then every {@code every} updates). A model SPEC overrides the mode with the readout
  * parameter {@code coldstart=population|none}. See {@link PopulationPriors}. Only learners that implement
  * {@code PriorAware} take part ({@code sgd}, {@code kalman} and its single filter, {@code rls}); the
- * others ({@code mean}, {@code last}, {@code delta}, {@code kalman:loss=logistic}, and for now every
- * SPEC with memories or a drift guard in front of its readout) start every key as before.
+ * others ({@code mean}, {@code last}, {@code delta}, {@code kalman:loss=logistic}) start every key as
+ * before. With memories or a drift guard in front, the readout takes part and the memories start empty.
  *
  * @param population whether models start new keys from their task's population (unless their SPEC says otherwise)
  * @param minKeys    keys that must have contributed before the population is used, &gt;= 1

@@ -84,7 +84,8 @@ public final class ScoringStep {
             this.name = name;
             this.learner = learner;
             this.fingerprint = learner.fingerprint();
-            this.priors = population && learner instanceof PriorAware pa ? new PopulationPriors(pa, fingerprint) : null;
+            this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
+                    ? new PopulationPriors(pa, fingerprint) : null;
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
