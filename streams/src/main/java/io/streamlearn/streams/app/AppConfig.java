@@ -4,7 +4,7 @@ import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.TopologySettings;
 import org.apache.kafka.streams.state.Stores;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.wire.WireFormat;
 import org.apache.kafka.streams.StreamsConfig;
