@@ -20,4 +20,21 @@ public final class RegistryUnavailableException extends RegistryException {
     public RegistryUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * Whether a failure, or one of its causes, is a registry outage: error handlers must never skip the record
+     * for it.
+     *
+     * @param t a failure; may be null
+     * @return true when {@code t} or a cause of it is a {@code RegistryUnavailableException}
+     */
+    public static boolean isCauseOf(Throwable t) {
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < 32; c = c.getCause(), depth++) {
+            if (c instanceof RegistryUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

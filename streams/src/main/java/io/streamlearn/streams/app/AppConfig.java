@@ -2,6 +2,7 @@ package io.streamlearn.streams.app;
 
 import io.streamlearn.learn.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.wire.WireFormat;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -63,8 +64,21 @@ public final class AppConfig {
     public static final String FEATURES_KEY = "streamlearn.features";
     /** Bits of the hashed feature space used when {@link #FEATURES_KEY} is empty. */
     public static final String HASH_BITS_KEY = "streamlearn.features.hash-bits";
-    /** {@code avro} or {@code json}: how predictions and dead letters are written. */
+    /**
+     * {@code avro}, {@code json} or {@code confluent-avro}: how predictions and dead letters are written. The
+     * last is Avro in the Confluent wire format, its schemas registered under each topic's value subject at
+     * {@value #SCHEMA_REGISTRY_URL_KEY}, which it needs.
+     */
     public static final String OUTPUT_FORMAT_KEY = "streamlearn.output.format";
+    /** The {@link #OUTPUT_FORMAT_KEY} value for Avro in the Confluent wire format. */
+    public static final String CONFLUENT_AVRO = "confluent-avro";
+    /**
+     * The Schema Registry's URL (or several, comma-separated), under the name Confluent's clients use; with
+     * {@code basic.auth.credentials.source}, {@code basic.auth.user.info} and {@code streamlearn.registry.*}
+     * (see {@code RegistryConfig}). When set, Confluent-framed input records are read; unset, they are
+     * {@code unknown-format} dead letters.
+     */
+    public static final String SCHEMA_REGISTRY_URL_KEY = RegistryConfig.URL_KEY;
     public static final String EVENTS_TOPIC_KEY = "streamlearn.topic.events";
     public static final String LABELS_TOPIC_KEY = "streamlearn.topic.labels";
     public static final String PREDICTIONS_TOPIC_KEY = "streamlearn.topic.predictions";
@@ -152,6 +166,8 @@ public final class AppConfig {
     private final List<String> models;
     private final FeatureSpace featureSpace;
     private final WireFormat outputFormat;
+    private final boolean confluentOutput;
+    private final RegistryConfig registry;
     private final Duration labelHorizon;
     private final Duration labelSweepInterval;
     private final Duration keyTtl;
@@ -161,7 +177,14 @@ public final class AppConfig {
         this.values = Collections.unmodifiableMap(values);
         this.models = parseModels(values.get(MODELS_KEY));
         this.featureSpace = parseFeatures(values.get(FEATURES_KEY), values.get(HASH_BITS_KEY));
-        this.outputFormat = parseFormat(values.get(OUTPUT_FORMAT_KEY));
+        String format = values.get(OUTPUT_FORMAT_KEY);
+        this.confluentOutput = format != null && format.trim().equalsIgnoreCase(CONFLUENT_AVRO);
+        // confluent-avro: the processors write single-object Avro and the sinks reframe it (ConfluentOutputSerializer).
+        this.outputFormat = confluentOutput ? WireFormat.AVRO : parseFormat(format);
+        this.registry = RegistryConfig.from(values);
+        if (confluentOutput && registry == null) {
+            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + "=" + CONFLUENT_AVRO + " needs " + SCHEMA_REGISTRY_URL_KEY);
+        }
         this.labelHorizon = parseDuration(LABEL_HORIZON_KEY, values.get(LABEL_HORIZON_KEY));
         this.labelSweepInterval = parseDuration(LABEL_SWEEP_INTERVAL_KEY, values.get(LABEL_SWEEP_INTERVAL_KEY));
         String ttl = values.get(KEY_TTL_KEY);
@@ -299,8 +322,22 @@ public final class AppConfig {
         return featureSpace;
     }
 
+    /**
+     * @return how the processors encode outputs: {@code AVRO} also for {@code confluent-avro}, whose sinks
+     *         reframe the single-object bytes (see {@link #confluentOutput()})
+     */
     public WireFormat outputFormat() {
         return outputFormat;
+    }
+
+    /** @return true for {@code streamlearn.output.format=confluent-avro} */
+    public boolean confluentOutput() {
+        return confluentOutput;
+    }
+
+    /** @return the Schema Registry settings, or null when {@value #SCHEMA_REGISTRY_URL_KEY} is not set */
+    public RegistryConfig registry() {
+        return registry;
     }
 
     public String eventsTopic() {
@@ -475,7 +512,8 @@ public final class AppConfig {
         try {
             return WireFormat.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + ": " + e.getMessage());
+            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + ": " + e.getMessage().replace("expected avro or json",
+                    "expected avro, json or " + CONFLUENT_AVRO));
         }
     }
 

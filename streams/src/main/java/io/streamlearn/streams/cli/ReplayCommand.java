@@ -48,7 +48,7 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--output-topic", required = true, paramLabel = "TOPIC")
     String outputTopic;
 
-    @Option(names = "--output-format", defaultValue = "avro", paramLabel = "avro|json")
+    @Option(names = "--output-format", defaultValue = "avro", paramLabel = "avro|json|confluent-avro")
     String outputFormat;
 
     @Option(names = "--timeout", defaultValue = "PT10M", paramLabel = "DURATION", description = "ISO-8601, default PT10M")

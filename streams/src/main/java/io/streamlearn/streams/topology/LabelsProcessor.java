@@ -2,9 +2,12 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.mapping.MappingException;
+import io.streamlearn.schemas.registry.ConfluentCodec;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
@@ -100,6 +103,7 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private Sensor expired;
     private Sensor duplicate;
     private final StreamlearnMeters meters;
+    private final RegistryInput input;
     private final ErrorSink errors = new ErrorSink();
 
     /**
@@ -107,11 +111,13 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
      * @param eventPartitions the partition count of the events topic (0 while unknown: forget requests wait)
      * @param forgetAcksSink  the sink of forget acknowledgements, or null when there is no control topic
      * @param meters          the application's meters, or {@link StreamlearnMeters#noop()}
+     * @param input           the reader of Confluent-framed values, or null without a schema registry
      */
     LabelsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String modelStoreName, String pendingStoreName, long horizonMs,
                     Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink,
                     String controlStoreName, long keyTtlMs, IntSupplier eventPartitions, String forgetAcksSink,
-                    StreamlearnMeters meters) {
+                    StreamlearnMeters meters, RegistryInput input) {
+        this.input = input;
         this.meters = meters;
         this.keyTtlMs = keyTtlMs;
         this.eventPartitions = eventPartitions;
@@ -223,8 +229,15 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         long start = System.nanoTime();
         Label label;
         try {
-            label = WireCodec.decodeLabel(record.value());
+            // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
+            label = input != null && ConfluentCodec.isFramed(record.value())
+                    ? input.label(record.value(), ScoreEventsProcessor.keyForMapping(record.key()), record.timestamp())
+                    : WireCodec.decodeLabel(record.value());
         } catch (MalformedRecordException e) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
+            deadLetters.send(record, e.reason(), e.getMessage());
+            return;
+        } catch (MappingException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
             return;

@@ -4,9 +4,13 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.mapping.MappingException;
+import io.streamlearn.schemas.registry.ConfluentCodec;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.decode.ConfluentKeyDeserializer;
+import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.scoring.ScoringStep;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
@@ -82,6 +86,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private final long keyTtlMs;
     private final long maxKeys;
     private final StreamlearnMeters meters;
+    private final RegistryInput input;
     private KeyLifecycle lifecycle;
     private long refusedNewKeys;
 
@@ -100,17 +105,19 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
                          String deadLettersSink) {
         this(modelSets, storeName, pendingStoreName, horizonMs, outputFormat, skipped, predictionsSink, shadowSink,
-                deadLettersSink, 0, 0, StreamlearnMeters.noop());
+                deadLettersSink, 0, 0, StreamlearnMeters.noop(), null);
     }
 
     /**
      * @param keyTtlMs time-to-live of idle keys (0: none); needs a pending store
      * @param maxKeys  the models-store entry count beyond which new keys get no model (0: no limit)
      * @param meters   the application's meters, or {@link StreamlearnMeters#noop()}
+     * @param input    the reader of Confluent-framed values, or null without a schema registry
      */
     ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
-                         String deadLettersSink, long keyTtlMs, long maxKeys, StreamlearnMeters meters) {
+                         String deadLettersSink, long keyTtlMs, long maxKeys, StreamlearnMeters meters, RegistryInput input) {
+        this.input = input;
         this.meters = meters;
         this.keyTtlMs = keyTtlMs;
         this.maxKeys = maxKeys;
@@ -153,6 +160,10 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
      * the record key and the body's key differ, or when it contains U+0000.
      */
     static String[] entityKey(String recordKey, String bodyKey) {
+        String[] undecodable = ConfluentKeyDeserializer.failure(recordKey);
+        if (undecodable != null) {
+            return new String[]{null, undecodable[0], undecodable[1]};
+        }
         String key = recordKey;
         if (key == null || key.isEmpty()) {
             if (bodyKey == null || bodyKey.isEmpty()) {
@@ -173,8 +184,14 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         long start = System.nanoTime();
         Event event;
         try {
-            event = WireCodec.decodeEvent(record.value());
+            // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
+            event = input != null && ConfluentCodec.isFramed(record.value())
+                    ? input.event(record.value(), keyForMapping(record.key()), record.timestamp())
+                    : WireCodec.decodeEvent(record.value());
         } catch (MalformedRecordException e) {
+            deadLetter(record, e.reason(), e.getMessage());
+            return;
+        } catch (MappingException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;
         }
@@ -215,6 +232,11 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         sink.recordErrors(label);
         meters.eventsScored().increment();
         meters.recordEventProcessing(System.nanoTime() - start);
+    }
+
+    /** The record key as the mapping sees it: none when it is an undecodable-key marker. */
+    static String keyForMapping(String recordKey) {
+        return ConfluentKeyDeserializer.failure(recordKey) == null ? recordKey : null;
     }
 
     /** The max-keys guard: dead-letters the event of a key without a model when the store is full. */

@@ -1,10 +1,14 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.publish.ConfluentOutputSerializer;
+import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.errors.SkippedRecords;
 import io.streamlearn.learn.features.FeatureSpace;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
@@ -279,6 +283,11 @@ public final class StreamlearnTopology {
                 ? ctx -> new ModelSets(space, models, null)
                 : ctx -> new ModelSets(space, models, ctx.getStateStore(CONTROL_STORE));
         long horizon = config.labelHorizon().toMillis();
+        // Confluent-framed inputs (and keys) when a schema registry is configured; one instance for all tasks.
+        RegistryInput input = config.registry() == null ? null : RegistryInput.from(config.values());
+        Deserializer<String> keys = input == null ? Serdes.String().deserializer() : input.keyDeserializer();
+        Serializer<byte[]> outputs = config.confluentOutput()
+                ? new ConfluentOutputSerializer(input.codec()) : Serdes.ByteArray().serializer();
 
         Topology t = new Topology();
         if (controlTopic != null) {
@@ -287,23 +296,22 @@ public final class StreamlearnTopology {
                     CONTROL_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), controlTopic,
                     CONTROL, () -> new ModelControlProcessor(CONTROL_STORE, space.dimension(), skipped));
         }
-        t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.eventsTopic());
-        t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.labelsTopic());
+        t.addSource(SOURCE, keys, Serdes.ByteArray().deserializer(), config.eventsTopic());
+        t.addSource(LABELS_SOURCE, keys, Serdes.ByteArray().deserializer(), config.labelsTopic());
         t.addProcessor(SCORE, () -> new ScoreEventsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
-                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys(), meters), SOURCE);
+                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys(), meters, input), SOURCE);
         t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
                 config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK,
                 controlTopic == null ? null : CONTROL_STORE, config.keyTtl().toMillis(), eventPartitions,
-                controlTopic == null ? null : FORGET_ACKS_SINK, meters), LABELS_SOURCE);
+                controlTopic == null ? null : FORGET_ACKS_SINK, meters, input), LABELS_SOURCE);
         t.addStateStore(changelogged(store), SCORE, LABELS);
         t.addStateStore(changelogged(pending), SCORE, LABELS);
-        t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+        t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), outputs, SCORE);
         if (shadow) {
-            t.addSink(SHADOW_SINK, config.shadowPredictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+            t.addSink(SHADOW_SINK, config.shadowPredictionsTopic(), Serdes.String().serializer(), outputs, SCORE);
         }
-        t.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
-                SCORE, LABELS);
+        t.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), Serdes.String().serializer(), outputs, SCORE, LABELS);
         if (controlTopic != null) {
             t.addSink(FORGET_ACKS_SINK, config.forgetAcksTopic(), Serdes.String().serializer(),
                     Serdes.ByteArray().serializer(), LABELS);

@@ -1,0 +1,121 @@
+package io.streamlearn.streams.decode;
+
+import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
+import io.streamlearn.schemas.registry.ConfluentCodec;
+import io.streamlearn.schemas.registry.RegisteredSchema;
+import io.streamlearn.schemas.registry.RegistryConfig;
+import io.streamlearn.schemas.registry.RegistryUnavailableException;
+import io.streamlearn.schemas.registry.SchemaRegistryClient;
+import io.streamlearn.schemas.wire.MalformedRecordException;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+
+import java.util.Map;
+
+/**
+ * The Confluent-framed records of the {@code events} and {@code labels} topics, when
+ * {@code schema.registry.url} is set: values (Avro or JSON Schema bodies) through the registry and the
+ * field mapping ({@code streamlearn.input.*}, {@code streamlearn.labels.*}) to {@link Event}s and
+ * {@link Label}s, and record keys through {@link #keyDeserializer()}. Records that are not framed keep their
+ * path (single-object Avro, JSON). One instance per application, shared by every task: thread-safe.
+ *
+ * <p>A registry that cannot be reached is {@link RegistryUnavailableException}, which the topology lets
+ * escape so that the record is read again (see the error handlers); only an unknown schema id is a dead letter.
+ *
+ * <pre>{@code
+ * RegistryInput input = RegistryInput.from(config.values());     // null without schema.registry.url
+ * Event e = ConfluentCodec.isFramed(value) ? input.event(value, recordKey, recordTimestamp) : ...;
+ * }</pre>
+ */
+public final class RegistryInput {
+
+    private final ConfluentCodec codec;
+    private final FieldMapping events;
+    private final FieldMapping labels;
+
+    /**
+     * @param codec  the codec over the registry client; not null
+     * @param events the mapping of event values; not null
+     * @param labels the mapping of label values; not null
+     */
+    public RegistryInput(ConfluentCodec codec, FieldMapping events, FieldMapping labels) {
+        this.codec = codec;
+        this.events = events;
+        this.labels = labels;
+    }
+
+    /**
+     * From an application's settings.
+     *
+     * @param settings all settings; not null
+     * @return the input, or null when {@code schema.registry.url} is not set
+     * @throws IllegalArgumentException for a bad registry or mapping setting (one line naming the key)
+     */
+    public static RegistryInput from(Map<String, String> settings) {
+        RegistryConfig rc = RegistryConfig.from(settings);
+        if (rc == null) {
+            return null;
+        }
+        return new RegistryInput(new ConfluentCodec(new SchemaRegistryClient(rc)),
+                FieldMapping.of(settings, FieldMapping.INPUT_PREFIX), FieldMapping.of(settings, FieldMapping.LABELS_PREFIX));
+    }
+
+    /** @return the codec, e.g. to register output schemas */
+    public ConfluentCodec codec() {
+        return codec;
+    }
+
+    /**
+     * An event from a framed value.
+     *
+     * @param value           a value for which {@link ConfluentCodec#isFramed} is true
+     * @param recordKey       the record key (already decoded); may be null
+     * @param recordTimestamp the Kafka record timestamp, epoch ms
+     * @throws MalformedRecordException the decoder's reasons ({@code unknown-schema}, {@code malformed-avro}, ...)
+     * @throws MappingException         the mapping's reasons ({@code unmapped-key}, ...)
+     * @throws RegistryUnavailableException when the registry cannot be reached
+     */
+    public Event event(byte[] value, String recordKey, long recordTimestamp) throws MalformedRecordException, MappingException {
+        RegisteredSchema s = schema(value);
+        if (s.type().equals(RegisteredSchema.JSON)) {
+            return events.event(value, ConfluentCodec.HEADER_LENGTH, value.length - ConfluentCodec.HEADER_LENGTH,
+                    recordKey, recordTimestamp);
+        }
+        return events.event(record(value), recordKey, recordTimestamp);
+    }
+
+    /** A label from a framed value; as {@link #event}. */
+    public Label label(byte[] value, String recordKey, long recordTimestamp) throws MalformedRecordException, MappingException {
+        RegisteredSchema s = schema(value);
+        if (s.type().equals(RegisteredSchema.JSON)) {
+            return labels.label(value, ConfluentCodec.HEADER_LENGTH, value.length - ConfluentCodec.HEADER_LENGTH,
+                    recordKey, recordTimestamp);
+        }
+        return labels.label(record(value), recordKey, recordTimestamp);
+    }
+
+    /** The deserializer of the sources' record keys: see {@link ConfluentKeyDeserializer}. */
+    public Deserializer<String> keyDeserializer() {
+        return new ConfluentKeyDeserializer(codec);
+    }
+
+    private RegisteredSchema schema(byte[] value) throws MalformedRecordException {
+        if (value.length < ConfluentCodec.HEADER_LENGTH) {
+            throw new MalformedRecordException(MalformedRecordException.MALFORMED_AVRO,
+                    "truncated Confluent header (" + value.length + " bytes)");
+        }
+        return codec.registry().schema(ConfluentCodec.schemaId(value));
+    }
+
+    private GenericRecord record(byte[] value) throws MalformedRecordException {
+        Object datum = codec.decode(value);
+        if (datum instanceof GenericRecord r) {
+            return r;
+        }
+        throw new MalformedRecordException(MalformedRecordException.WRONG_TYPE, "schema id " + ConfluentCodec.schemaId(value)
+                + " is not an Avro record but " + (datum == null ? "null" : datum.getClass().getSimpleName()));
+    }
+}
