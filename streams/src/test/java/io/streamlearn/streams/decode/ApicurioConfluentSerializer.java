@@ -30,7 +30,7 @@ import java.util.Map;
  * Confluent-compatible {@code POST /subjects/{subject}/versions} of the registry at {@code url}, with a plain
  * JDK HTTP call (not our client).
  */
-final class ApicurioConfluentSerializer {
+public final class ApicurioConfluentSerializer {
 
     private ApicurioConfluentSerializer() {
     }
@@ -40,14 +40,14 @@ final class ApicurioConfluentSerializer {
      * @param isKey whether it serializes record keys (subject {@code <topic>-key})
      */
     /** Apicurio's deserializer of the same framing, resolving ids with {@code GET /schemas/ids/{id}}. */
-    static io.apicurio.registry.serde.avro.AvroKafkaDeserializer<Object> deserializer(String url) {
+    public static io.apicurio.registry.serde.avro.AvroKafkaDeserializer<Object> deserializer(String url) {
         var d = new io.apicurio.registry.serde.avro.AvroKafkaDeserializer<Object>();
         d.configure(Map.of(SerdeConfig.ENABLE_CONFLUENT_ID_HANDLER, "true", SerdeConfig.ENABLE_HEADERS, "false",
                 SerdeConfig.REGISTRY_URL, url, SerdeConfig.SCHEMA_RESOLVER, CcompatResolver.class.getName()), false);
         return d;
     }
 
-    static AvroKafkaSerializer<Object> create(String url, boolean isKey) {
+    public static AvroKafkaSerializer<Object> create(String url, boolean isKey) {
         AvroKafkaSerializer<Object> s = new AvroKafkaSerializer<>(new CcompatResolver(url));
         s.configure(Map.of(SerdeConfig.ENABLE_CONFLUENT_ID_HANDLER, "true", SerdeConfig.ENABLE_HEADERS, "false",
                 SerdeConfig.REGISTRY_URL, url), isKey);
