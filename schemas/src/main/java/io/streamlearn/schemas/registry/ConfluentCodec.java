@@ -17,6 +17,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -40,9 +41,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <h2>Values</h2>
  * {@link #decode(byte[])} reads an Avro body with the writer schema as reader schema (generic reading, no
  * resolution against a schema of ours) into a {@link GenericRecord} (or the Avro datum of a non-record
- * schema: {@code Utf8}, {@code Long}, ...); logical types are left as Avro writes them, so a
+ * schema: {@code String}, {@code Long}, ...); logical types are left as Avro writes them, so a
  * {@code timestamp-millis} is a {@code Long} of epoch milliseconds and a {@code timestamp-micros} a
- * {@code Long} of microseconds (the field's schema says which), and strings are {@code Utf8}. A JSON body is
+ * {@code Long} of microseconds (the field's schema says which), and strings (map keys too) are
+ * {@code java.lang.String}, not Avro's {@code Utf8}. A JSON body is
  * read into a Jackson {@link JsonNode}. Turning either into an event is the field mapping's job.
  * Reasons: {@code unknown-schema} (the registry does not know the id, or its schema does not parse or has
  * references), {@code malformed-avro} (header shorter than 5 bytes, body that does not decode with the writer
@@ -232,7 +234,26 @@ public final class ConfluentCodec {
         return w;
     }
 
+    /**
+     * Decodes a framed Avro value with a reader of the caller's (e.g. the generated {@code Event} class's
+     * specific reader when the writer schema is Streamlearn's own), with the same bounds check and reasons as
+     * {@link #decode}.
+     *
+     * @param value  a framed value of at least {@value #HEADER_LENGTH} bytes
+     * @param s      its registered writer schema, of type {@code AVRO}
+     * @param reader a reader whose writer schema is {@code s.avro()} (or resolves from it)
+     * @return the datum
+     * @throws MalformedRecordException {@code malformed-avro} when the body does not decode
+     */
+    public static <T> T decode(byte[] value, RegisteredSchema s, DatumReader<T> reader) throws MalformedRecordException {
+        return read(s, value, reader);
+    }
+
     private static Object decodeAvro(RegisteredSchema s, byte[] value) throws MalformedRecordException {
+        return read(s, value, s.reader());
+    }
+
+    private static <T> T read(RegisteredSchema s, byte[] value, DatumReader<T> reader) throws MalformedRecordException {
         int length = value.length - HEADER_LENGTH;
         try {
             // Walk the body once within its bounds first: a corrupt length prefix is malformed-avro, never a
@@ -246,7 +267,7 @@ public final class ConfluentCodec {
             }
             BinaryDecoder in = DecoderFactory.get().binaryDecoder(value, HEADER_LENGTH, length, BODY.get());
             BODY.set(in);
-            return s.reader().read(null, in);
+            return reader.read(null, in);
         } catch (EOFException e) {
             throw new MalformedRecordException(MalformedRecordException.MALFORMED_AVRO,
                     "schema id " + s.id() + ": body ends early (truncated, not written with this schema, or a length past the end)");

@@ -16,8 +16,11 @@ import org.apache.avro.generic.GenericDatumReader;
  * @param avro   the parsed Avro schema, or null when {@code type} is not {@code AVRO}
  * @param reader a generic reader of {@code avro} as writer and reader schema, or null when not Avro;
  *               thread-safe for reading
+ * @param fingerprint the CRC-64-AVRO parsing fingerprint of {@code avro} (as single-object encoding uses), or 0
+ *               when not Avro: tells a framed Streamlearn record from a foreign one
  */
-public record RegisteredSchema(int id, String type, String text, Schema avro, GenericDatumReader<Object> reader) {
+public record RegisteredSchema(int id, String type, String text, Schema avro, GenericDatumReader<Object> reader,
+                               long fingerprint) {
 
     /** {@code schemaType} of Avro schemas (the default when the registry omits it). */
     public static final String AVRO = "AVRO";

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.SchemaParseException;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,8 +139,9 @@ public final class SchemaRegistryClient implements AutoCloseable {
                         "schema id " + id + " is not a valid Avro schema: " + e.getMessage());
             }
             reader = new GenericDatumReader<>(avro);
+            stringsAsJavaStrings(avro);
         }
-        s = new RegisteredSchema(id, type, text, avro, reader);
+        s = new RegisteredSchema(id, type, text, avro, reader, avro == null ? 0 : SchemaNormalization.parsingFingerprint64(avro));
         RegisteredSchema raced = byId.putIfAbsent(id, s);
         return raced != null ? raced : s;
     }
@@ -173,8 +176,44 @@ public final class SchemaRegistryClient implements AutoCloseable {
         }
         id = idNode.intValue();
         registered.put(cacheKey, id);
-        byId.putIfAbsent(id, new RegisteredSchema(id, RegisteredSchema.AVRO, text, schema, new GenericDatumReader<>(schema)));
+        // Cache the schema as any reader parses the registered text (a Schema built in code may carry a
+        // "logicalType" property without the LogicalType object that parsing attaches).
+        Schema parsed = new Schema.Parser().parse(text);
+        stringsAsJavaStrings(parsed);
+        byId.putIfAbsent(id, new RegisteredSchema(id, RegisteredSchema.AVRO, text, parsed, new GenericDatumReader<>(parsed),
+                SchemaNormalization.parsingFingerprint64(parsed)));
         return id;
+    }
+
+    /**
+     * Marks the string and map types of a reader's schema so that Avro reads {@code java.lang.String} rather than
+     * {@code Utf8}: the field mapping wants strings (feature names, keys, text values), and converting each
+     * {@code Utf8} afterwards costs a second copy. Only the in-memory schema changes, not what it reads.
+     */
+    private static void stringsAsJavaStrings(Schema schema) {
+        // (GenericData.setStringType marks only the schema it is given in Avro 1.12, not the nested types.)
+        markStrings(schema, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    }
+
+    private static void markStrings(Schema s, java.util.Set<Schema> seen) {
+        if (!seen.add(s)) {
+            return;
+        }
+        switch (s.getType()) {
+            case STRING, MAP -> {
+                if (s.getProp(GenericData.STRING_PROP) == null) {
+                    s.addProp(GenericData.STRING_PROP, GenericData.StringType.String.name());
+                }
+                if (s.getType() == Schema.Type.MAP) {
+                    markStrings(s.getValueType(), seen);
+                }
+            }
+            case RECORD -> s.getFields().forEach(f -> markStrings(f.schema(), seen));
+            case ARRAY -> markStrings(s.getElementType(), seen);
+            case UNION -> s.getTypes().forEach(t -> markStrings(t, seen));
+            default -> {
+            }
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.streamlearn.schemas.registry;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,8 @@ class SchemaRegistryClientTest {
         int id = c.register("predictions-value", Prediction.getClassSchema());
         assertEquals(id, c.register("predictions-value", Prediction.getClassSchema()));
         RegisteredSchema s = c.schema(id);
-        assertEquals(Prediction.getClassSchema(), s.avro());
+        assertEquals(Prediction.getClassSchema().getFields(), s.avro().getFields());
+        assertEquals(SchemaNormalization.parsingFingerprint64(Prediction.getClassSchema()), s.fingerprint());
         assertEquals("AVRO", s.type());
         assertEquals(1, stub.requests.get(), "one POST, then the cache");
         assertEquals("POST /subjects/predictions-value/versions", stub.paths.get(0));

@@ -10,7 +10,10 @@ import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.registry.RegistryUnavailableException;
 import io.streamlearn.schemas.registry.SchemaRegistryClient;
 import io.streamlearn.schemas.wire.MalformedRecordException;
+import io.streamlearn.schemas.wire.WireCodec;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.common.serialization.Deserializer;
 
 import java.util.Map;
@@ -19,7 +22,9 @@ import java.util.Map;
  * The Confluent-framed records of the {@code events} and {@code labels} topics, when
  * {@code schema.registry.url} is set: values (Avro or JSON Schema bodies) through the registry and the
  * field mapping ({@code streamlearn.input.*}, {@code streamlearn.labels.*}) to {@link Event}s and
- * {@link Label}s, and record keys through {@link #keyDeserializer()}. Records that are not framed keep their
+ * {@link Label}s, and record keys through {@link #keyDeserializer()}. A framed record of Streamlearn's own
+ * Event or Label schema, with no mapping setting, is read by the generated classes' reader, as single-object
+ * Avro is. Records that are not framed keep their
  * path (single-object Avro, JSON). One instance per application, shared by every task: thread-safe.
  *
  * <p>A registry that cannot be reached is {@link RegistryUnavailableException}, which the topology lets
@@ -31,6 +36,15 @@ import java.util.Map;
  * }</pre>
  */
 public final class RegistryInput {
+
+    static {
+        WireCodec.trustSchemaClasses(); // the specific readers instantiate io.streamlearn.schemas classes
+    }
+
+    private static final long EVENT_FINGERPRINT = SchemaNormalization.parsingFingerprint64(Event.getClassSchema());
+    private static final long LABEL_FINGERPRINT = SchemaNormalization.parsingFingerprint64(Label.getClassSchema());
+    private static final SpecificDatumReader<Event> EVENT_READER = new SpecificDatumReader<>(Event.class);
+    private static final SpecificDatumReader<Label> LABEL_READER = new SpecificDatumReader<>(Label.class);
 
     private final ConfluentCodec codec;
     private final FieldMapping events;
@@ -84,6 +98,10 @@ public final class RegistryInput {
             return events.event(value, ConfluentCodec.HEADER_LENGTH, value.length - ConfluentCodec.HEADER_LENGTH,
                     recordKey, recordTimestamp);
         }
+        if (events.isDefault() && s.fingerprint() == EVENT_FINGERPRINT) {
+            // Streamlearn's own Event, framed: the generated reader, as for single-object Avro (no generic detour).
+            return ConfluentCodec.decode(value, s, EVENT_READER);
+        }
         return events.event(record(value), recordKey, recordTimestamp);
     }
 
@@ -93,6 +111,9 @@ public final class RegistryInput {
         if (s.type().equals(RegisteredSchema.JSON)) {
             return labels.label(value, ConfluentCodec.HEADER_LENGTH, value.length - ConfluentCodec.HEADER_LENGTH,
                     recordKey, recordTimestamp);
+        }
+        if (labels.isDefault() && s.fingerprint() == LABEL_FINGERPRINT) {
+            return ConfluentCodec.decode(value, s, LABEL_READER);
         }
         return labels.label(record(value), recordKey, recordTimestamp);
     }
