@@ -1,6 +1,7 @@
 package io.streamlearn.bench.jmh;
 
 import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.registry.ConfluentCodec;
 import io.streamlearn.schemas.registry.RegistryConfig;
@@ -61,8 +62,9 @@ public class RegistryBenchmark {
     public int d;
 
     private EmbeddedSchemaRegistry registry;
-    private RegistryInput eventShape;
-    private RegistryInput foreign;
+    private RegistryInput registryInput;
+    private FieldMapping eventShape;
+    private FieldMapping foreign;
     byte[] singleObject;
     byte[] confluentEvent;
     byte[] confluentForeign;
@@ -77,8 +79,9 @@ public class RegistryBenchmark {
 
         Map<String, String> settings = new HashMap<>();
         settings.put(RegistryConfig.URL_KEY, registry.url());
-        eventShape = RegistryInput.from(settings);
-        int eventId = eventShape.codec().registry().register("events-value", Event.getClassSchema());
+        registryInput = RegistryInput.from(settings);
+        eventShape = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
+        int eventId = registryInput.codec().registry().register("events-value", Event.getClassSchema());
         confluentEvent = ConfluentCodec.frame(eventId, Event.getClassSchema(), event);
 
         SchemaBuilder.FieldAssembler<Schema> fields = SchemaBuilder.record("Reading").namespace("com.example").fields()
@@ -102,8 +105,8 @@ public class RegistryBenchmark {
         settings.put("streamlearn.input.timestamp", "occurred_at");
         settings.put("streamlearn.input.label", "y");
         settings.put("streamlearn.input.features", "*");
-        foreign = RegistryInput.from(settings);
-        int foreignId = foreign.codec().registry().register("readings-value", reading);
+        foreign = FieldMapping.of(settings, FieldMapping.INPUT_PREFIX);
+        int foreignId = registryInput.codec().registry().register("readings-value", reading);
         confluentForeign = ConfluentCodec.frame(foreignId, reading, r);
 
         // Same features and label either way (the foreign record adds the one-hot model=sensor-mk2).
@@ -127,11 +130,11 @@ public class RegistryBenchmark {
 
     @Benchmark
     public Event confluentEventShape() throws MalformedRecordException, MappingException {
-        return eventShape.event(confluentEvent, null, 0L);
+        return registryInput.event(eventShape, confluentEvent, null, 0L);
     }
 
     @Benchmark
     public Event confluentForeign() throws MalformedRecordException, MappingException {
-        return foreign.event(confluentForeign, null, 0L);
+        return registryInput.event(foreign, confluentForeign, null, 0L);
     }
 }

@@ -415,7 +415,8 @@ public final class FieldMapping {
     }
 
     /** The parser is on START_OBJECT; returns on its END_OBJECT. */
-    private static void jsonObject(JsonParser p, PathNode node, Assembly a) throws IOException, MappingException {
+    private static void jsonObject(JsonParser p, PathNode node, Assembly a)
+            throws IOException, MalformedRecordException, MappingException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             PathNode n = node.child(p.currentName());
             JsonToken t = p.nextToken();
@@ -471,16 +472,8 @@ public final class FieldMapping {
             }
         }
         if (p.currentToken() != JsonToken.END_OBJECT) {
-            throw new JsonParseExceptionLite("unexpected " + p.currentToken() + " in object");
-        }
-    }
-
-    /** Thrown inside the walk for a structural problem Jackson does not itself report. */
-    private static final class JsonParseExceptionLite extends JsonProcessingException {
-        private static final long serialVersionUID = 1L;
-
-        JsonParseExceptionLite(String message) {
-            super(message);
+            throw new MalformedRecordException(MalformedRecordException.MALFORMED_JSON,
+                    "unexpected " + p.currentToken() + " in object");
         }
     }
 

@@ -32,7 +32,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * RegistryInput input = RegistryInput.from(config.values());     // null without schema.registry.url
- * Event e = ConfluentCodec.isFramed(value) ? input.event(value, recordKey, recordTimestamp) : ...;
+ * Event e = ConfluentCodec.isFramed(value) ? input.event(mapping, value, recordKey, recordTimestamp) : ...;
  * }</pre>
  */
 public final class RegistryInput {
@@ -47,18 +47,12 @@ public final class RegistryInput {
     private static final SpecificDatumReader<Label> LABEL_READER = new SpecificDatumReader<>(Label.class);
 
     private final ConfluentCodec codec;
-    private final FieldMapping events;
-    private final FieldMapping labels;
 
     /**
-     * @param codec  the codec over the registry client; not null
-     * @param events the mapping of event values; not null
-     * @param labels the mapping of label values; not null
+     * @param codec the codec over the registry client; not null
      */
-    public RegistryInput(ConfluentCodec codec, FieldMapping events, FieldMapping labels) {
+    public RegistryInput(ConfluentCodec codec) {
         this.codec = codec;
-        this.events = events;
-        this.labels = labels;
     }
 
     /**
@@ -66,15 +60,11 @@ public final class RegistryInput {
      *
      * @param settings all settings; not null
      * @return the input, or null when {@code schema.registry.url} is not set
-     * @throws IllegalArgumentException for a bad registry or mapping setting (one line naming the key)
+     * @throws IllegalArgumentException for a bad registry setting (one line naming the key)
      */
     public static RegistryInput from(Map<String, String> settings) {
         RegistryConfig rc = RegistryConfig.from(settings);
-        if (rc == null) {
-            return null;
-        }
-        return new RegistryInput(new ConfluentCodec(new SchemaRegistryClient(rc)),
-                FieldMapping.of(settings, FieldMapping.INPUT_PREFIX), FieldMapping.of(settings, FieldMapping.LABELS_PREFIX));
+        return rc == null ? null : new RegistryInput(new ConfluentCodec(new SchemaRegistryClient(rc)));
     }
 
     /** @return the codec, e.g. to register output schemas */
@@ -85,6 +75,7 @@ public final class RegistryInput {
     /**
      * An event from a framed value.
      *
+     * @param events          the field mapping of events ({@code streamlearn.input.*}); not null
      * @param value           a value for which {@link ConfluentCodec#isFramed} is true
      * @param recordKey       the record key (already decoded); may be null
      * @param recordTimestamp the Kafka record timestamp, epoch ms
@@ -92,7 +83,8 @@ public final class RegistryInput {
      * @throws MappingException         the mapping's reasons ({@code unmapped-key}, ...)
      * @throws RegistryUnavailableException when the registry cannot be reached
      */
-    public Event event(byte[] value, String recordKey, long recordTimestamp) throws MalformedRecordException, MappingException {
+    public Event event(FieldMapping events, byte[] value, String recordKey, long recordTimestamp)
+            throws MalformedRecordException, MappingException {
         RegisteredSchema s = schema(value);
         if (s.type().equals(RegisteredSchema.JSON)) {
             return events.event(value, ConfluentCodec.HEADER_LENGTH, value.length - ConfluentCodec.HEADER_LENGTH,
@@ -105,8 +97,9 @@ public final class RegistryInput {
         return events.event(record(value), recordKey, recordTimestamp);
     }
 
-    /** A label from a framed value; as {@link #event}. */
-    public Label label(byte[] value, String recordKey, long recordTimestamp) throws MalformedRecordException, MappingException {
+    /** A label from a framed value with the labels' mapping ({@code streamlearn.labels.*}); as {@link #event}. */
+    public Label label(FieldMapping labels, byte[] value, String recordKey, long recordTimestamp)
+            throws MalformedRecordException, MappingException {
         RegisteredSchema s = schema(value);
         if (s.type().equals(RegisteredSchema.JSON)) {
             return labels.label(value, ConfluentCodec.HEADER_LENGTH, value.length - ConfluentCodec.HEADER_LENGTH,

@@ -1,5 +1,7 @@
 package io.streamlearn.streams.http;
 
+import io.streamlearn.schemas.mapping.FieldMapping;
+
 import io.streamlearn.learn.features.FeatureSpace;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,6 +40,7 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     private final StoreModelReader reader;
     private final HostInfo self;
     private final java.util.function.IntSupplier restoring;
+    private volatile FieldMapping mapping = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
 
     /**
      * @param streams   the running instance; not null
@@ -58,6 +61,21 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
         this.reader = new StoreModelReader(space, specs);
         this.self = self;
         this.restoring = restoring;
+    }
+
+    /**
+     * {@code POST /score} reads records in the events topic's shape with this mapping.
+     *
+     * @return this
+     */
+    public KafkaStreamsModelQueries mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
+    @Override
+    public FieldMapping eventMapping() {
+        return mapping;
     }
 
     @Override

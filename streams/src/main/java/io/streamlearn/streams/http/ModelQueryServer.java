@@ -9,6 +9,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.streamlearn.learn.InvalidInputException;
+import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +57,9 @@ import java.util.function.Supplier;
  *       with P, gathered from every instance ({@code local=true}: this instance only), sorted; when more
  *       match ({@code "truncated": true}) the page is some N of them, not necessarily the first N.</li>
  *   <li>{@code POST /score} with {@code {"key": "...", "features": {"name": 1.0}, "time": 0}} (time
- *       optional): every model's prediction for those features, without learning.</li>
+ *       optional): every model's prediction for those features, without learning. With a field mapping
+ *       ({@code streamlearn.input.*}), the body is instead one record as the events topic carries it, mapped
+ *       the same way ({@code ?key=} and {@code ?time=} stand for the record key and timestamp).</li>
  *   <li>{@code DELETE /models/{key}}: asks for the key to be forgotten for good (its models and pending
  *       events deleted, tombstones in the changelogs) by writing a {@code forget:<key>} request to the
  *       {@code model-control} topic through {@link ForgetRequests}; 202 once Kafka has the request, with
@@ -519,6 +524,11 @@ public final class ModelQueryServer implements AutoCloseable {
         if (root == null || !root.isObject()) {
             throw new HttpError(400, "body must be a JSON object {\"key\": ..., \"features\": {...}}");
         }
+        FieldMapping mapping = queries.eventMapping();
+        if (!mapping.isDefault()) {
+            scoreMapped(ex, root, raw, mapping);
+            return;
+        }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!f.equals("key") && !f.equals("features") && !f.equals("time")) {
@@ -553,7 +563,47 @@ public final class ModelQueryServer implements AutoCloseable {
         if (forwardIfRemote(ex, key, "/score", raw)) {
             return;
         }
-        ModelQueries.ScoreResult result = queries.score(key, features, time);
+        sendScores(ex, key, queries.score(key, features, time));
+    }
+
+    /**
+     * {@code POST /score} under a field mapping ({@code streamlearn.input.*}): the body is one record as the
+     * events topic carries it, mapped as the topology maps it; {@code ?key=} is the record key (needed
+     * with {@code streamlearn.input.key=record-key}), {@code ?time=} the record timestamp (with
+     * {@code record-timestamp}; absent: the key's latest event time). A record that cannot be mapped is
+     * 400 with the dead letter's reason and path.
+     */
+    private void scoreMapped(HttpExchange ex, JsonNode root, byte[] raw, FieldMapping mapping) throws IOException, HttpError {
+        String rawQuery = ex.getRequestURI().getRawQuery();
+        Map<String, String> params = queryParams(rawQuery, "key", "time");
+        Long time = null;
+        if (params.containsKey("time")) {
+            try {
+                time = Long.parseLong(params.get("time"));
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "'time' must be epoch milliseconds (an integer)");
+            }
+        }
+        boolean recordTime = FieldMapping.RECORD_TIMESTAMP.equals(mapping.settings().get(FieldMapping.TIMESTAMP));
+        Event event;
+        try {
+            event = mapping.event(root, params.get("key"), time != null ? time : 0L);
+        } catch (MappingException e) {
+            throw new HttpError(400, e.reason() + ": " + e.getMessage());
+        }
+        String key = entityKey(event.getKey());
+        for (Map.Entry<String, Double> f : event.getFeatures().entrySet()) {
+            if (f.getValue() == null || !Double.isFinite(f.getValue())) {
+                throw new HttpError(400, "feature '" + f.getKey() + "' must be a finite number");
+            }
+        }
+        if (forwardIfRemote(ex, key, rawQuery == null ? "/score" : "/score?" + rawQuery, raw)) {
+            return;
+        }
+        sendScores(ex, key, queries.score(key, event.getFeatures(), recordTime ? time : Long.valueOf(event.getTs())));
+    }
+
+    private void sendScores(HttpExchange ex, String key, ModelQueries.ScoreResult result) throws IOException {
         List<Map<String, Object>> predictions = new ArrayList<>();
         for (ModelQueries.Score s : result.scores()) {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -758,6 +808,11 @@ public final class ModelQueryServer implements AutoCloseable {
     }
 
     private static Map<String, String> queryParams(String rawQuery) throws HttpError {
+        return queryParams(rawQuery, "prefix", "limit", "local");
+    }
+
+    private static Map<String, String> queryParams(String rawQuery, String... known) throws HttpError {
+        List<String> names = List.of(known);
         Map<String, String> params = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
             return params;
@@ -769,8 +824,8 @@ public final class ModelQueryServer implements AutoCloseable {
             int eq = pair.indexOf('=');
             String name = decodePercent(eq < 0 ? pair : pair.substring(0, eq), true);
             String value = eq < 0 ? "" : decodePercent(pair.substring(eq + 1), true);
-            if (!name.equals("prefix") && !name.equals("limit") && !name.equals("local")) {
-                throw new HttpError(400, "unknown query parameter '" + name + "' (expected prefix, limit, local)");
+            if (!names.contains(name)) {
+                throw new HttpError(400, "unknown query parameter '" + name + "' (expected " + String.join(", ", names) + ")");
             }
             params.put(name, value);
         }

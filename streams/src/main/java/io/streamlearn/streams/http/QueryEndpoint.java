@@ -1,5 +1,7 @@
 package io.streamlearn.streams.http;
 
+import io.streamlearn.schemas.mapping.FieldMapping;
+
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
@@ -127,6 +129,11 @@ public final class QueryEndpoint implements AutoCloseable {
             public Optional<String> self() {
                 return delegate.get().self();
             }
+
+            @Override
+            public FieldMapping eventMapping() {
+                return delegate.get().eventMapping();
+            }
         };
         ForgetRequests forgetting = key -> {
             ForgetRequests f = forget.get();
@@ -188,7 +195,7 @@ public final class QueryEndpoint implements AutoCloseable {
             attach(KafkaForgetRequests.create(config));
         }
         attach(new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
-                app::restoringPartitions), app.streams());
+                app::restoringPartitions).mapping(config.eventMapping()), app.streams());
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

@@ -1,16 +1,23 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
+import io.streamlearn.streams.control.ModelControlProcessor;
+import io.streamlearn.streams.control.ModelControl;
+import io.streamlearn.streams.publish.DeadLetters;
+import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.KeyValueModelStore;
+import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.registry.ConfluentCodec;
 import io.streamlearn.schemas.wire.MalformedRecordException;
-import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.scoring.ScoringStep;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -103,7 +110,6 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
     private Sensor expired;
     private Sensor duplicate;
     private final StreamlearnMeters meters;
-    private final RegistryInput input;
     private final ErrorSink errors = new ErrorSink();
 
     /**
@@ -111,13 +117,11 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
      * @param eventPartitions the partition count of the events topic (0 while unknown: forget requests wait)
      * @param forgetAcksSink  the sink of forget acknowledgements, or null when there is no control topic
      * @param meters          the application's meters, or {@link StreamlearnMeters#noop()}
-     * @param input           the reader of Confluent-framed values, or null without a schema registry
      */
     LabelsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String modelStoreName, String pendingStoreName, long horizonMs,
                     Duration sweepInterval, WireFormat outputFormat, SkippedRecords skipped, String deadLettersSink,
                     String controlStoreName, long keyTtlMs, IntSupplier eventPartitions, String forgetAcksSink,
-                    StreamlearnMeters meters, RegistryInput input) {
-        this.input = input;
+                    StreamlearnMeters meters) {
         this.meters = meters;
         this.keyTtlMs = keyTtlMs;
         this.eventPartitions = eventPartitions;
@@ -131,6 +135,31 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         this.outputFormat = outputFormat;
         this.skipped = skipped;
         this.deadLettersSink = deadLettersSink;
+    }
+
+    private FieldMapping mapping = FieldMapping.defaults(FieldMapping.LABELS_PREFIX);
+
+    /**
+     * Reads the labels with this field mapping ({@code streamlearn.labels.*}) instead of today's shape.
+     *
+     * @return this processor, for the topology's supplier
+     */
+    LabelsProcessor mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
+    private RegistryInput registry;
+
+    /**
+     * Reads Confluent-framed labels through this Schema Registry input, then the field mapping; null (the
+     * default) leaves them to the mapping's decoder ({@code unknown-format}).
+     *
+     * @return this processor, for the topology's supplier
+     */
+    LabelsProcessor registry(RegistryInput registry) {
+        this.registry = registry;
+        return this;
     }
 
     @Override
@@ -230,9 +259,9 @@ final class LabelsProcessor implements Processor<String, byte[], String, byte[]>
         Label label;
         try {
             // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
-            label = input != null && ConfluentCodec.isFramed(record.value())
-                    ? input.label(record.value(), ScoreEventsProcessor.keyForMapping(record.key()), record.timestamp())
-                    : WireCodec.decodeLabel(record.value());
+            label = registry != null && ConfluentCodec.isFramed(record.value())
+                    ? registry.label(mapping, record.value(), ScoreEventsProcessor.keyForMapping(record.key()), record.timestamp())
+                    : mapping.decodeLabel(record.value(), ScoreEventsProcessor.keyForMapping(record.key()), record.timestamp());
         } catch (MalformedRecordException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());

@@ -1,9 +1,16 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
+import io.streamlearn.streams.control.ModelControl;
+import io.streamlearn.streams.publish.DeadLetters;
+import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.KeyValueModelStore;
+import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.registry.ConfluentCodec;
 import io.streamlearn.schemas.wire.MalformedRecordException;
@@ -12,8 +19,8 @@ import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.decode.ConfluentKeyDeserializer;
 import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.scoring.ScoringStep;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -39,6 +46,9 @@ import java.util.function.Function;
  *   <li>the decoder's: {@code empty} (null or blank value), {@code malformed-json}, {@code malformed-avro},
  *       {@code unknown-format}, {@code unknown-schema}, {@code missing-field}, {@code wrong-type},
  *       {@code bad-timestamp} (see {@link MalformedRecordException});</li>
+ *   <li>with a field mapping ({@code streamlearn.input.*}, see {@link FieldMapping}), the mapping's:
+ *       {@code unmapped-key}, {@code unmapped-timestamp}, {@code bad-label}, {@code unmapped-id},
+ *       {@code bad-feature}, the detail starting with the field path (see {@link MappingException});</li>
  *   <li>the learners' input checks, e.g. {@code non-finite-feature}, {@code non-finite-label}, {@code absurd-feature}
  *       (see {@link InvalidInputException#reason()});</li>
  *   <li>{@value #MISSING_KEY}: neither the record nor the event names an entity key;</li>
@@ -69,7 +79,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
      * labels processor adds {@code labels-joined}, {@code labels-unknown}, {@code labels-expired},
      * {@code labels-duplicate}.
      */
-    public static final String METRICS_SCOPE = "streamlearn";
+    public static final String METRICS_SCOPE = DeadLetters.METRICS_SCOPE;
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoreEventsProcessor.class);
 
@@ -86,9 +96,11 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private final long keyTtlMs;
     private final long maxKeys;
     private final StreamlearnMeters meters;
-    private final RegistryInput input;
     private KeyLifecycle lifecycle;
     private long refusedNewKeys;
+
+    private FieldMapping mapping = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
+    private RegistryInput registry;
 
     private ProcessorContext<String, byte[]> context;
     private ModelSets sets;
@@ -105,19 +117,17 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
                          String deadLettersSink) {
         this(modelSets, storeName, pendingStoreName, horizonMs, outputFormat, skipped, predictionsSink, shadowSink,
-                deadLettersSink, 0, 0, StreamlearnMeters.noop(), null);
+                deadLettersSink, 0, 0, StreamlearnMeters.noop());
     }
 
     /**
      * @param keyTtlMs time-to-live of idle keys (0: none); needs a pending store
      * @param maxKeys  the models-store entry count beyond which new keys get no model (0: no limit)
      * @param meters   the application's meters, or {@link StreamlearnMeters#noop()}
-     * @param input    the reader of Confluent-framed values, or null without a schema registry
      */
     ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
                          WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
-                         String deadLettersSink, long keyTtlMs, long maxKeys, StreamlearnMeters meters, RegistryInput input) {
-        this.input = input;
+                         String deadLettersSink, long keyTtlMs, long maxKeys, StreamlearnMeters meters) {
         this.meters = meters;
         this.keyTtlMs = keyTtlMs;
         this.maxKeys = maxKeys;
@@ -130,6 +140,27 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         this.predictionsSink = predictionsSink;
         this.shadowSink = shadowSink;
         this.deadLettersSink = deadLettersSink;
+    }
+
+    /**
+     * Reads the events with this field mapping ({@code streamlearn.input.*}) instead of today's shape.
+     *
+     * @return this processor, for the topology's supplier
+     */
+    ScoreEventsProcessor mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
+    /**
+     * Reads Confluent-framed values (magic byte 0, schema id) through this Schema Registry input, then the
+     * field mapping; null (the default) leaves them to the mapping's decoder ({@code unknown-format}).
+     *
+     * @return this processor, for the topology's supplier
+     */
+    ScoreEventsProcessor registry(RegistryInput registry) {
+        this.registry = registry;
+        return this;
     }
 
     @Override
@@ -185,9 +216,9 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         Event event;
         try {
             // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
-            event = input != null && ConfluentCodec.isFramed(record.value())
-                    ? input.event(record.value(), keyForMapping(record.key()), record.timestamp())
-                    : WireCodec.decodeEvent(record.value());
+            event = registry != null && ConfluentCodec.isFramed(record.value())
+                    ? registry.event(mapping, record.value(), keyForMapping(record.key()), record.timestamp())
+                    : mapping.decodeEvent(record.value(), keyForMapping(record.key()), record.timestamp());
         } catch (MalformedRecordException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;

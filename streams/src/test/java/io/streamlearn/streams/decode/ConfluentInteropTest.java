@@ -5,6 +5,7 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.broker.EmbeddedSchemaRegistry;
@@ -71,9 +72,7 @@ class ConfluentInteropTest {
     }
 
     private static RegistryInput input() {
-        Map<String, String> settings = new java.util.HashMap<>(MAPPING);
-        settings.put("schema.registry.url", registry.url());
-        return RegistryInput.from(settings);
+        return RegistryInput.from(Map.of("schema.registry.url", registry.url()));
     }
 
     @Test
@@ -87,16 +86,17 @@ class ConfluentInteropTest {
         assertTrue(registry.subjects().containsAll(List.of("payments-value", "payments-key")), registry.subjects()::toString);
 
         RegistryInput in = input();
+        FieldMapping mapping = FieldMapping.of(MAPPING, FieldMapping.INPUT_PREFIX);
         String k = in.keyDeserializer().deserialize("payments", key);
         assertEquals("acc-1", k, "an Avro string key is its text");
 
-        Event e1 = in.event(v1, k, 5L);
+        Event e1 = in.event(mapping, v1, k, 5L);
         assertEquals("acc-1", e1.getKey());
         assertEquals(1_700_000_000_123L, e1.getTs(), "timestamp-millis");
         assertEquals(1.0, e1.getLabel());
         assertEquals(Map.of("amount", 12.5, "country=FR", 1.0), e1.getFeatures());
 
-        Event e2 = in.event(v2, k, 5L);
+        Event e2 = in.event(mapping, v2, k, 5L);
         assertEquals(1_700_000_000_456L, e2.getTs(), "timestamp-micros to epoch ms");
         assertEquals(0.0, e2.getLabel());
         assertEquals(Map.of("country=DE", 1.0), e2.getFeatures(), "a null union branch is a missing feature");
