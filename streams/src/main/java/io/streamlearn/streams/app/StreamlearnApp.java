@@ -232,7 +232,8 @@ public final class StreamlearnApp implements AutoCloseable {
      */
     public void start() {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}', "
-                        + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
+                        + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(),
+                config.confluentOutput() ? AppConfig.CONFLUENT_AVRO : config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
         eventPartitions.set(TopicSetup.requireCopartitioned(config));
         if (config.confluentOutput()) {
@@ -241,8 +242,11 @@ public final class StreamlearnApp implements AutoCloseable {
                     ? List.of(config.predictionsTopic(), config.shadowPredictionsTopic()) : List.of(config.predictionsTopic());
             new ConfluentOutputSerializer(new ConfluentCodec(new SchemaRegistryClient(config.registry())))
                     .registerAll(predictionTopics, config.deadLettersTopic());
-            LOG.info("Output in the Confluent wire format: schemas registered under {}-value and {}-value at {}",
-                    predictionTopics, config.deadLettersTopic(), config.registry().urls());
+            List<String> subjects = new java.util.ArrayList<>();
+            predictionTopics.forEach(t -> subjects.add(t + "-value"));
+            subjects.add(config.deadLettersTopic() + "-value");
+            LOG.info("Output in the Confluent wire format: schemas registered under the subjects {} at {}", subjects,
+                    config.registry().urls());
         }
         streams.start();
     }
