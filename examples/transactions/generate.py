@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Writes transactions.jsonl and transactions.csv: the same card transactions, as a JSON topic of its own
-shape and as a backtest CSV with text columns. Deterministic (seed 7). Fraud is likely when the card is
-not present at a travel merchant abroad; the rest is noise. Run from this directory: python3 generate.py"""
+shape and as a backtest CSV with text columns. Deterministic (seed 7). Fraud is more likely at travel
+merchants, with the card not present, and in Italy; the rest is noise. Run from this directory: python3 generate.py"""
 import json
 import random
 from datetime import datetime, timedelta, timezone
 
 random.seed(7)
-accounts = ["acct-%d" % i for i in range(8)]
+accounts = ["acct-%d" % i for i in range(4)]
 categories = ["grocery", "fuel", "travel", "electronics"]
 countries = ["FR", "DE", "IT"]
 t0 = datetime(2024, 3, 1, tzinfo=timezone.utc)
@@ -19,7 +19,7 @@ for i in range(1200):
     country = random.choice(countries)
     present = random.random() < 0.6
     amount = round(random.lognormvariate(3.5, 1.0), 2)
-    risk = 0.02 + (0.75 if (category == "travel" and not present and country != "FR") else 0.0)
+    risk = 0.03 + (0.6 if category == "travel" else 0.0) + (0.25 if not present else 0.0) + (0.1 if country == "IT" else 0.0)
     fraud = random.random() < risk
     rows.append((account, t, category, country, present, amount, fraud, i))
 

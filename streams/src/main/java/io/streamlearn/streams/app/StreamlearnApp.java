@@ -124,7 +124,8 @@ public final class StreamlearnApp implements AutoCloseable {
         }
         this.config = config;
         this.meters = meters;
-        this.topology = StreamlearnTopology.build(config, skipped, eventPartitions::get, meters);
+        this.topology = StreamlearnTopology.build(config.topologySettings()
+                .withSkipped(skipped).withEventPartitions(eventPartitions::get).withMeters(meters));
         this.streams = new KafkaStreams(topology, streamsProperties(config, skipped));
         if (meters != StreamlearnMeters.noop()) {
             meters.bindStores(streams, config.storeName(), config.pendingStoreName());
@@ -235,6 +236,9 @@ public final class StreamlearnApp implements AutoCloseable {
                         + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(),
                 config.confluentOutput() ? AppConfig.CONFLUENT_AVRO : config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
+        if (!config.eventMapping().isDefault() || !config.labelMapping().isDefault()) {
+            LOG.info("Field mapping: events {}, labels {}", config.eventMapping(), config.labelMapping());
+        }
         eventPartitions.set(TopicSetup.requireCopartitioned(config));
         if (config.confluentOutput()) {
             // Register the output schemas now: a registry that refuses them fails the start, not the first record.

@@ -26,8 +26,8 @@ import java.util.zip.GZIPInputStream;
  *   <li>a <em>text column</em> is categorical, as a text field of a mapped topic: its cell {@code v} is the
  *       indicator feature {@code name=v} with value 1, and its entry in {@link #featureNames()} is
  *       {@code name=*} (a block of hashed buckets in the ordered feature space). Without a feature list,
- *       a column is text when at least half of its non-empty cells are not numbers (one extra pass over
- *       the file; in a numeric column a word is a bad row);
+ *       a column is text when at least half of its non-empty cells in the first {@value #SCANNED_ROWS} rows
+ *       are not numbers (read once more for that; in a numeric column a word is a bad row);
  *       with one, {@code name=*} selects column {@code name} as text, {@code name} as numeric.</li>
  * </ul>
  * Fields may be double-quoted (RFC 4180, {@code ""} for a quote) but not span lines. A row with the
@@ -142,17 +142,22 @@ public final class CsvEventSource implements EventSource {
         }
     }
 
+    /** Data rows read to decide which columns are text. */
+    static final int SCANNED_ROWS = 10_000;
+
     /**
-     * One pass over the file: for each column, whether at least half of its non-empty cells are not
-     * numbers (then it is a text column; a numeric column with a stray word keeps its numbers, and the
-     * word is a bad row, as before). Rows with the wrong number of columns are left to the real pass.
+     * Reads the first {@value #SCANNED_ROWS} data rows: for each column, whether at least half of its
+     * non-empty cells there are not numbers (then it is a text column; a numeric column with a stray word
+     * keeps its numbers, and the word is a bad row, as before). Rows with the wrong number of columns are
+     * left to the real pass.
      */
     private static boolean[] scanTextColumns(Path file) throws IOException {
         try (CsvEventSource pass = open(file, null, null)) {
             long[] words = new long[pass.columns];
             long[] numbers = new long[pass.columns];
             String line;
-            while ((line = pass.reader.readLine()) != null) {
+            int rows = 0;
+            while (rows++ < SCANNED_ROWS && (line = pass.reader.readLine()) != null) {
                 if (line.isEmpty()) {
                     continue;
                 }

@@ -23,11 +23,19 @@ public final class EventSources {
         return open(file, features, FieldMapping.defaults(FieldMapping.INPUT_PREFIX));
     }
 
+    /** @return whether {@code file} is read as JSON lines, the one input a field mapping applies to */
+    public static boolean isMapped(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".gz")) {
+            name = name.substring(0, name.length() - 3);
+        }
+        return name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json");
+    }
+
     /**
-     * As {@link #open(Path, List)}, JSON lines read with {@code mapping} ({@code streamlearn.input.*}).
-     *
-     * @throws IllegalArgumentException when {@code mapping} is set for a CSV or Avro file (they have
-     *                                  their own fixed shapes)
+     * As {@link #open(Path, List)}, JSON lines read with {@code mapping} ({@code streamlearn.input.*}); CSV
+     * and Avro files have their own fixed shapes, which the mapping does not apply to (see
+     * {@link #isMapped(Path)}).
      */
     public static EventSource open(Path file, List<String> features, FieldMapping mapping) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -36,10 +44,6 @@ public final class EventSources {
         }
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")) {
             return JsonLinesEventSource.open(file, features, mapping);
-        }
-        if (!mapping.isDefault()) {
-            throw new IllegalArgumentException(FieldMapping.INPUT_PREFIX + "* settings apply to JSON lines only; "
-                    + file.getFileName() + " is " + (name.endsWith(".avro") ? "Avro" : "CSV") + " with its own fixed columns");
         }
         if (name.endsWith(".avro")) {
             return AvroEventSource.open(file, features);

@@ -126,6 +126,10 @@ public final class BacktestCommand implements Callable<Integer> {
             err.println("streamlearn backtest: " + e.getMessage());
             return 2;
         }
+        if (!app.eventMapping().isDefault() && !EventSources.isMapped(input)) {
+            err.println("streamlearn backtest: " + input.getFileName() + " has fixed columns (key,ts,label,features...);"
+                    + " the streamlearn.input.* mapping applies to JSON lines only");
+        }
         ProgressBar bar = System.console() != null ? new ProgressBar(err) : null;
         config.progress(bar);
         BacktestResult result;

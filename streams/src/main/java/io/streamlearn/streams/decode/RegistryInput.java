@@ -64,7 +64,12 @@ public final class RegistryInput {
      */
     public static RegistryInput from(Map<String, String> settings) {
         RegistryConfig rc = RegistryConfig.from(settings);
-        return rc == null ? null : new RegistryInput(new ConfluentCodec(new SchemaRegistryClient(rc)));
+        return rc == null ? null : of(rc);
+    }
+
+    /** Over a new registry client (its own schema cache) for {@code config}. */
+    public static RegistryInput of(RegistryConfig config) {
+        return new RegistryInput(new ConfluentCodec(new SchemaRegistryClient(config)));
     }
 
     /** @return the codec, e.g. to register output schemas */

@@ -1,7 +1,6 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.schemas.mapping.FieldMapping;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
