@@ -30,7 +30,7 @@ abstract class AppOptions {
                     + AppConfig.DEFAULT_HASH_BITS + " buckets.")
     List<String> features = new ArrayList<>();
 
-    @Option(names = "--output-format", paramLabel = "avro|json",
+    @Option(names = "--output-format", paramLabel = "avro|json|confluent-avro",
             description = "Format of predictions and dead letters. Default: avro.")
     String outputFormat;
 

@@ -2,6 +2,7 @@ package io.streamlearn.streams.cli;
 
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
+import io.streamlearn.streams.broker.EmbeddedSchemaRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code streamlearn broker}: only the embedded single-node broker, until killed. For trying
  * {@code streamlearn run --bootstrap-servers} against a broker that outlives the application
- * ({@code deploy/local-broker.sh} calls it). Its data is in a temporary directory, deleted on exit.
+ * ({@code deploy/local-broker.sh} calls it). Its data is in a temporary directory, deleted on exit. With
+ * {@code --schema-registry-port}, an in-memory Schema Registry runs beside it (for Confluent-framed topics).
  *
  * <pre>{@code
  * ./streamlearn broker --port 9092
@@ -50,6 +52,11 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A broker setting, e.g. num.partitions=4; repeatable.")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(names = "--schema-registry-port", paramLabel = "N",
+            description = "Also run an in-memory Schema Registry (the Confluent REST API's common subset) on this port "
+                    + "(0: a free one) and print schema.registry.url=... on stdout.")
+    Integer schemaRegistryPort;
+
     @Override
     public Integer call() throws InterruptedException {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, settings);
@@ -60,15 +67,22 @@ public final class BrokerCommand implements Callable<Integer> {
                     d.deadLettersTopic()));
         }
         broker.createTopics(partitions, create);
+        EmbeddedSchemaRegistry registry = schemaRegistryPort == null ? null : EmbeddedSchemaRegistry.start(schemaRegistryPort);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                if (registry != null) {
+                    registry.close();
+                }
                 broker.close();
             } finally {
                 stopped.countDown();
             }
         }, "streamlearn-broker-shutdown"));
         System.out.println("bootstrap.servers=" + broker.bootstrapServers());
+        if (registry != null) {
+            System.out.println("schema.registry.url=" + registry.url());
+        }
         System.out.flush();
         stopped.await();
         return 0;

@@ -61,7 +61,7 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--output-topic", required = true, paramLabel = "TOPIC")
     String outputTopic;
 
-    @Option(names = "--output-format", paramLabel = "avro|json", description = "default: streamlearn.output.format, else avro")
+    @Option(names = "--output-format", paramLabel = "avro|json|confluent-avro", description = "default: streamlearn.output.format, else avro")
     String outputFormat;
 
     @Option(names = "--timeout", defaultValue = "PT10M", paramLabel = "DURATION", description = "ISO-8601, default PT10M")
