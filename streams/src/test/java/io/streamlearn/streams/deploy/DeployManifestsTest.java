@@ -24,9 +24,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -368,6 +370,234 @@ class DeployManifestsTest {
                         + "and an evicted pod's tasks restore elsewhere");
     }
 
+    // ---- Strimzi: topics, user, credentials
+
+    private static final Path PLAIN = DEPLOY.resolve("k8s-plain");
+
+    /** Every topic the application reads or writes, and Kafka Streams' changelogs, by name. */
+    private Map<String, JsonNode> kafkaTopics() {
+        Map<String, JsonNode> m = new HashMap<>();
+        for (JsonNode t : byKind.getOrDefault("KafkaTopic", List.of())) {
+            String name = t.path("spec").path("topicName").asText(t.path("metadata").path("name").asText());
+            assertFalse(m.containsKey(name), "two KafkaTopics for " + name);
+            m.put(name, t);
+        }
+        return m;
+    }
+
+    private static List<String> changelogs(AppConfig c) {
+        // Kafka Streams names a store's changelog <application.id>-<store>-changelog
+        return List.of(c.applicationId() + "-" + c.storeName() + "-changelog",
+                c.applicationId() + "-" + c.pendingStoreName() + "-changelog");
+    }
+
+    private static String strimziCluster(JsonNode resource) {
+        String c = resource.path("metadata").path("labels").path("strimzi.io/cluster").asText();
+        assertFalse(c.isEmpty(), resource.path("metadata").path("name").asText() + ": the strimzi.io/cluster label names the Kafka");
+        return c;
+    }
+
+    @Test
+    void shouldDeclareAKafkaTopicForEveryTopicTheApplicationUsesAndItsChangelogs() throws Exception {
+        AppConfig c = effectiveConfig();
+        Map<String, JsonNode> topics = kafkaTopics();
+        List<String> needed = new ArrayList<>(c.topics());
+        if (!needed.contains(c.shadowPredictionsTopic())) {
+            needed.add(c.shadowPredictionsTopic());
+        }
+        needed.addAll(changelogs(c));
+        assertEquals(new TreeSet<>(needed), new TreeSet<>(topics.keySet()), "one KafkaTopic per topic, no more");
+        Set<String> compacted = new HashSet<>(changelogs(c));
+        compacted.add(c.controlTopic());
+        String cluster = strimziCluster(only("KafkaUser"));
+        for (Map.Entry<String, JsonNode> e : topics.entrySet()) {
+            JsonNode spec = e.getValue().path("spec");
+            String t = e.getKey();
+            assertEquals(cluster, strimziCluster(e.getValue()), t + ": the same Kafka as the KafkaUser");
+            assertTrue(spec.path("partitions").asInt() >= 1, t + ": partitions");
+            int replicas = spec.path("replicas").asInt();
+            assertTrue(replicas >= 3, t + ": replicas >= 3 (the changelogs are the models' only durable copy)");
+            int minIsr = Integer.parseInt(spec.path("config").path("min.insync.replicas").asText("1"));
+            assertTrue(minIsr >= 2 && minIsr < replicas, t + ": min.insync.replicas 2..replicas-1, got " + minIsr);
+            String policy = spec.path("config").path("cleanup.policy").asText();
+            assertEquals(compacted.contains(t) ? "compact" : "delete", policy, t + ": cleanup.policy");
+            String retention = spec.path("config").path("retention.ms").asText();
+            assertFalse(retention.isEmpty(), t + ": retention.ms");
+            long ms = Long.parseLong(retention);
+            if (compacted.contains(t)) {
+                assertEquals(-1, ms, t + ": a compacted topic keeps the latest value per key forever");
+            } else {
+                assertTrue(ms > 0, t + ": retention.ms");
+            }
+        }
+        int events = topics.get(c.eventsTopic()).path("spec").path("partitions").asInt();
+        for (String t : List.of(c.labelsTopic(), changelogs(c).get(0), changelogs(c).get(1))) {
+            assertEquals(events, topics.get(t).path("spec").path("partitions").asInt(),
+                    t + ": as many partitions as " + c.eventsTopic() + " (one task per partition)");
+        }
+        long labels = Long.parseLong(topics.get(c.labelsTopic()).path("spec").path("config").path("retention.ms").asText());
+        assertTrue(labels >= c.labelHorizon().toMillis(), "labels are kept at least the label horizon " + c.labelHorizon());
+    }
+
+    /** (resource type, pattern type, name) -> operations, from the KafkaUser's ACLs. */
+    private static Map<String, Set<String>> acls() {
+        Map<String, Set<String>> m = new HashMap<>();
+        JsonNode user = only("KafkaUser");
+        assertEquals("simple", user.path("spec").path("authorization").path("type").asText(), "ACLs: simple authorization");
+        for (JsonNode a : user.path("spec").path("authorization").path("acls")) {
+            JsonNode r = a.path("resource");
+            assertFalse(a.path("type").asText("allow").equals("deny"), "only allow rules");
+            String key = r.path("type").asText() + ":" + r.path("patternType").asText("literal") + ":" + r.path("name").asText();
+            Set<String> ops = m.computeIfAbsent(key, k -> new TreeSet<>());
+            for (JsonNode o : a.path("operations")) {
+                ops.add(o.asText());
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void shouldGrantTheKafkaUserWhatTheApplicationNeedsAndNothingElse() throws Exception {
+        AppConfig c = effectiveConfig();
+        String app = c.applicationId();
+        Map<String, Set<String>> need = new HashMap<>();
+        for (String in : List.of(c.eventsTopic(), c.labelsTopic())) {
+            need.put("topic:literal:" + in, Set.of("Describe", "Read"));
+        }
+        // every instance reads the control topic; DELETE /models/KEY writes forget requests to it
+        need.put("topic:literal:" + c.controlTopic(), Set.of("Describe", "Read", "Write"));
+        for (String out : List.of(c.predictionsTopic(), c.shadowPredictionsTopic(), c.deadLettersTopic(), c.forgetAcksTopic())) {
+            need.put("topic:literal:" + out, Set.of("Describe", "Write"));
+        }
+        need.put("topic:prefix:" + app + "-", Set.of("Create", "Describe", "DescribeConfigs", "Read", "Write"));
+        need.put("group:literal:" + app, Set.of("Describe", "Read"));
+        need.put("transactionalId:prefix:" + app + "-", Set.of("Describe", "Write"));
+        Map<String, Set<String>> granted = acls();
+        assertEquals(new TreeSet<>(need.keySet()), new TreeSet<>(granted.keySet()), "ACL resources: exactly the application's");
+        for (Map.Entry<String, Set<String>> e : need.entrySet()) {
+            assertEquals(new TreeSet<>(e.getValue()), granted.get(e.getKey()), e.getKey() + ": operations");
+        }
+        for (String t : changelogs(c)) {
+            assertTrue(t.startsWith(app + "-"), t + " falls under the internal-topic prefix");
+        }
+        assertTrue(changelogs(c).stream().allMatch(kafkaTopics()::containsKey));
+    }
+
+    @Test
+    void shouldConnectWithTheKafkaUsersCredentialsAndTheClusterCa() throws Exception {
+        AppConfig c = effectiveConfig();
+        JsonNode user = only("KafkaUser");
+        String cluster = strimziCluster(user);
+        assertEquals("scram-sha-512", user.path("spec").path("authentication").path("type").asText());
+        Map<String, String> k = c.connectionSettings();
+        assertEquals("SASL_SSL", k.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", k.get("sasl.mechanism"), "the mechanism of the KafkaUser's authentication");
+        assertTrue(k.getOrDefault("sasl.jaas.config", "").contains("ScramLoginModule"),
+                "sasl.jaas.config from the KafkaUser's Secret: " + k.get("sasl.jaas.config"));
+        assertTrue(c.bootstrapServers().startsWith(cluster + "-kafka-bootstrap"), "Strimzi's bootstrap service of " + cluster);
+        assertTrue(c.bootstrapServers().endsWith(":9093"), "the TLS listener");
+        // the truststore is the CA certificate Strimzi keeps in <cluster>-cluster-ca-cert, mounted read-only
+        assertEquals("PEM", k.get("ssl.truststore.type"));
+        Path truststore = Path.of(k.get("ssl.truststore.location"));
+        JsonNode caVolume = null;
+        for (JsonNode v : pod.path("spec").path("volumes")) {
+            if (v.path("secret").path("secretName").asText().equals(cluster + "-cluster-ca-cert")) {
+                caVolume = v;
+            }
+        }
+        assertNotNull(caVolume, "a volume of the Secret " + cluster + "-cluster-ca-cert");
+        JsonNode mount = mountOf(caVolume.path("name").asText());
+        assertTrue(mount.path("readOnly").asBoolean());
+        String relative = Path.of(mount.path("mountPath").asText()).relativize(truststore).toString();
+        boolean item = false;
+        for (JsonNode i : caVolume.path("secret").path("items")) {
+            item |= i.path("key").asText().equals("ca.crt") && i.path("path").asText().equals(relative);
+        }
+        assertTrue(item, "the truststore " + truststore + " is the Secret's ca.crt");
+        // Kafka Streams' internal topics need the replication the KafkaTopics have
+        assertEquals("3", c.kafkaSettings().get("replication.factor"));
+    }
+
+    @Test
+    void shouldRunWithoutStrimziOrCredentialsInThePlainOverlay() throws Exception {
+        JsonNode k = YAML.readTree(PLAIN.resolve("kustomization.yaml").toFile());
+        List<String> resources = new ArrayList<>();
+        k.path("resources").forEach(r -> resources.add(r.asText()));
+        assertEquals(List.of("../k8s"), resources, "the overlay builds on deploy/k8s");
+        Set<String> deletedKinds = new HashSet<>();
+        List<JsonNode> patches = new ArrayList<>();
+        for (JsonNode p : k.path("patches")) {
+            if (p.has("patch")) {
+                JsonNode doc = YAML.readTree(p.get("patch").asText());
+                assertEquals("delete", doc.path("$patch").asText());
+                assertEquals(p.path("target").path("kind").asText(), doc.path("kind").asText());
+                deletedKinds.add(doc.path("kind").asText());
+            } else {
+                Path file = PLAIN.resolve(p.path("path").asText());
+                assertTrue(Files.isRegularFile(file), file.toString());
+                patches.add(YAML.readTree(file.toFile()));
+            }
+        }
+        assertEquals(Set.of("KafkaTopic", "KafkaUser"), deletedKinds, "the Strimzi resources are dropped");
+        JsonNode sts = null;
+        for (JsonNode p : patches) {
+            if (p.path("kind").asText().equals("StatefulSet")) {
+                sts = p;
+            }
+            assertTrue(byKind.containsKey(p.path("kind").asText()), "patches an existing kind " + p.path("kind"));
+        }
+        assertNotNull(sts, "a StatefulSet patch");
+        JsonNode c = sts.path("spec").path("template").path("spec").path("containers").get(0);
+        assertEquals(container.path("name").asText(), c.path("name").asText());
+        // a patch replaces the args list whole: it must be the base's without the security settings
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < rawArgs.size(); i++) {
+            if (rawArgs.get(i).equals("--set") && rawArgs.get(i + 1).matches("(security|sasl|ssl)\\..*")) {
+                i++;
+                continue;
+            }
+            expected.add(rawArgs.get(i));
+        }
+        List<String> plainArgs = new ArrayList<>();
+        c.path("args").forEach(a -> plainArgs.add(a.asText()));
+        assertEquals(expected, plainArgs, "the overlay's args are deploy/k8s's minus the security --set lines");
+        // and what it deletes is what reads the Strimzi Secrets
+        Set<String> env = new HashSet<>();
+        c.path("env").forEach(e -> env.add(e.path("name").asText()));
+        Set<String> secretEnv = new HashSet<>();
+        container.path("env").forEach(e -> {
+            if (e.path("valueFrom").has("secretKeyRef")) {
+                secretEnv.add(e.path("name").asText());
+            }
+        });
+        assertEquals(secretEnv, env);
+        JsonNode volumes = sts.path("spec").path("template").path("spec").path("volumes");
+        String cluster = strimziCluster(only("KafkaUser"));
+        for (JsonNode v : volumes) {
+            boolean isCa = false;
+            for (JsonNode base : pod.path("spec").path("volumes")) {
+                isCa |= base.path("name").asText().equals(v.path("name").asText())
+                        && base.path("secret").path("secretName").asText().equals(cluster + "-cluster-ca-cert");
+            }
+            assertTrue(isCa, "deletes the CA volume: " + v);
+            String mountPath = mountOf(v.path("name").asText()).path("mountPath").asText();
+            boolean mountDeleted = false;
+            for (JsonNode m : c.path("volumeMounts")) {
+                mountDeleted |= m.path("mountPath").asText().equals(mountPath) && m.path("$patch").asText().equals("delete");
+            }
+            assertTrue(mountDeleted, "and its mount " + mountPath);
+        }
+        assertEquals(1, volumes.size());
+        JsonNode cm = null;
+        for (JsonNode p : patches) {
+            if (p.path("kind").asText().equals("ConfigMap")) {
+                cm = p;
+            }
+        }
+        assertNotNull(cm);
+        assertTrue(cm.path("data").path("bootstrap-servers").asText().matches("[^\\s:]+:\\d+"), "a plain bootstrap server");
+    }
+
     // ---- helpers
 
     private static List<String> kustomizationResources() throws IOException {
@@ -417,6 +647,12 @@ class DeployManifestsTest {
                     case "metadata.namespace" -> SAMPLE_NAMESPACE;
                     default -> "sample-" + field;
                 });
+            } else if (from.has("secretKeyRef")) {
+                JsonNode ref = from.get("secretKeyRef");
+                assertEquals(only("KafkaUser").path("metadata").path("name").asText(), ref.path("name").asText(),
+                        name + ": the only Secret read into the env is the KafkaUser's (Strimzi names it after the user)");
+                assertEquals("sasl.jaas.config", ref.path("key").asText(), name + ": the key Strimzi writes the JAAS line to");
+                env.put(name, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"sample\" password=\"sample\";");
             } else if (from.has("configMapKeyRef")) {
                 JsonNode ref = from.get("configMapKeyRef");
                 assertEquals(configMap.path("metadata").path("name").asText(), ref.path("name").asText(), name + ": which ConfigMap");
