@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
+import org.w3c.dom.Element;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -41,11 +42,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Checks that the Kubernetes manifests in {@code deploy/k8s} and {@code deploy/Dockerfile} agree with
+ * Checks that the Kubernetes manifests in {@code deploy/k8s}, {@code deploy/k8s-plain} and the image profile (Jib) agree with
  * each other and with the code they start, without a cluster or docker: the manifests are read as YAML,
  * the ConfigMap's properties go through {@link AppConfig#load} (what {@code --config} uses), and the
  * container's arguments are parsed by picocli against the real {@link RunCommand} (parsed, never run).
- * What it cannot check: that the image builds, that the cluster accepts the objects, that pods start.
+ * What it cannot check: that the cluster accepts the objects, that pods start (the image itself:
+ * ImageTarballIT, with -Pimage).
  */
 class DeployManifestsTest {
 
@@ -309,33 +311,27 @@ class DeployManifestsTest {
     // ---- the image
 
     @Test
-    void shouldCopyTheJarTheShadePluginWrites() throws Exception {
-        Dockerfile docker = Dockerfile.read(DEPLOY.resolve("Dockerfile"));
-        String jar = "streams/" + shadedJar();   // the build context is the repository root
-        List<String> copy = docker.last("COPY");
-        assertEquals(jar, copy.get(0), "the Dockerfile must COPY the shaded jar " + jar);
-        String inImage = copy.get(1);
-        List<String> entrypoint = List.of(new ObjectMapper().readValue(String.join(" ", docker.last("ENTRYPOINT")), String[].class));
-        assertEquals("java", entrypoint.get(0));
-        int j = entrypoint.indexOf("-jar");
-        assertTrue(j > 0 && j + 1 < entrypoint.size() && entrypoint.get(j + 1).equals(inImage),
-                "ENTRYPOINT must run -jar " + inImage + ": " + entrypoint);
-        List<String> ignore = Files.readAllLines(DEPLOY.resolve("Dockerfile.dockerignore"));
-        assertTrue(ignore.contains("!" + jar), "Dockerfile.dockerignore must let " + jar + " into the build context");
-        Matcher from = Pattern.compile("[^:]+:(\\d+)\\b.*").matcher(docker.last("FROM").get(0));
-        assertTrue(from.matches(), "FROM needs a tag with the Java version: " + docker.last("FROM"));
-        assertTrue(Integer.parseInt(from.group(1)) >= javaRelease(), "the base image's Java must run release " + javaRelease());
+    void shouldBuildTheImageOfTheCommandTheManifestsRun() throws Exception {
+        Element jib = jibConfiguration();
+        assertEquals(shadeMainClass(), text(jib, "container", "mainClass"), "the image runs the command the shaded jar runs");
+        String to = text(jib, "to", "image").replace("${image.name}", properties("image.name"))
+                .replace("${project.version}", projectVersion());
+        assertEquals(container.path("image").asText(), to, "the StatefulSet runs the image the image profile builds");
+        String from = properties("image.base");
+        Matcher version = Pattern.compile("[^:]+:(\\d+)\\b.*").matcher(from);
+        assertTrue(version.matches(), "the base image's tag names its Java version: " + from);
+        assertTrue(Integer.parseInt(version.group(1)) >= javaRelease(), "the base image's Java must run release " + javaRelease());
+        assertFalse(Files.exists(DEPLOY.resolve("Dockerfile")), "one image definition: Jib's (deploy/Dockerfile is gone)");
     }
 
     @Test
-    void shouldRunAsTheImagesNonRootUser() throws IOException {
-        Dockerfile docker = Dockerfile.read(DEPLOY.resolve("Dockerfile"));
-        String user = docker.last("USER").get(0).split(":")[0];
-        assertTrue(user.matches("\\d+"), "USER must be numeric, else runAsNonRoot cannot verify it: " + user);
-        assertTrue(Integer.parseInt(user) != 0, "USER must not be root");
+    void shouldRunAsTheImagesNonRootUser() throws Exception {
+        String user = text(jibConfiguration(), "container", "user").split(":")[0];
+        assertTrue(user.matches("\\d+"), "the image's user must be numeric, else runAsNonRoot cannot verify it: " + user);
+        assertTrue(Integer.parseInt(user) != 0, "the image's user must not be root");
         JsonNode security = pod.path("spec").path("securityContext");
         assertTrue(security.path("runAsNonRoot").asBoolean(), "runAsNonRoot");
-        assertEquals(Integer.parseInt(user), security.path("runAsUser").asInt(-1), "runAsUser must be the image's USER");
+        assertEquals(Integer.parseInt(user), security.path("runAsUser").asInt(-1), "runAsUser must be the image's user");
         assertTrue(security.path("fsGroup").isNumber(), "fsGroup makes the state volume writable by the non-root user");
     }
 
@@ -350,7 +346,7 @@ class DeployManifestsTest {
             }
         }
         if (javaOptions == null) {
-            javaOptions = Dockerfile.read(DEPLOY.resolve("Dockerfile")).env("JDK_JAVA_OPTIONS");
+            javaOptions = text(jibConfiguration(), "container", "environment", "JDK_JAVA_OPTIONS");
         }
         Matcher m = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(javaOptions == null ? "" : javaOptions);
         assertTrue(m.find(), "the heap must be a share of the limit (-XX:MaxRAMPercentage in JDK_JAVA_OPTIONS): " + javaOptions);
@@ -770,76 +766,60 @@ class DeployManifestsTest {
         };
     }
 
-    /** The file name the shade plugin writes under the module's target directory (streams/pom.xml). */
-    private static String shadedJar() throws Exception {
-        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
-        var outputs = pom.getElementsByTagName("outputFile");
-        assertEquals(1, outputs.getLength(), "streams/pom.xml: one shade outputFile");
-        return outputs.item(0).getTextContent().trim().replace("${project.build.directory}", "target");
-    }
-
     private static int javaRelease() throws Exception {
         Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("../pom.xml").toFile());
         return Integer.parseInt(pom.getElementsByTagName("maven.compiler.release").item(0).getTextContent().trim());
     }
 
-    /** The instructions of a Dockerfile (continuation lines joined, comments dropped), enough to check it. */
-    private record Dockerfile(List<Map.Entry<String, String>> instructions) {
-
-        static Dockerfile read(Path file) throws IOException {
-            List<Map.Entry<String, String>> out = new ArrayList<>();
-            StringBuilder current = new StringBuilder();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                String t = line.strip();
-                if (t.startsWith("#") || (t.isEmpty() && current.isEmpty())) {
-                    continue;
-                }
-                boolean continued = t.endsWith("\\");
-                current.append(continued ? t.substring(0, t.length() - 1) : t).append(' ');
-                if (!continued) {
-                    String s = current.toString().strip();
-                    int space = s.indexOf(' ');
-                    out.add(Map.entry(s.substring(0, space).toUpperCase(java.util.Locale.ROOT), s.substring(space + 1).strip()));
-                    current.setLength(0);
-                }
+    /** The configuration of jib-maven-plugin in the image profile of streams/pom.xml. */
+    private static Element jibConfiguration() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        var plugins = pom.getElementsByTagName("plugin");
+        for (int i = 0; i < plugins.getLength(); i++) {
+            Element p = (Element) plugins.item(i);
+            if (text(p, "artifactId").equals("jib-maven-plugin")) {
+                return child(p, "configuration");
             }
-            return new Dockerfile(out);
         }
+        throw new AssertionError("streams/pom.xml has no jib-maven-plugin");
+    }
 
-        /** The words of the last instruction of that name (a JSON array stays one string). */
-        List<String> last(String name) {
-            String value = null;
-            for (Map.Entry<String, String> e : instructions) {
-                if (e.getKey().equals(name)) {
-                    value = e.getValue();
-                }
+    private static String shadeMainClass() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        var mains = pom.getElementsByTagName("mainClass");
+        for (int i = 0; i < mains.getLength(); i++) {
+            if (((Element) mains.item(i).getParentNode()).getAttribute("implementation").endsWith("ManifestResourceTransformer")) {
+                return mains.item(i).getTextContent().trim();
             }
-            assertNotNull(value, "the Dockerfile has no " + name);
-            if (value.startsWith("[")) {
-                return List.of(value);
-            }
-            List<String> words = new ArrayList<>();
-            for (String w : value.split("\\s+")) {
-                if (!w.startsWith("--")) {   // COPY --chown=..., FROM --platform=...
-                    words.add(w);
-                }
-            }
-            return words;
         }
+        throw new AssertionError("no shade main class");
+    }
 
-        /** The value of an ENV KEY="VALUE" (or KEY=VALUE) instruction, or null. */
-        String env(String key) {
-            String found = null;
-            Pattern p = Pattern.compile(Pattern.quote(key) + "=(\"([^\"]*)\"|(\\S+))");
-            for (Map.Entry<String, String> e : instructions) {
-                if (e.getKey().equals("ENV")) {
-                    Matcher m = p.matcher(e.getValue());
-                    if (m.find()) {
-                        found = m.group(2) != null ? m.group(2) : m.group(3);
-                    }
-                }
+    private static String projectVersion() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("../pom.xml").toFile());
+        return text(pom.getDocumentElement(), "version");
+    }
+
+    /** A property of the image profile. */
+    private static String properties(String name) throws Exception {
+        Element profile = (Element) jibConfiguration().getParentNode().getParentNode().getParentNode().getParentNode();
+        return text(profile, "properties", name);
+    }
+
+    private static Element child(Element e, String name) {
+        for (var n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element c && c.getTagName().equals(name)) {
+                return c;
             }
-            return found;
         }
+        throw new AssertionError("<" + e.getTagName() + "> has no <" + name + ">");
+    }
+
+    private static String text(Element e, String... path) {
+        Element at = e;
+        for (String p : path) {
+            at = child(at, p);
+        }
+        return at.getTextContent().trim();
     }
 }
