@@ -1,5 +1,9 @@
 package io.streamlearn.streams.app;
 
+import io.streamlearn.streams.metrics.SkippedRecords;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.topology.TopologySettings;
+import org.apache.kafka.streams.state.Stores;
 import io.streamlearn.learn.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.wire.WireFormat;
@@ -85,7 +89,7 @@ public final class AppConfig {
      * a duration such as {@code 7d}, {@code 12h}, {@code 30m}, {@code 45s}, {@code 500ms} or ISO-8601
      * {@code PT2H}. Default {@code 7d}. A label whose event is older than this (against the task's
      * event-time clock: the largest event or label {@code ts} it has processed) is dead-lettered as
-     * {@code expired}; a second label is {@code duplicate-label}; see {@code LabelsProcessor}.
+     * {@code expired}; a second label is {@code duplicate-label}; see {@code LabelJoin}.
      */
     public static final String LABEL_HORIZON_KEY = "streamlearn.label.horizon";
     /**
@@ -367,6 +371,19 @@ public final class AppConfig {
     /** Where forget requests are acknowledged (used only with a control topic). */
     public String forgetAcksTopic() {
         return values.get(FORGET_ACKS_TOPIC_KEY);
+    }
+
+    /**
+     * The topology's settings from this config: persistent RocksDB stores, a private skipped-records
+     * counter, {@code streamlearn.topic.partitions} as the events topic's partition count and no meters
+     * (change them with the settings' {@code with...} methods).
+     */
+    public TopologySettings topologySettings() {
+        return new TopologySettings(eventsTopic(), labelsTopic(), controlTopic(), predictionsTopic(),
+                shadowPredictionsTopic(), deadLettersTopic(), forgetAcksTopic(), storeName(), pendingStoreName(),
+                featureSpace, models, outputFormat, shadowEnabled(), labelHorizon, labelSweepInterval, keyTtl, maxKeys,
+                Stores.persistentKeyValueStore(storeName()), Stores.persistentKeyValueStore(pendingStoreName()),
+                new SkippedRecords(), this::topicPartitions, StreamlearnMeters.noop());
     }
 
     public int topicPartitions() {

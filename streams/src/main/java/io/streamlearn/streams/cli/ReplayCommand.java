@@ -1,8 +1,8 @@
 package io.streamlearn.streams.cli;
 
 import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.Replay;
 import io.streamlearn.streams.backtest.ProgressBar;
-import io.streamlearn.streams.backtest.Replay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

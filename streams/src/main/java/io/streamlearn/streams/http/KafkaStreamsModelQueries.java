@@ -2,6 +2,7 @@ package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.streamlearn.streams.score.ModelSets;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -53,11 +54,55 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     /** @param restoring the partitions being restored now, e.g. {@code StreamlearnApp::restoringPartitions} */
     public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, FeatureSpace space, List<String> specs, HostInfo self,
                                     java.util.function.IntSupplier restoring) {
+        this(streams, storeName, new StoreModelReader(space, specs), self, restoring);
+    }
+
+    /**
+     * Queries of an application with live model control: a key's models are those the topology resolves
+     * from the global {@code model-control} store {@code controlStoreName} (see {@link ModelSets}), else
+     * {@code specs}.
+     */
+    public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, String controlStoreName, FeatureSpace space,
+                                    List<String> specs, HostInfo self, java.util.function.IntSupplier restoring) {
+        this(streams, storeName, new StoreModelReader(new ControlledModelSets(streams, controlStoreName, space, specs)),
+                self, restoring);
+    }
+
+    private KafkaStreamsModelQueries(KafkaStreams streams, String storeName, StoreModelReader reader, HostInfo self,
+                                     java.util.function.IntSupplier restoring) {
         this.streams = streams;
         this.storeName = storeName;
-        this.reader = new StoreModelReader(space, specs);
+        this.reader = reader;
         this.self = self;
         this.restoring = restoring;
+    }
+
+    /**
+     * The model sets over the control store of a running instance, made at the first query that finds the
+     * store queryable (until then a query fails as a model-store query would). Called under the reader's lock.
+     */
+    private static final class ControlledModelSets implements java.util.function.Supplier<ModelSets> {
+        private final KafkaStreams streams;
+        private final String controlStoreName;
+        private final FeatureSpace space;
+        private final List<String> specs;
+        private ModelSets sets;
+
+        ControlledModelSets(KafkaStreams streams, String controlStoreName, FeatureSpace space, List<String> specs) {
+            this.streams = streams;
+            this.controlStoreName = controlStoreName;
+            this.space = space;
+            this.specs = specs;
+        }
+
+        @Override
+        public ModelSets get() {
+            if (sets == null) {
+                sets = new ModelSets(space, specs, streams.store(StoreQueryParameters.fromNameAndType(controlStoreName,
+                        QueryableStoreTypes.<String, String>keyValueStore())));
+            }
+            return sets;
+        }
     }
 
     @Override

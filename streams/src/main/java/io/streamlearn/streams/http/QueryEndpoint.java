@@ -2,6 +2,7 @@ package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.streams.KafkaStreams;
@@ -187,8 +188,12 @@ public final class QueryEndpoint implements AutoCloseable {
         if (config.controlTopic() != null) {
             attach(KafkaForgetRequests.create(config));
         }
-        attach(new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
-                app::restoringPartitions), app.streams());
+        KafkaStreamsModelQueries queries = config.controlTopic() == null
+                ? new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
+                        app::restoringPartitions)
+                : new KafkaStreamsModelQueries(app.streams(), config.storeName(), ModelControl.STORE, config.featureSpace(),
+                        config.models(), self, app::restoringPartitions);
+        attach(queries, app.streams());
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

@@ -1,9 +1,9 @@
 package io.streamlearn.streams.topology;
 
-import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
-import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.streams.control.ModelControlProcessor;
+import io.streamlearn.streams.control.ModelControl;
+import io.streamlearn.streams.score.ModelSets;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.Topology;
@@ -11,25 +11,6 @@ import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.function.IntSupplier;
 
 /**
  * Builds the Streamlearn topology (Processor API):
@@ -40,7 +21,7 @@ import java.util.function.IntSupplier;
  *               ├─ {@value #PREDICTIONS_SINK}  → predictions         (the champion: first model)
  *               ├─ {@value #SHADOW_SINK}       → predictions-shadow  (other models; only when there are some)
  *               └─ {@value #DEAD_LETTERS_SINK} → dead-letters        (records that could not be scored)
- *   labels (String key, raw bytes), partitioned like events (see {@link #requireCopartitioned})
+ *   labels (String key, raw bytes), partitioned like events (see {@code app.TopicSetup})
  *     └─ {@value #LABELS_SOURCE}
  *          └─ {@value #LABELS} ── stores "models" and "pending-labels" (shared with {@value #SCORE}, same task)
  *               ├─ {@value #DEAD_LETTERS_SINK} → dead-letters (unknown-event, expired, duplicate-label, ...)
@@ -48,16 +29,16 @@ import java.util.function.IntSupplier;
  *   model-control (compacted) → global store {@value #CONTROL_STORE} (every instance): models per scope
  * </pre>
  * {@value #SCORE} keeps each unlabelled event in the pending-label store; {@value #LABELS} joins a
- * late label to it and learns (see {@link LabelsProcessor}). Both score and learn with the model set
+ * late label to it and learns (see {@link LabelJoin}). Both score and learn with the model set
  * the control store names for the key (see {@link ModelControl}).
- * Topic and store names come from the {@link AppConfig}; outputs are written in its output format
+ * Topic and store names come from the {@link TopologySettings}; outputs are written in its output format
  * (Avro single-object or JSON). See {@link ScoreEventsProcessor} for what happens to one record.
  *
  * <pre>{@code
  * AppConfig config = AppConfig.defaults()
  *         .with(AppConfig.FEATURES_KEY, "x1,x2")
  *         .with(AppConfig.OUTPUT_FORMAT_KEY, "json");
- * Topology topology = StreamlearnTopology.build(config);
+ * Topology topology = StreamlearnTopology.build(config.topologySettings());
  * KafkaStreams streams = new KafkaStreams(topology, props);   // or StreamlearnApp, which sets the handlers
  * }</pre>
  */
@@ -70,242 +51,44 @@ public final class StreamlearnTopology {
     public static final String LABELS = "labels";
     public static final String CONTROL = "model-control";
     /** The global, in-memory store of validated control records (restored from the control topic). */
-    public static final String CONTROL_STORE = "model-control-store";
+    public static final String CONTROL_STORE = ModelControl.STORE;
     public static final String PREDICTIONS_SINK = "predictions-sink";
     public static final String SHADOW_SINK = "predictions-shadow-sink";
     public static final String DEAD_LETTERS_SINK = "dead-letters-sink";
     public static final String FORGET_ACKS_SINK = "forget-acks-sink";
 
-    private static final Logger LOG = LoggerFactory.getLogger(StreamlearnTopology.class);
-
     private StreamlearnTopology() {
     }
 
     /**
-     * Prepares the input topics before the application starts: creates the labels topic (with the
-     * events topic's partition count) and the control topic (compacted, one partition) when they are
-     * missing, then fails when the events and labels topics have different partition counts. A label
-     * is joined in the task of its key's events partition, so the two must be partitioned alike; Kafka
-     * Streams does not check this for two sources of one Processor API sub-topology (it runs one task
-     * per partition number and each task gets whatever partitions have that number). A missing events
-     * topic, or a topic that cannot be created, is left for Kafka Streams to report.
-     *
-     * @return the partition count of the events topic, or 0 when it does not exist yet
-     * @throws IllegalStateException naming both counts
+     * The topology of {@code settings} (see {@link TopologySettings}; the application makes them from its
+     * config).
      */
-    public static int requireCopartitioned(AppConfig config) {
-        Properties p = new Properties();
-        config.kafkaSettings().forEach((k, v) -> {
-            if (k.startsWith("bootstrap.") || k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-                p.put(k, v);
-            }
-        });
-        try (Admin admin = Admin.create(p)) {
-            Map<String, Integer> counts = describe(admin, config);
-            Integer events = counts.get(config.eventsTopic());
-            List<NewTopic> create = new java.util.ArrayList<>();
-            if (events != null && !counts.containsKey(config.labelsTopic())) {
-                create.add(new NewTopic(config.labelsTopic(), events, (short) -1));
-            }
-            if (config.controlTopic() != null && !counts.containsKey(config.controlTopic())) {
-                create.add(new NewTopic(config.controlTopic(), 1, (short) -1)
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-            }
-            for (NewTopic t : create) {
-                try {
-                    admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
-                    LOG.info("Created topic {} ({} partitions)", t.name(), t.numPartitions());
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        LOG.warn("Could not create topic {}: {}", t.name(), e.getCause().toString());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while creating " + t.name(), e);
-                } catch (TimeoutException e) {
-                    LOG.warn("Timed out creating topic {}", t.name());
-                }
-            }
-            if (!create.isEmpty()) {
-                awaitLeaders(admin, create);
-                counts = describe(admin, config);
-            }
-            requireCopartitioned(config, counts);
-            return counts.getOrDefault(config.eventsTopic(), 0);
-        }
-    }
-
-    /**
-     * Waits (up to 30 s) until every partition of the new topics has a leader: Kafka Streams' global
-     * thread fails at start on a topic whose partitions are not yet available.
-     */
-    private static void awaitLeaders(Admin admin, List<NewTopic> topics) {
-        List<String> names = topics.stream().map(NewTopic::name).toList();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try {
-                Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
-                if (d.values().stream().allMatch(t -> !t.partitions().isEmpty()
-                        && t.partitions().stream().allMatch(pi -> pi.leader() != null && !pi.leader().isEmpty()))) {
-                    return;
-                }
-            } catch (ExecutionException | TimeoutException e) {
-                // not visible yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        LOG.warn("Topics {} have partitions without a leader after 30 s", names);
-    }
-
-    private static Map<String, Integer> describe(Admin admin, AppConfig config) {
-        Map<String, Integer> counts = new HashMap<>();
-        List<String> topics = new java.util.ArrayList<>(List.of(config.eventsTopic(), config.labelsTopic()));
-        if (config.controlTopic() != null) {
-            topics.add(config.controlTopic());
-        }
-        for (String topic : topics) {
-            try {
-                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-                counts.put(topic, d.partitions().size());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause(), e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while describing " + topic, e);
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("timed out describing topic " + topic, e);
-            }
-        }
-        return counts;
-    }
-
-    /** As {@link #requireCopartitioned(AppConfig)}, given the partition count of each existing topic. */
-    static void requireCopartitioned(AppConfig config, Map<String, Integer> partitions) {
-        Integer events = partitions.get(config.eventsTopic());
-        Integer labels = partitions.get(config.labelsTopic());
-        if (events != null && labels != null && !events.equals(labels)) {
-            throw new IllegalStateException("topic '" + config.labelsTopic() + "' has " + labels + " partitions but '"
-                    + config.eventsTopic() + "' has " + events + ": labels must be partitioned like events, by the entity key");
-        }
-    }
-
-    /** The topology over persistent RocksDB stores, counting skipped records into a private counter. */
-    public static Topology build(AppConfig config) {
-        return build(config, new SkippedRecords());
-    }
-
-    /** The topology over persistent RocksDB stores. */
-    public static Topology build(AppConfig config, SkippedRecords skipped) {
-        return build(config, skipped, Stores.persistentKeyValueStore(config.storeName()));
-    }
-
-    /**
-     * The topology over persistent RocksDB stores, told the events topic's partition count (which a task
-     * needs to know whether it owns the key of a forget request; 0 while unknown, and requests wait).
-     */
-    public static Topology build(AppConfig config, SkippedRecords skipped, IntSupplier eventPartitions) {
-        return build(config, skipped, eventPartitions, StreamlearnMeters.noop());
-    }
-
-    /**
-     * As {@link #build(AppConfig, SkippedRecords, IntSupplier)}, with the processors counting into
-     * {@code meters} (see {@link StreamlearnMeters} for what they record).
-     */
-    public static Topology build(AppConfig config, SkippedRecords skipped, IntSupplier eventPartitions,
-                                 StreamlearnMeters meters) {
-        return build(config, skipped, Stores.persistentKeyValueStore(config.storeName()),
-                Stores.persistentKeyValueStore(config.pendingStoreName()), eventPartitions, meters);
-    }
-
-    /** The topology over the given model store and a persistent RocksDB pending-label store. */
-    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store) {
-        KeyValueBytesStoreSupplier pending = store.metricsScope().contains("memory")
-                ? Stores.inMemoryKeyValueStore(config.pendingStoreName())
-                : Stores.persistentKeyValueStore(config.pendingStoreName());
-        return build(config, skipped, store, pending);
-    }
-
-    /**
-     * The topology over the given stores (e.g. {@code Stores.inMemoryKeyValueStore(config.storeName())}
-     * in tests). Both are changelogged and cached whatever the supplier.
-     *
-     * @param store   its {@code name()} must equal {@code config.storeName()}
-     * @param pending its {@code name()} must equal {@code config.pendingStoreName()}
-     */
-    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
-                                 KeyValueBytesStoreSupplier pending) {
-        return build(config, skipped, store, pending, config::topicPartitions);
-    }
-
-    /**
-     * As {@link #build(AppConfig, SkippedRecords, KeyValueBytesStoreSupplier, KeyValueBytesStoreSupplier)},
-     * with the events topic's partition count (the other overloads assume {@code streamlearn.topic.partitions}).
-     */
-    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
-                                 KeyValueBytesStoreSupplier pending, IntSupplier eventPartitions) {
-        return build(config, skipped, store, pending, eventPartitions, StreamlearnMeters.noop());
-    }
-
-    /**
-     * The topology over the given stores, its processors counting into {@code meters} (one instance
-     * shared by every task; {@link StreamlearnMeters#noop()} to record nothing).
-     */
-    public static Topology build(AppConfig config, SkippedRecords skipped, KeyValueBytesStoreSupplier store,
-                                 KeyValueBytesStoreSupplier pending, IntSupplier eventPartitions,
-                                 StreamlearnMeters meters) {
-        if (!store.name().equals(config.storeName())) {
-            throw new IllegalArgumentException("store supplier is named '" + store.name() + "' but the config says '"
-                    + config.storeName() + "'");
-        }
-        if (!pending.name().equals(config.pendingStoreName())) {
-            throw new IllegalArgumentException("pending store supplier is named '" + pending.name()
-                    + "' but the config says '" + config.pendingStoreName() + "'");
-        }
-        boolean shadow = config.shadowEnabled();
-        String controlTopic = config.controlTopic();
-        FeatureSpace space = config.featureSpace();
-        List<String> models = config.models();
-        Function<ProcessorContext<?, ?>, ModelSets> sets = controlTopic == null
-                ? ctx -> new ModelSets(space, models, null)
-                : ctx -> new ModelSets(space, models, ctx.getStateStore(CONTROL_STORE));
-        long horizon = config.labelHorizon().toMillis();
-
+    public static Topology build(TopologySettings settings) {
+        String controlTopic = settings.controlTopic();
+        boolean shadow = settings.shadow();
+        SkippedRecords skipped = settings.skipped();
         Topology t = new Topology();
         if (controlTopic != null) {
             t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTROL_STORE), Serdes.String(),
                             Serdes.String()).withLoggingDisabled(),
                     CONTROL_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), controlTopic,
-                    CONTROL, () -> new ModelControlProcessor(CONTROL_STORE, space.dimension(), skipped));
+                    CONTROL, () -> new ModelControlProcessor(CONTROL_STORE, settings.featureSpace().dimension(), skipped));
         }
-        t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.eventsTopic());
-        t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), config.labelsTopic());
-        t.addProcessor(SCORE, () -> new ScoreEventsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
-                config.outputFormat(), skipped, PREDICTIONS_SINK, shadow ? SHADOW_SINK : PREDICTIONS_SINK,
-                DEAD_LETTERS_SINK, config.keyTtl().toMillis(), config.maxKeys(), meters), SOURCE);
-        t.addProcessor(LABELS, () -> new LabelsProcessor(sets, config.storeName(), config.pendingStoreName(), horizon,
-                config.labelSweepInterval(), config.outputFormat(), skipped, DEAD_LETTERS_SINK,
-                controlTopic == null ? null : CONTROL_STORE, config.keyTtl().toMillis(), eventPartitions,
-                controlTopic == null ? null : FORGET_ACKS_SINK, meters), LABELS_SOURCE);
-        t.addStateStore(changelogged(store), SCORE, LABELS);
-        t.addStateStore(changelogged(pending), SCORE, LABELS);
-        t.addSink(PREDICTIONS_SINK, config.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+        t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), settings.eventsTopic());
+        t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), settings.labelsTopic());
+        t.addProcessor(SCORE, () -> new ScoreEventsProcessor(settings), SOURCE);
+        t.addProcessor(LABELS, () -> new LabelJoin(settings), LABELS_SOURCE);
+        t.addStateStore(changelogged(settings.modelStore()), SCORE, LABELS);
+        t.addStateStore(changelogged(settings.pendingStore()), SCORE, LABELS);
+        t.addSink(PREDICTIONS_SINK, settings.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
         if (shadow) {
-            t.addSink(SHADOW_SINK, config.shadowPredictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+            t.addSink(SHADOW_SINK, settings.shadowPredictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
         }
-        t.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
+        t.addSink(DEAD_LETTERS_SINK, settings.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
                 SCORE, LABELS);
         if (controlTopic != null) {
-            t.addSink(FORGET_ACKS_SINK, config.forgetAcksTopic(), Serdes.String().serializer(),
+            t.addSink(FORGET_ACKS_SINK, settings.forgetAcksTopic(), Serdes.String().serializer(),
                     Serdes.ByteArray().serializer(), LABELS);
         }
         return t;
@@ -315,5 +98,11 @@ public final class StreamlearnTopology {
         return Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(java.util.Map.of());
+    }
+
+    /** The model sets of a processor of the topology: from the control store when there is one. */
+    static ModelSets modelSets(TopologySettings settings, ProcessorContext<?, ?> context) {
+        return new ModelSets(settings.featureSpace(), settings.models(),
+                settings.controlled() ? context.getStateStore(CONTROL_STORE) : null);
     }
 }

@@ -7,7 +7,7 @@ import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.topology.StreamlearnTopology;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -68,7 +68,8 @@ class BacktestTopologyIdentityTest {
         props.put("state.dir", dir.resolve("state").toString());
         Map<String, double[]> live = new HashMap<>();   // "key@ts@model" -> {prediction}
         try (TopologyTestDriver driver = new TopologyTestDriver(
-                StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName())), props)) {
+                StreamlearnTopology.build(config.topologySettings().withSkipped(skipped)
+                        .withModelStore(Stores.inMemoryKeyValueStore(config.storeName()))), props)) {
             TestInputTopic<String, byte[]> events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
             TestOutputTopic<String, byte[]> predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
             TestOutputTopic<String, byte[]> shadow = driver.createOutputTopic(config.shadowPredictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());

@@ -1,5 +1,6 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -8,8 +9,8 @@ import io.streamlearn.schemas.Prediction;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.scoring.ScoringStep;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,13 +75,13 @@ class TopologyMetersTest {
         assertEquals(4.0, counter("streamlearn.predictions", "model", SHADOW, "role", "shadow"));
         assertEquals(0.0, counter("streamlearn.predictions", "role", "shadow", "model", CHAMPION));
         assertEquals(1.0, counter("streamlearn.labels", "outcome", "joined"));
-        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.DUPLICATE));
-        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.UNKNOWN));
-        assertEquals(0.0, counter("streamlearn.labels", "outcome", LabelsProcessor.EXPIRED));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelJoin.DUPLICATE));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelJoin.UNKNOWN));
+        assertEquals(0.0, counter("streamlearn.labels", "outcome", LabelJoin.EXPIRED));
         assertEquals(1.0, counter("streamlearn.labels", "outcome", "invalid"));
         assertEquals(2.0, counter("streamlearn.dead.letters", "reason", "malformed-json"));
-        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.DUPLICATE));
-        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.UNKNOWN));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelJoin.DUPLICATE));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelJoin.UNKNOWN));
 
         Timer toOutput = registry.find("streamlearn.event.to.output").timer();
         assertEquals(4, toOutput.count(), "one per champion prediction");
