@@ -231,6 +231,9 @@ public final class StreamlearnApp implements AutoCloseable {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}', "
                         + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
+        if (!config.eventMapping().isDefault() || !config.labelMapping().isDefault()) {
+            LOG.info("Field mapping: events {}, labels {}", config.eventMapping(), config.labelMapping());
+        }
         eventPartitions.set(TopicSetup.requireCopartitioned(config));
         streams.start();
     }

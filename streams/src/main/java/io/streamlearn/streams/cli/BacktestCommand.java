@@ -8,7 +8,9 @@ import io.streamlearn.streams.backtest.EventSources;
 import io.streamlearn.streams.backtest.HtmlReport;
 import io.streamlearn.streams.backtest.MetricsTable;
 import io.streamlearn.streams.backtest.ProgressBar;
+import io.streamlearn.streams.app.AppConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -32,7 +35,11 @@ import java.util.concurrent.Callable;
  * <pre>{@code
  * streamlearn backtest --input events.csv.gz --model sgd:lr=0.05 --label-delay 1h \
  *     --output predictions.csv --report report.html
+ * streamlearn backtest --input transactions.jsonl --config examples/transactions.properties
  * }</pre>
+ * {@code --config} and {@code --set} read the same settings as {@code run}: models and features when
+ * {@code --model} and {@code --features} are not given, {@code streamlearn.features.text-buckets}, and the
+ * field mapping {@code streamlearn.input.*} of JSON-lines input.
  * Exit codes: 0 done; 1 stopped at a bad row ({@code --strict}) or the input could not be read;
  * 2 bad arguments.
  */
@@ -58,13 +65,17 @@ public final class BacktestCommand implements Callable<Integer> {
                     + "optionally gzipped (.gz); - reads standard input (format detected from its content).")
     Path input;
 
-    @Option(names = "--model", required = true, paramLabel = "SPEC",
+    @Option(names = "--model", paramLabel = "SPEC",
             description = "Model SPEC NAME[:param=value,...]; repeat for challengers (the first is the champion). "
-                    + "The mean and last baselines always run too.")
+                    + "The mean and last baselines always run too. Required unless --config or --set gives streamlearn.models.")
     List<String> models;
 
+    @Mixin
+    ConfigOptions settings = new ConfigOptions();
+
     @Option(names = "--features", paramLabel = "NAME", split = ",",
-            description = "Ordered feature names, comma-separated. Default: every CSV feature column, or the union of names.")
+            description = "Ordered feature names, comma-separated; NAME=* is a text feature. Default: streamlearn.features "
+                    + "from --config, else every CSV feature column, or the union of names.")
     List<String> features;
 
     @Option(names = "--label-delay", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -112,9 +123,26 @@ public final class BacktestCommand implements Callable<Integer> {
     public Integer call() {
         long delay = labelDelay == null ? -1 : labelDelay.toMillis();
         Backtest.Config config;
+        AppConfig app;
+        List<String> featureList = features;
+        if (settings.configFile != null && !Files.isRegularFile(settings.configFile)) {
+            err.println("streamlearn backtest: --config " + settings.configFile + ": no such file");
+            return 2;
+        }
         try {
-            config = new Backtest.Config(models).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
-                    .collectReport(report != null);
+            app = settings.config(Map.of());
+            if (models == null && !settings.given()) {
+                throw new IllegalArgumentException("Missing required option: '--model=SPEC' (or streamlearn.models in --config or --set)");
+            }
+            List<String> modelList = models != null ? models : app.models();
+            if (featureList == null && !app.featureSpace().isHashed()) {
+                featureList = app.featureSpace().names();
+            }
+            config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
+                    .collectReport(report != null).textBuckets(app.textBuckets());
+        } catch (IOException e) {
+            err.println("streamlearn backtest: cannot read --config " + settings.configFile + ": " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException e) {
             err.println("streamlearn backtest: " + e.getMessage());
             return 2;
@@ -144,7 +172,11 @@ public final class BacktestCommand implements Callable<Integer> {
             err.println("streamlearn backtest: cannot read standard input: " + e.getMessage());
             return 1;
         }
-        try (EventSource source = EventSources.open(file, features);
+        if (!app.eventMapping().isDefault() && !EventSources.isMapped(file)) {
+            err.println("streamlearn backtest: " + (stdin ? label : input.getFileName()) + " has fixed columns (key,ts,label,features...);"
+                    + " the streamlearn.input.* mapping applies to JSON lines only");
+        }
+        try (EventSource source = EventSources.open(file, featureList, app.eventMapping());
              Writer w = output == null ? null : new BufferedWriter(
                      new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8), 1 << 16)) {
             config.output(w);

@@ -63,6 +63,11 @@ public final class ImportCommand implements Callable<Integer> {
         }
         String topic = ModelTransfer.changelogTopic(applicationId != null ? applicationId : config.applicationId(),
                 store != null ? store : config.storeName());
+        try {
+            ModelTransfer.read(input);
+        } catch (java.io.IOException | org.apache.avro.AvroRuntimeException e) {
+            throw CommandFailure.usage("--input " + input + ": not a file written by export (" + e.getMessage() + ")");
+        }
         kafka.awaitKafka(config);
         long n = ModelTransfer.importModels(config.connectionSettings(), topic,
                 eventsTopic != null ? eventsTopic : config.eventsTopic(), input);

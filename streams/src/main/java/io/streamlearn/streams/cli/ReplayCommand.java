@@ -20,6 +20,8 @@ import java.util.concurrent.Callable;
  * streamlearn replay --bootstrap-servers localhost:9092 --topic events \
  *     --from 2017-01-01T00:00:00Z --to 2017-02-01T00:00:00Z --model sgd --features a,b --output-topic predictions-jan
  * }</pre>
+ * {@code --config} and {@code --set} read the same settings as {@code run} (the field mapping
+ * {@code streamlearn.input.*} and {@code streamlearn.labels.*} included); the options above win over them.
  * Exit codes: 0 done; 1 the application did not finish in {@code --timeout}; 2 bad arguments.
  */
 @Command(name = "replay",
@@ -62,11 +64,12 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "SPEC",
             description = "Model SPEC NAME[:param=value,...]; repeat for challengers (the first is the champion). "
-                    + "Default: streamlearn.models from --config, else " + AppConfig.DEFAULT_MODEL + ".")
+                    + "Required unless --config or --set gives streamlearn.models.")
     List<String> models = new ArrayList<>();
 
     @Option(names = "--features", paramLabel = "NAME", split = ",",
-            description = "Ordered feature names, comma-separated. Default: streamlearn.features from --config, else hashed.")
+            description = "Ordered feature names, comma-separated; NAME=* is a text feature. "
+                    + "Default: streamlearn.features from --config, else hashed.")
     List<String> features = new ArrayList<>();
 
     @Option(names = "--output-topic", required = true, paramLabel = "TOPIC",
@@ -87,6 +90,9 @@ public final class ReplayCommand implements Callable<Integer> {
         long toMs = time("--to", to);
         if (toMs <= fromMs) {
             throw CommandFailure.usage("--to " + to + " must be after --from " + from);
+        }
+        if (models.isEmpty() && kafka.configFile == null && kafka.settings.isEmpty()) {
+            throw CommandFailure.usage("missing --model SPEC (or streamlearn.models in --config or --set)");
         }
         AppConfig config = kafka.requireKafka();
         if (!models.isEmpty()) {

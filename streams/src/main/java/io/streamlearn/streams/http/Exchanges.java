@@ -104,6 +104,12 @@ final class Exchanges {
     }
 
     static Map<String, String> queryParams(String rawQuery) throws HttpError {
+        return queryParams(rawQuery, "prefix", "limit", "local");
+    }
+
+    /** The query parameters, each one of {@code known} (any other is a 400). */
+    static Map<String, String> queryParams(String rawQuery, String... known) throws HttpError {
+        java.util.List<String> names = java.util.List.of(known);
         Map<String, String> params = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
             return params;
@@ -115,8 +121,8 @@ final class Exchanges {
             int eq = pair.indexOf('=');
             String name = decodePercent(eq < 0 ? pair : pair.substring(0, eq), true);
             String value = eq < 0 ? "" : decodePercent(pair.substring(eq + 1), true);
-            if (!name.equals("prefix") && !name.equals("limit") && !name.equals("local")) {
-                throw new HttpError(400, "unknown query parameter '" + name + "' (expected prefix, limit, local)");
+            if (!names.contains(name)) {
+                throw new HttpError(400, "unknown query parameter '" + name + "' (expected " + String.join(", ", names) + ")");
             }
             params.put(name, value);
         }

@@ -1,6 +1,7 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import org.apache.kafka.common.serialization.StringSerializer;
 import io.streamlearn.streams.score.ModelSets;
 import org.apache.kafka.streams.KafkaStreams;
@@ -39,6 +40,7 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     private final StoreModelReader reader;
     private final HostInfo self;
     private final java.util.function.IntSupplier restoring;
+    private volatile FieldMapping mapping = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
 
     /**
      * @param streams   the running instance; not null
@@ -75,6 +77,21 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
         this.reader = reader;
         this.self = self;
         this.restoring = restoring;
+    }
+
+    /**
+     * {@code POST /score} reads records in the events topic's shape with this mapping.
+     *
+     * @return this
+     */
+    public KafkaStreamsModelQueries mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
+    @Override
+    public FieldMapping eventMapping() {
+        return mapping;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.streams.app.StreamlearnApp;
@@ -128,6 +129,11 @@ public final class QueryEndpoint implements AutoCloseable {
             public Optional<String> self() {
                 return delegate.get().self();
             }
+
+            @Override
+            public FieldMapping eventMapping() {
+                return delegate.get().eventMapping();
+            }
         };
         ForgetRequests forgetting = key -> {
             ForgetRequests f = forget.get();
@@ -193,7 +199,7 @@ public final class QueryEndpoint implements AutoCloseable {
                         app::restoringPartitions)
                 : new KafkaStreamsModelQueries(app.streams(), config.storeName(), ModelControl.STORE, config.featureSpace(),
                         config.models(), self, app::restoringPartitions);
-        attach(queries, app.streams());
+        attach(queries.mapping(config.eventMapping()), app.streams());
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

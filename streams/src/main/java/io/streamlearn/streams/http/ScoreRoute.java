@@ -3,6 +3,9 @@ package io.streamlearn.streams.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,6 +17,10 @@ import java.util.Map;
 /**
  * {@code POST /score} with {@code {"key": "...", "features": {"name": 1.0}, "time": 0}}: the prediction of
  * every model that runs for the key, without learning ({@link ModelQueries#score}), by the key's owner.
+ * With a field mapping ({@code streamlearn.input.*}, {@link ModelQueries#eventMapping()}), the body is
+ * instead one record as the events topic carries it, mapped as the topology maps it; {@code ?key=} and
+ * {@code ?time=} stand for the record key and timestamp (for {@code record-key} and {@code record-timestamp});
+ * a record that cannot be mapped is 400 with the dead letter's reason and path.
  */
 final class ScoreRoute {
 
@@ -35,6 +42,11 @@ final class ScoreRoute {
         }
         if (root == null || !root.isObject()) {
             throw new HttpError(400, "body must be a JSON object {\"key\": ..., \"features\": {...}}");
+        }
+        FieldMapping mapping = queries.eventMapping();
+        if (!mapping.isDefault()) {
+            scoreMapped(ex, root, raw, mapping);
+            return;
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -70,7 +82,40 @@ final class ScoreRoute {
         if (forwarding.forwardIfRemote(ex, key, "/score", raw)) {
             return;
         }
-        ModelQueries.ScoreResult result = queries.score(key, features, time);
+        send(ex, key, queries.score(key, features, time));
+    }
+
+    private void scoreMapped(HttpExchange ex, JsonNode root, byte[] raw, FieldMapping mapping) throws IOException, HttpError {
+        String rawQuery = ex.getRequestURI().getRawQuery();
+        Map<String, String> params = Exchanges.queryParams(rawQuery, "key", "time");
+        Long time = null;
+        if (params.containsKey("time")) {
+            try {
+                time = Long.parseLong(params.get("time"));
+            } catch (NumberFormatException e) {
+                throw new HttpError(400, "'time' must be epoch milliseconds (an integer)");
+            }
+        }
+        boolean recordTime = FieldMapping.RECORD_TIMESTAMP.equals(mapping.settings().get(FieldMapping.TIMESTAMP));
+        Event event;
+        try {
+            event = mapping.event(root, params.get("key"), time != null ? time : 0L);
+        } catch (MappingException e) {
+            throw new HttpError(400, e.reason() + ": " + e.getMessage());
+        }
+        String key = Exchanges.entityKey(event.getKey());
+        for (Map.Entry<String, Double> f : event.getFeatures().entrySet()) {
+            if (f.getValue() == null || !Double.isFinite(f.getValue())) {
+                throw new HttpError(400, "feature '" + f.getKey() + "' must be a finite number");
+            }
+        }
+        if (forwarding.forwardIfRemote(ex, key, rawQuery == null ? "/score" : "/score?" + rawQuery, raw)) {
+            return;
+        }
+        send(ex, key, queries.score(key, event.getFeatures(), recordTime ? time : Long.valueOf(event.getTs())));
+    }
+
+    private void send(HttpExchange ex, String key, ModelQueries.ScoreResult result) throws IOException {
         List<Map<String, Object>> predictions = new ArrayList<>();
         for (ModelQueries.Score s : result.scores()) {
             Map<String, Object> p = new LinkedHashMap<>();

@@ -2,8 +2,8 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.wire.MalformedRecordException;
-import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.control.RejectedControlRecords;
 import io.streamlearn.streams.housekeeping.KeyHousekeeping;
 import io.streamlearn.streams.housekeeping.KeyLifecycle;
@@ -91,8 +91,12 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
         long start = System.nanoTime();
         Label label;
         try {
-            label = WireCodec.decodeLabel(record.value());
+            label = settings.labelMapping().decodeLabel(record.value(), record.key(), record.timestamp());
         } catch (MalformedRecordException e) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
+            deadLetters.send(record, e.reason(), e.getMessage());
+            return;
+        } catch (MappingException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
             return;

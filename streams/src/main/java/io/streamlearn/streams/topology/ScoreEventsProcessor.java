@@ -10,6 +10,8 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
@@ -39,6 +41,9 @@ import java.util.List;
  *   <li>the decoder's: {@code empty} (null or blank value), {@code malformed-json}, {@code malformed-avro},
  *       {@code unknown-format}, {@code unknown-schema}, {@code missing-field}, {@code wrong-type},
  *       {@code bad-timestamp} (see {@link MalformedRecordException});</li>
+ *   <li>with a field mapping ({@code streamlearn.input.*}, see {@link FieldMapping}), the mapping's:
+ *       {@code unmapped-key}, {@code unmapped-timestamp}, {@code bad-label}, {@code unmapped-id},
+ *       {@code bad-feature}, the detail starting with the field path (see {@link MappingException});</li>
  *   <li>the learners' input checks, e.g. {@code non-finite-feature}, {@code non-finite-label}, {@code absurd-feature}
  *       (see {@link InvalidInputException#reason()});</li>
  *   <li>{@value #MISSING_KEY}: neither the record nor the event names an entity key;</li>
@@ -74,6 +79,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private KeyLifecycle lifecycle;
     private long refusedNewKeys;
 
+    private final FieldMapping mapping;
+
     private ProcessorContext<String, byte[]> context;
     private ModelSets sets;
     private KeyValueModelStore store;
@@ -84,6 +91,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         this.settings = settings;
         this.meters = settings.meters();
         this.shadowSink = settings.shadow() ? StreamlearnTopology.SHADOW_SINK : StreamlearnTopology.PREDICTIONS_SINK;
+        this.mapping = settings.eventMapping();
     }
 
     @Override
@@ -104,8 +112,11 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         long start = System.nanoTime();
         Event event;
         try {
-            event = WireCodec.decodeEvent(record.value());
+            event = mapping.decodeEvent(record.value(), record.key(), record.timestamp());
         } catch (MalformedRecordException e) {
+            deadLetter(record, e.reason(), e.getMessage());
+            return;
+        } catch (MappingException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;
         }

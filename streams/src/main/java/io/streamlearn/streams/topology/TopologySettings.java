@@ -1,6 +1,7 @@
 package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
@@ -35,6 +36,8 @@ import java.util.function.IntSupplier;
  * @param pendingStore      its {@code name()} must equal {@code pendingStoreName}
  * @param eventPartitions   the events topic's partition count (0 while unknown: forget requests wait)
  * @param meters            the application's meters, or {@link StreamlearnMeters#noop()}
+ * @param eventMapping      how event records map to events ({@code streamlearn.input.*}; default: today's shape)
+ * @param labelMapping      how label records map to labels ({@code streamlearn.labels.*}; default: today's shape)
  */
 public record TopologySettings(
         String eventsTopic, String labelsTopic, String controlTopic, String predictionsTopic,
@@ -43,7 +46,8 @@ public record TopologySettings(
         FeatureSpace featureSpace, List<String> models, WireFormat outputFormat, boolean shadow,
         Duration labelHorizon, Duration labelSweepInterval, Duration keyTtl, long maxKeys,
         KeyValueBytesStoreSupplier modelStore, KeyValueBytesStoreSupplier pendingStore,
-        SkippedRecords skipped, IntSupplier eventPartitions, StreamlearnMeters meters) {
+        SkippedRecords skipped, IntSupplier eventPartitions, StreamlearnMeters meters,
+        FieldMapping eventMapping, FieldMapping labelMapping) {
 
     /** @throws IllegalArgumentException when a store supplier's name differs from the store name */
     public TopologySettings {
@@ -54,6 +58,8 @@ public record TopologySettings(
         Objects.requireNonNull(skipped, "skipped");
         Objects.requireNonNull(eventPartitions, "eventPartitions");
         Objects.requireNonNull(meters, "meters");
+        Objects.requireNonNull(eventMapping, "eventMapping");
+        Objects.requireNonNull(labelMapping, "labelMapping");
         if (!modelStore.name().equals(storeName)) {
             throw new IllegalArgumentException("store supplier is named '" + modelStore.name() + "' but the config says '"
                     + storeName + "'");
@@ -95,6 +101,14 @@ public record TopologySettings(
         return copy(modelStore, pendingStore, skipped, eventPartitions, meters);
     }
 
+    /** These settings reading events and labels with these field mappings. */
+    public TopologySettings withMappings(FieldMapping events, FieldMapping labels) {
+        return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
+                deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
+                labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
+                events, labels);
+    }
+
     /** Whether the topology reads a control topic (then forget requests are carried out and acknowledged). */
     public boolean controlled() {
         return controlTopic != null;
@@ -104,6 +118,7 @@ public record TopologySettings(
                                   IntSupplier eventPartitions, StreamlearnMeters meters) {
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
-                labelHorizon, labelSweepInterval, keyTtl, maxKeys, store, pending, skipped, eventPartitions, meters);
+                labelHorizon, labelSweepInterval, keyTtl, maxKeys, store, pending, skipped, eventPartitions, meters,
+                eventMapping, labelMapping);
     }
 }

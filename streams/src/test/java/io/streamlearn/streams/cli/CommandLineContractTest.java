@@ -131,9 +131,9 @@ class CommandLineContractTest {
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60), "bounded");
         assertFalse(Files.exists(dir.resolve("m.avro")));
         assertOneLine(streamlearn(null, "import", "--bootstrap-servers", "127.0.0.1:1", "--input", write("m.avro", "x"),
-                "--connect-timeout", "500ms"), 1, "127.0.0.1:1");
+                "--connect-timeout", "500ms"), 2, "m.avro: not a file written by export");
         assertOneLine(streamlearn(null, "replay", "--bootstrap-servers", "127.0.0.1:1", "--from", "0", "--to", "1000",
-                "--output-topic", "out", "--connect-timeout", "PT0.5S"), 1, "127.0.0.1:1");
+                "--output-topic", "out", "--model", "sgd", "--connect-timeout", "PT0.5S"), 1, "127.0.0.1:1");
     }
 
     @Test
