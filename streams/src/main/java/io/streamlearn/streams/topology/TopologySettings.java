@@ -2,6 +2,7 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
@@ -39,6 +40,10 @@ import java.util.function.IntSupplier;
  * @param meters            the application's meters, or {@link StreamlearnMeters#noop()}
  * @param eventMapping      how event records map to events ({@code streamlearn.input.*}; default: today's shape)
  * @param labelMapping      how label records map to labels ({@code streamlearn.labels.*}; default: today's shape)
+ * @param registry          the Schema Registry of Confluent-framed records ({@code schema.registry.url}), or null:
+ *                          then such records are {@code unknown-format} dead letters
+ * @param confluentOutput   whether predictions and dead letters are written in the Confluent wire format
+ *                          ({@code streamlearn.output.format=confluent-avro}; needs {@code registry})
  * @param prior             how new keys start ({@code streamlearn.prior*}): the task's population prior or the default
  */
 public record TopologySettings(
@@ -49,7 +54,8 @@ public record TopologySettings(
         Duration labelHorizon, Duration labelSweepInterval, Duration keyTtl, long maxKeys,
         KeyValueBytesStoreSupplier modelStore, KeyValueBytesStoreSupplier pendingStore,
         SkippedRecords skipped, IntSupplier eventPartitions, StreamlearnMeters meters,
-        FieldMapping eventMapping, FieldMapping labelMapping, PriorSettings prior) {
+        FieldMapping eventMapping, FieldMapping labelMapping, RegistryConfig registry, boolean confluentOutput,
+        PriorSettings prior) {
 
     /** @throws IllegalArgumentException when a store supplier's name differs from the store name */
     public TopologySettings {
@@ -63,6 +69,9 @@ public record TopologySettings(
         Objects.requireNonNull(eventMapping, "eventMapping");
         Objects.requireNonNull(labelMapping, "labelMapping");
         Objects.requireNonNull(prior, "prior");
+        if (confluentOutput && registry == null) {
+            throw new IllegalArgumentException("Confluent output needs a schema registry");
+        }
         if (!modelStore.name().equals(storeName)) {
             throw new IllegalArgumentException("store supplier is named '" + modelStore.name() + "' but the config says '"
                     + storeName + "'");
@@ -109,7 +118,7 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                events, labels, prior);
+                events, labels, registry, confluentOutput, prior);
     }
 
     /** Whether the topology reads a control topic (then forget requests are carried out and acknowledged). */
@@ -122,7 +131,7 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, store, pending, skipped, eventPartitions, meters,
-                eventMapping, labelMapping, prior);
+                eventMapping, labelMapping, registry, confluentOutput, prior);
     }
 
     /** These settings starting new keys as {@code prior} says. */
@@ -130,6 +139,6 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                eventMapping, labelMapping, prior);
+                eventMapping, labelMapping, registry, confluentOutput, prior);
     }
 }

@@ -1,6 +1,6 @@
 package io.streamlearn.streams.score;
 
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
 import org.junit.jupiter.api.Test;
