@@ -1,8 +1,5 @@
 package io.streamlearn.learn;
 
-import io.streamlearn.learn.prior.Population;
-import io.streamlearn.learn.prior.Prior;
-
 /**
  * A learner whose new keys can start from what its other keys have learned (empirical Bayes, as in a
  * hierarchical linear model): each key's state contributes a vector ({@link #contribute}), a

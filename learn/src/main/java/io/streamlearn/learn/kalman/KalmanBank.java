@@ -6,7 +6,7 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.PriorAware;
-import io.streamlearn.learn.prior.Prior;
+import io.streamlearn.learn.Prior;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.streamlearn.learn.kalman;
 
-import io.streamlearn.learn.prior.Prior;
+import io.streamlearn.learn.Prior;
 
 /** Starting a Kalman-family state from a population {@link Prior}: shared by the filters. */
 final class Priors {

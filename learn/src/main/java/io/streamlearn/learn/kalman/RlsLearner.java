@@ -7,7 +7,7 @@ import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.PriorAware;
-import io.streamlearn.learn.prior.Prior;
+import io.streamlearn.learn.Prior;
 
 import java.util.Map;
 

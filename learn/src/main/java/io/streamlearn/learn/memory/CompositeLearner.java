@@ -274,7 +274,7 @@ public final class CompositeLearner implements Learner, PriorAware {
 
     /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
     @Override
-    public void startFrom(ModelState state, io.streamlearn.learn.prior.Prior prior) {
+    public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
         if (readout instanceof PriorAware pa) {
             ModelState inner = nested.load(state, 0);
             pa.startFrom(inner, prior);

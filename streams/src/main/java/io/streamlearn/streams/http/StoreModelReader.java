@@ -116,11 +116,11 @@ public final class StoreModelReader {
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(PopulationPriors.POPULATION, KEYS)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                io.streamlearn.learn.prior.Population pop = PopulationPriors.decode(kv.value);
+                io.streamlearn.learn.Population pop = PopulationPriors.decode(kv.value);
                 if (pop == null) {
                     continue;
                 }
-                io.streamlearn.learn.prior.Prior p = pop.prior();
+                io.streamlearn.learn.Prior p = pop.prior();
                 double[] diag = null;
                 if (p.covariance() != null) {
                     int l = p.mean().length;

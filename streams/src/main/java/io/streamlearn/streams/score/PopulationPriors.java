@@ -1,8 +1,8 @@
 package io.streamlearn.streams.score;
 
 import io.streamlearn.learn.PriorAware;
-import io.streamlearn.learn.prior.Population;
-import io.streamlearn.learn.prior.Prior;
+import io.streamlearn.learn.Population;
+import io.streamlearn.learn.Prior;
 import io.streamlearn.state.ModelStore;
 
 import java.nio.ByteBuffer;

@@ -1,10 +1,6 @@
-package io.streamlearn.learn.prior;
+package io.streamlearn.learn;
 
-import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.registry.Learners;
-import io.streamlearn.learn.ModelState;
-import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.PriorAware;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,6 +1,4 @@
-package io.streamlearn.learn.prior;
-
-import io.streamlearn.learn.PriorAware;
+package io.streamlearn.learn;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package io.streamlearn.learn.prior;
+package io.streamlearn.learn;
 
 /**
  * The prior a new key starts from: what the {@link Population} of a learner's keys says about a key
