@@ -108,6 +108,15 @@ public final class KalmanBank implements Learner, DriftAware {
      */
     public KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
                       boolean intercept, boolean qtime) {
+        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false);
+    }
+
+    /**
+     * As above; {@code unscaled} marks the bank used on raw inputs ({@code scale=none}) where the
+     * default wraps it in {@link Standardized}: its SPEC then ends with {@code ,scale=none}.
+     */
+    KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
+               boolean intercept, boolean qtime, boolean unscaled) {
         if (ratios.length == 0) {
             throw new IllegalArgumentException("kalman: the bank needs at least one member");
         }
@@ -151,6 +160,9 @@ public final class KalmanBank implements Learner, DriftAware {
         }
         if (qtime) {
             b.append(",qtime=true");
+        }
+        if (unscaled) {
+            b.append(",scale=none");
         }
         this.spec = b.toString();
     }
@@ -313,14 +325,25 @@ public final class KalmanBank implements Learner, DriftAware {
         }
     }
 
+    /** Layout 1, that of issue #4; layout 0 is the earlier one (below). */
+    @Override
+    public int layout() {
+        return 1;
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
+        return length == size ? 1 : length == legacySize ? 0 : -1;
+    }
+
     /**
-     * Reads the layout of builds before issue #4, {@code [n, t_last, M x (m, C, S, l), u (p zeros)]},
+     * Reads layout 0, that of builds before issue #4, {@code [n, t_last, M x (m, C, S, l), u (p zeros)]},
      * keeping n and the S only when the variance is learned (with {@code v=} every stored S is that
      * variance) and {@code t_last} only with {@code qtime}.
      */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
-        if (length != legacySize) {
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
+        if (layout != 0 || length != legacySize) {
             return false;
         }
         int t = Packed.size(p);
