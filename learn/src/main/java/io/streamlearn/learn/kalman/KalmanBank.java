@@ -67,7 +67,7 @@ import java.util.Map;
  * Learner custom = Learners.create("kalman:bank=0/1e-2,prior=4,alpha=0.999", 8);
  * }</pre>
  */
-public final class KalmanBank implements Learner, DriftAware {
+public final class KalmanBank implements Learner, DriftAware, Standardized.Rescalable {
 
     /** Floor of the normalised log-weights: a member never gets less than e^-500 of the others. */
     static final double LOG_WEIGHT_FLOOR = -500.0;
@@ -313,6 +313,18 @@ public final class KalmanBank implements Learner, DriftAware {
             v[tSlot] = time;
         }
         state.recordUpdate(time);
+    }
+
+    /** Re-expresses every member for inputs divided by {@code f} (see {@link Packed#rescaleInputs}), then caps. */
+    @Override
+    public void rescaleInputs(ModelState state, double[] f, int fOff) {
+        double[] v = state.values();
+        double[] u = scratch.get();
+        for (int k = 0; k < members; k++) {
+            int base = first + k * stride;
+            Packed.rescaleInputs(v, base, base + cRel, p, f, fOff, d);
+            Packed.capDiagonalWithMean(v, base, base + cRel, p, prior, u);
+        }
     }
 
     /** Multiplies every member's covariance by {@code factor}, then applies the cap. */

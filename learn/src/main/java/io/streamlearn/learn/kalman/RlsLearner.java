@@ -38,7 +38,7 @@ import java.util.Map;
  * Learner rls = Learners.create("rls:lambda=0.99,p0=100", 8);
  * }</pre>
  */
-public final class RlsLearner implements Learner, DriftAware {
+public final class RlsLearner implements Learner, DriftAware, Standardized.Rescalable {
 
     private final int d;
     private final int p;
@@ -131,6 +131,14 @@ public final class RlsLearner implements Learner, DriftAware {
             Packed.capDiagonal(v, cOff, p, p0, u, 0);
         }
         state.recordUpdate(time);
+    }
+
+    /** Re-expresses the weights for inputs divided by {@code f} (see {@link Packed#rescaleInputs}), then caps. */
+    @Override
+    public void rescaleInputs(ModelState state, double[] f, int fOff) {
+        double[] v = state.values();
+        Packed.rescaleInputs(v, 0, cOff, p, f, fOff, d);
+        Packed.capDiagonalWithMean(v, 0, cOff, p, p0, scratch.get());
     }
 
     /** Multiplies the covariance by {@code factor}, then applies the cap. */

@@ -143,9 +143,9 @@ class LayoutMigrationTest {
         assertEquals(mc + 3, Learners.create("kalman:q=0.0025,r=auto,qtime=true", D).newState().values().length);
         assertEquals(mc, Learners.create("kalman:loss=logistic", D).newState().values().length);
         assertEquals(mc, Learners.create("rls:scale=none", D).newState().values().length);
-        assertEquals(mc + 1 + D, Learners.create("rls", D).newState().values().length, "standardized: c and D mean squares");
+        assertEquals(mc + 1 + 2 * D, Learners.create("rls", D).newState().values().length, "standardized: c, D mean squares and D scales");
         assertEquals(1 + 4 * (mc + 2), Learners.create("kalman:scale=none", D).newState().values().length);
-        assertEquals(1 + 4 * (mc + 2) + 1 + D, Learners.create("kalman", D).newState().values().length);
+        assertEquals(1 + 4 * (mc + 2) + 1 + 2 * D, Learners.create("kalman", D).newState().values().length);
         assertEquals(4 * (mc + 1), Learners.create("kalman:v=2,scale=none", D).newState().values().length);
         // d = 16 with intercept: the mean and packed covariance, 17 + 153 doubles
         assertEquals(170, Learners.create("kalman:q=0.0025,r=0.25", 16).newState().values().length);
