@@ -7,7 +7,7 @@ import io.streamlearn.streams.backtest.BacktestEvent;
 import io.streamlearn.streams.backtest.BacktestResult;
 import io.streamlearn.streams.backtest.EventSource;
 import io.streamlearn.streams.cli.BacktestCommand;
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 import picocli.CommandLine;
 
 import java.io.PrintStream;
@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  *   <li>{@code e2e}: wall time of {@code streamlearn backtest} from a CSV file to the HTML report.</li>
  * </ol>
  * <pre>{@code
- * java -cp ... io.streamlearn.bench.backtest.BacktestBenchmark ../shared/datasets/beijing_air_quality.csv.gz sgd
+ * java -cp ... io.streamlearn.bench.backtest.BacktestBenchmark datasets/beijing_air_quality.csv.gz sgd
  * }</pre>
  */
 public final class BacktestBenchmark {
@@ -160,7 +160,7 @@ public final class BacktestBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Path csv = Path.of(args.length > 0 ? args[0] : "../shared/datasets/beijing_air_quality.csv.gz");
+        Path csv = Path.of(args.length > 0 ? args[0] : "datasets/beijing_air_quality.csv.gz");
         List<String> e2eModels = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             e2eModels.add(args[i]);

@@ -16,7 +16,7 @@ import io.streamlearn.streams.demo.SyntheticEvents;
 import io.streamlearn.state.StateCodec;
 import io.streamlearn.streams.topology.ScoreEventsProcessor;
 import io.streamlearn.streams.topology.StreamlearnTopology;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

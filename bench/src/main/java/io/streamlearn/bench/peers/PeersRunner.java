@@ -6,7 +6,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,8 +24,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Runs one model SPEC prequentially over a peers event file ({@code key,ts,label,f1..fd}, see
- * {@code ../shared/peers/README.md}; {@code ts} in epoch ms or ISO-8601, empty label = predict only) through the product's own {@link ScoringStep} over an
+ * Runs one model SPEC prequentially over a peers event file ({@code key,ts,label,f1..fd}, as written by
+ * {@link SyntheticStreams}; {@code ts} in epoch ms or ISO-8601, empty label = predict only) through the
+ * product's own {@link ScoringStep} over an
  * {@link InMemoryModelStore}: for each row in file order the key's model predicts, then learns the
  * label, and its state goes through the state codec exactly as in the live topology. Prints MSE,
  * the ratio to the oracle file's MSE ({@code key,ts,prediction}), the same on the second half of

@@ -21,13 +21,13 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Prequential evaluation (predict, then learn; one model per key) of learner SPECs over event files
- * in the shared format {@code key,ts,label,f1..fd} (empty cell = missing: feature read as 0, a
+ * in the repository's dataset format {@code key,ts,label,f1..fd} (empty cell = missing: feature read as 0, a
  * missing label is predicted but not learned or scored). Used to choose the {@code sgd} defaults;
  * not a unit test.
  *
  * <pre>
  *   java -cp learn/target/classes:learn/target/test-classes io.streamlearn.learn.sgd.Prequential \
- *       ../shared/datasets/bike_sharing_hourly.csv "sgd" "sgd:step=adagrad"
+ *       datasets/bike_sharing_hourly.csv "sgd" "sgd:step=adagrad"
  * </pre>
  * Prints, per SPEC: MSE (regression) or log-loss and accuracy (0/1 labels), the MSE of the per-key
  * running mean for scale, the second-half figure, and non-finite prediction counts.

@@ -4,10 +4,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.StreamlearnTopology;
-import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
-import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
-import io.streamlearn.streams.topology.errors.ContinueOnRecordProductionError;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.decode.ContinueOnDeserializationError;
+import io.streamlearn.streams.publish.ContinueOnProcessingError;
+import io.streamlearn.streams.publish.ContinueOnRecordProductionError;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -222,7 +222,7 @@ public final class StreamlearnApp implements AutoCloseable {
 
     /**
      * Starts processing (returns immediately), after creating the labels and control topics if they
-     * are missing (see {@link StreamlearnTopology#requireCopartitioned(AppConfig)}).
+     * are missing (see {@link TopicSetup#requireCopartitioned(AppConfig)}).
      *
      * @throws IllegalStateException if the labels topic is partitioned differently from the events topic
      */
@@ -230,7 +230,7 @@ public final class StreamlearnApp implements AutoCloseable {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}', "
                         + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
-        eventPartitions.set(StreamlearnTopology.requireCopartitioned(config));
+        eventPartitions.set(TopicSetup.requireCopartitioned(config));
         streams.start();
     }
 

@@ -5,7 +5,7 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 
 import java.io.IOException;
 import java.io.Writer;

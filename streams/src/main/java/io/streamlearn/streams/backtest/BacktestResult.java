@@ -1,6 +1,6 @@
 package io.streamlearn.streams.backtest;
 
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 
 import java.util.ArrayList;
 import java.util.Collections;

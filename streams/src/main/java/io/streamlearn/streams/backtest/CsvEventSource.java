@@ -1,5 +1,6 @@
 package io.streamlearn.streams.backtest;
 
+import io.streamlearn.streams.decode.Timestamps;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -215,12 +215,37 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     }
                 }
             }
+            awaitLeaders(admin, topics);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("timed out creating topics " + topics, e);
         }
+    }
+
+    /**
+     * Waits (up to 30 s) until this broker leads every partition of {@code topics}. A producer that starts
+     * before that gets NOT_LEADER_OR_FOLLOWER on its first batches; on a starved machine an idempotent
+     * producer's retry of such a batch was seen to loop on OUT_OF_ORDER_SEQUENCE_NUMBER (CrashRecoveryIT,
+     * 2026-12-02, load 20 on 2 cores), so callers get topics that are ready.
+     */
+    private void awaitLeaders(Admin admin, Collection<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, org.apache.kafka.clients.admin.TopicDescription> d =
+                        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
+                if (d.values().stream().allMatch(t -> !t.partitions().isEmpty()
+                        && t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                    return;
+                }
+            } catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
+                // metadata not visible yet
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("topics " + topics + " have partitions without a leader after 30 s");
     }
 
     /** Stops the broker and deletes its data. Idempotent. */

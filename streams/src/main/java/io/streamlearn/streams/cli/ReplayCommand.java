@@ -1,7 +1,7 @@
 package io.streamlearn.streams.cli;
 
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.backtest.Replay;
+import io.streamlearn.streams.app.Replay;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
  * Sends requests to forget an entity key ({@code DELETE /models/{key}}). The live implementation,
  * {@link KafkaForgetRequests}, produces a {@code forget:<key>} record to the {@code model-control} topic;
  * the task that owns the key carries it out and acknowledges it (see
- * {@link io.streamlearn.streams.topology.ModelControl}). Implementations must be thread-safe.
+ * {@link io.streamlearn.streams.control.ModelControl}). Implementations must be thread-safe.
  *
  * <pre>{@code
  * ForgetRequests.Receipt r = forget.forget("user-42").get(10, TimeUnit.SECONDS);

@@ -1,7 +1,7 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.topology.ModelControl;
+import io.streamlearn.streams.control.ModelControl;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

@@ -1,13 +1,20 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
+import io.streamlearn.streams.control.ModelControlProcessor;
+import io.streamlearn.streams.control.ModelControl;
+import io.streamlearn.streams.publish.DeadLetters;
+import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.KeyValueModelStore;
+import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.scoring.ScoringStep;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;

@@ -1,5 +1,11 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
+import io.streamlearn.streams.control.ModelControl;
+import io.streamlearn.streams.publish.DeadLetters;
+import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.KeyValueModelStore;
+import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
@@ -8,8 +14,8 @@ import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.scoring.ScoringStep;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -65,7 +71,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
      * labels processor adds {@code labels-joined}, {@code labels-unknown}, {@code labels-expired},
      * {@code labels-duplicate}.
      */
-    public static final String METRICS_SCOPE = "streamlearn";
+    public static final String METRICS_SCOPE = DeadLetters.METRICS_SCOPE;
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoreEventsProcessor.class);
 

@@ -1,10 +1,10 @@
 package io.streamlearn.streams.app;
 
 import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
-import io.streamlearn.streams.topology.errors.ContinueOnDeserializationError;
-import io.streamlearn.streams.topology.errors.ContinueOnProcessingError;
-import io.streamlearn.streams.topology.errors.ContinueOnRecordProductionError;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.decode.ContinueOnDeserializationError;
+import io.streamlearn.streams.publish.ContinueOnProcessingError;
+import io.streamlearn.streams.publish.ContinueOnRecordProductionError;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 

@@ -35,15 +35,9 @@ final class BacktestCli {
         return new BacktestCli(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
+    /** A file of the repository's {@code datasets/} folder. */
     static Path dataset(String name) {
-        Path p = Path.of("../../shared/datasets", name);
-        if (!Files.exists(p)) {
-            p = Path.of("../shared/datasets", name);
-        }
-        if (!Files.exists(p)) {
-            throw new AssertionError("shared dataset " + name + " not found (expected ../shared/datasets beside the repository)");
-        }
-        return p;
+        return io.streamlearn.streams.RepositoryFiles.dataset(name);
     }
 
     /** The printed table: model name -> column name -> value (NaN for "-"). */

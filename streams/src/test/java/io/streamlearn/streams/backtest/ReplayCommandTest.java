@@ -1,5 +1,6 @@
 package io.streamlearn.streams.backtest;
 
+import io.streamlearn.streams.app.Replay;
 import io.streamlearn.streams.cli.StreamlearnCommand;
 import org.junit.jupiter.api.Test;
 

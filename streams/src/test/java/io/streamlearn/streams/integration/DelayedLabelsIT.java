@@ -9,7 +9,7 @@ import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.state.InMemoryModelStore;
-import io.streamlearn.streams.scoring.ScoringStep;
+import io.streamlearn.streams.score.ScoringStep;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -184,7 +184,7 @@ class DelayedLabelsIT {
                 .with(AppConfig.LABELS_TOPIC_KEY, "labels-" + suffix)
                 .with(AppConfig.CONTROL_TOPIC_KEY, "model-control-" + suffix);
         kafka.broker().createTopics(3, config.eventsTopic());
-        io.streamlearn.streams.topology.StreamlearnTopology.requireCopartitioned(config);
+        io.streamlearn.streams.app.TopicSetup.requireCopartitioned(config);
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.broker().bootstrapServers());
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(p)) {

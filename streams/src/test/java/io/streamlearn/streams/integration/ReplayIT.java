@@ -52,13 +52,7 @@ class ReplayIT {
     private static final String FEATURES = "PM10,SO2,NO2,CO,O3,TEMP,PRES,DEWP,RAIN,WSPM,wd_sin,wd_cos";
 
     private static Path dataset() {
-        for (String base : new String[] {"../../shared/datasets", "../shared/datasets"}) {
-            Path p = Path.of(base, "beijing_air_quality.csv.gz");
-            if (Files.exists(p)) {
-                return p;
-            }
-        }
-        throw new AssertionError("shared dataset beijing_air_quality.csv.gz not found");
+        return io.streamlearn.streams.RepositoryFiles.dataset("beijing_air_quality.csv.gz");
     }
 
     /** The first rows of the Beijing dataset: a header, then {@link #ROWS} events, hourly per station. */

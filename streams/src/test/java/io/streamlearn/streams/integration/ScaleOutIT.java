@@ -9,7 +9,7 @@ import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.demo.SyntheticEvents;
 import io.streamlearn.streams.topology.StreamlearnTopology;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,9 +1,10 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.labels.PendingLabels;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -234,15 +235,5 @@ class DelayedLabelsTest {
         harness.predictions.readValuesToList();
         assertEquals(learned, probe("k", "p", 9000).getVersion());
         assertEquals(learned - 10.0, metric("labels-joined-total"));
-    }
-
-    @Test
-    void shouldRefuseLabelsPartitionedUnlikeEvents() {
-        AppConfig c = AppConfig.defaults();
-        StreamlearnTopology.requireCopartitioned(c, java.util.Map.of("events", 4, "labels", 4));
-        StreamlearnTopology.requireCopartitioned(c, java.util.Map.of("events", 4));   // missing: Kafka Streams reports it
-        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> StreamlearnTopology.requireCopartitioned(c, java.util.Map.of("events", 4, "labels", 3)));
-        assertTrue(e.getMessage().contains("'labels' has 3 partitions but 'events' has 4"), e.getMessage());
     }
 }

@@ -1,5 +1,7 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
+import io.streamlearn.streams.labels.PendingLabels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlearn.schemas.DeadLetter;
@@ -7,7 +9,7 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;

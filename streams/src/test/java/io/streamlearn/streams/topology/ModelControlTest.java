@@ -1,10 +1,11 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;

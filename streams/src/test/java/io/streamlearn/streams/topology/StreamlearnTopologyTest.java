@@ -7,7 +7,7 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -292,7 +292,7 @@ class StreamlearnTopologyTest {
         List<Prediction> p = readPredictions();
         assertEquals(List.of("a", "a"), p.stream().map(Prediction::getKey).toList(), "the failing record is skipped, the next one scored");
         assertEquals(1L, p.get(1).getVersion());
-        assertEquals(1, skipped.count(io.streamlearn.streams.topology.errors.ContinueOnProcessingError.REASON));
+        assertEquals(1, skipped.count(io.streamlearn.streams.publish.ContinueOnProcessingError.REASON));
         assertTrue(deadLetters.isEmpty(), "unexpected errors are counted and logged, not dead-lettered");
     }
 

@@ -1,12 +1,13 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.labels.PendingLabels;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;

@@ -2,7 +2,7 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.streams.app.AppConfig;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,6 @@
 package io.streamlearn.streams.topology;
 
+import io.streamlearn.streams.housekeeping.KeyLifecycle;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -8,8 +9,8 @@ import io.streamlearn.schemas.Prediction;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import io.streamlearn.streams.scoring.ScoringStep;
-import io.streamlearn.streams.topology.errors.SkippedRecords;
+import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.metrics.SkippedRecords;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

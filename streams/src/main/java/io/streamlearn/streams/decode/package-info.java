@@ -1,0 +1,13 @@
+/**
+ * Step 1 of the route of an event: bytes to records. {@link io.streamlearn.streams.decode.WireSerdes}
+ * (Kafka serdes over the Avro single-object / JSON codecs), {@link io.streamlearn.streams.decode.Timestamps}
+ * (event times as epoch ms or ISO-8601) and {@link io.streamlearn.streams.decode.ContinueOnDeserializationError},
+ * Kafka Streams' safety net for a record that cannot be deserialized (counted, skipped).
+ * The topology itself decodes each value with {@code WireCodec}; a record that does not decode becomes a dead
+ * letter ({@code publish}). May use: {@code metrics}.
+ *
+ * <pre>{@code
+ * Serde<Prediction> serde = WireSerdes.prediction(WireFormat.AVRO);
+ * }</pre>
+ */
+package io.streamlearn.streams.decode;

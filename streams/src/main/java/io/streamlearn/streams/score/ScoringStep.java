@@ -1,0 +1,240 @@
+package io.streamlearn.streams.score;
+
+import io.streamlearn.learn.Inputs;
+import io.streamlearn.learn.Learner;
+import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.ModelState;
+import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.state.ModelStore;
+import io.streamlearn.state.StateCodec;
+import io.streamlearn.state.StateFormatException;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one scoring step, shared by the live topology and by backtests, so that both compute the same
+ * predictions bit for bit. For one event of one key and each model:
+ * <ol>
+ *   <li>map the named features to the model's dense vector (missing = 0) and validate them;</li>
+ *   <li>load the key's state bytes from the {@link ModelStore} and decode them (a fresh state for a new
+ *       key, or when the stored state belongs to another spec);</li>
+ *   <li>predict and hand the prediction, stamped with the model's update count, to the {@link Sink};</li>
+ *   <li>if the label is known, learn; a learned state that is not finite is discarded and counted;</li>
+ *   <li>encode and store the state.</li>
+ * </ol>
+ * Not thread-safe: each stream task (or backtest) owns one step. After construction the per-event
+ * path allocates only the state bytes it hands to the store.
+ *
+ * <pre>{@code
+ * ScoringStep step = new ScoringStep(FeatureSpace.ordered(List.of("a", "b")), List.of("sgd:lr=0.1"));
+ * ModelStore store = new InMemoryModelStore();
+ * step.score("device-1", 1000L, Map.of("a", 1.0, "b", 2.0), 5.0, store,
+ *         (model, champion, version, mean, stddev) -> System.out.println(model + " " + mean));
+ * }</pre>
+ */
+public final class ScoringStep {
+
+    /** Receives each model's prediction for the event being scored. */
+    @FunctionalInterface
+    public interface Sink {
+        /**
+         * @param model    the model's name (its spec as given)
+         * @param champion whether this is the first model, whose prediction goes to {@code predictions}
+         * @param version  the key's update count for this model when it scored
+         * @param mean     the prediction
+         * @param stddev   the predictive standard deviation, or NaN
+         */
+        void accept(String model, boolean champion, long version, double mean, double stddev);
+    }
+
+    /** One model run by the step, with its reusable buffers. */
+    public static final class Model {
+        private final String name;
+        private final Learner learner;
+        private final ModelState initial;
+        private final ModelState state;
+        private final ModelState backup;
+        private final Prediction prediction = new Prediction();
+        private final long fingerprint;
+        private final int layout;
+
+        Model(String name, Learner learner) {
+            this.name = name;
+            this.learner = learner;
+            this.fingerprint = learner.fingerprint();
+            this.layout = learner.layout();
+            this.initial = learner.newState();
+            this.state = learner.newState();
+            this.backup = learner.newState();
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public Learner learner() {
+            return learner;
+        }
+    }
+
+    /** Counters the step keeps; callers turn them into metrics. */
+    public static final class Counters {
+        long freshStates;
+        long replacedStates;
+        long discardedUpdates;
+
+        /** Keys seen for the first time, per model. */
+        public long freshStates() {
+            return freshStates;
+        }
+
+        /** Stored states dropped because they belonged to another spec or could not be read. */
+        public long replacedStates() {
+            return replacedStates;
+        }
+
+        /** Updates that produced a non-finite state and were undone. */
+        public long discardedUpdates() {
+            return discardedUpdates;
+        }
+    }
+
+    private final FeatureSpace space;
+    private final List<Model> models;
+    private final double[] x;
+    private final Counters counters = new Counters();
+
+    /**
+     * @param space feature mapping, shared by every model
+     * @param specs model SPECs; the first is the champion. Each name must be unique.
+     */
+    public ScoringStep(FeatureSpace space, List<String> specs) {
+        if (specs.isEmpty()) {
+            throw new IllegalArgumentException("at least one model is needed");
+        }
+        this.space = space;
+        List<Model> m = new ArrayList<>();
+        for (String spec : specs) {
+            for (Model other : m) {
+                if (other.name.equals(spec)) {
+                    throw new IllegalArgumentException("model '" + spec + "' listed twice");
+                }
+            }
+            m.add(new Model(spec, Learners.create(spec, space.dimension())));
+        }
+        this.models = Collections.unmodifiableList(m);
+        this.x = new double[space.dimension()];
+    }
+
+    public FeatureSpace featureSpace() {
+        return space;
+    }
+
+    public List<Model> models() {
+        return models;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /**
+     * Scores one event with every model and, if {@code label} is finite, learns from it.
+     *
+     * @param label the event's label, or NaN when it has none
+     * @return how many feature names the feature space did not know (ignored)
+     * @throws io.streamlearn.learn.InvalidInputException for a non-finite or absurd feature or label;
+     *                                                    nothing was scored or stored
+     */
+    public int score(String key, long time, Map<String, Double> features, double label, ModelStore store, Sink sink) {
+        int unknown = space.map(features, x);
+        Inputs.check(x, x.length);
+        boolean labelled = !Double.isNaN(label);
+        if (labelled) {
+            Inputs.checkLabel(label);
+        }
+        for (int i = 0; i < models.size(); i++) {
+            Model m = models.get(i);
+            load(m, key, store);
+            m.learner.predict(m.state, x, time, m.prediction);
+            sink.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
+            m.learner.observe(m.state, x, time);
+            if (labelled) {
+                learnLoaded(m, time, label);
+            } else {
+                m.state.recordTime(time);
+            }
+            if (labelled || m.learner.observesEvents()) {
+                store.put(key, m.name, encode(m));
+            }
+        }
+        return unknown;
+    }
+
+    /**
+     * Learns from a label that arrived after its event, given the features the event carried.
+     *
+     * @throws io.streamlearn.learn.InvalidInputException for a non-finite or absurd feature or label
+     */
+    public void learn(String key, long time, Map<String, Double> features, double label, ModelStore store) {
+        learn(key, time, features, label, store, null);
+    }
+
+    /**
+     * As {@link #learn(String, long, Map, double, ModelStore)}, first handing each model's prediction of
+     * the event, with the state as loaded (before this label is learned), to {@code beforeLearning}: a
+     * prequential error for labels that arrive after their event.
+     *
+     * @param beforeLearning receives the predictions, or null to predict nothing
+     */
+    public void learn(String key, long time, Map<String, Double> features, double label, ModelStore store,
+                      Sink beforeLearning) {
+        space.map(features, x);
+        Inputs.check(x, x.length, label);
+        for (int i = 0; i < models.size(); i++) {
+            Model m = models.get(i);
+            load(m, key, store);
+            if (beforeLearning != null) {
+                m.learner.predict(m.state, x, time, m.prediction);
+                beforeLearning.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
+            }
+            learnLoaded(m, time, label);
+            store.put(key, m.name, encode(m));
+        }
+    }
+
+    /** The state's bytes, with the fingerprint computed once per model rather than per event. */
+    private static byte[] encode(Model m) {
+        byte[] out = new byte[StateCodec.encodedSize(m.layout, m.state)];
+        StateCodec.encode(m.fingerprint, m.layout, m.state, out);
+        return out;
+    }
+
+    private void learnLoaded(Model m, long time, double label) {
+        m.backup.copyFrom(m.state);
+        m.learner.learn(m.state, x, time, label);
+        if (!m.state.isFinite()) {
+            m.state.copyFrom(m.backup);
+            counters.discardedUpdates++;
+        }
+    }
+
+    private void load(Model m, String key, ModelStore store) {
+        byte[] bytes = store.get(key, m.name);
+        if (bytes == null) {
+            m.state.copyFrom(m.initial);
+            counters.freshStates++;
+            return;
+        }
+        try {
+            StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
+        } catch (StateFormatException e) {
+            m.state.copyFrom(m.initial);
+            counters.replacedStates++;
+        }
+    }
+}

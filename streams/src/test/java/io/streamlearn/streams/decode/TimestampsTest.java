@@ -1,0 +1,40 @@
+package io.streamlearn.streams.decode;
+
+import io.streamlearn.streams.decode.Timestamps;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class TimestampsTest {
+
+    @Test
+    void shouldAgreeWithInstantParseOnRandomSecondPrecisionUtcTimes() {
+        SplittableRandom r = new SplittableRandom(3);
+        long lo = Instant.parse("1900-01-01T00:00:00Z").getEpochSecond();
+        long hi = Instant.parse("2100-12-31T23:59:59Z").getEpochSecond();
+        for (int i = 0; i < 100_000; i++) {
+            Instant t = Instant.ofEpochSecond(r.nextLong(lo, hi));
+            String text = t.toString();
+            assertEquals(20, text.length(), text);
+            assertEquals(t.toEpochMilli(), Timestamps.parse(text), text);
+        }
+    }
+
+    @Test
+    void shouldReadEpochMillisOffsetsAndFractionsAndRefuseTheRest() {
+        assertEquals(1_700_000_000_123L, Timestamps.parse("1700000000123"));
+        assertEquals(-5L, Timestamps.parse("-5"));
+        assertEquals(Instant.parse("2013-02-28T16:00:00.250Z").toEpochMilli(), Timestamps.parse("2013-02-28T17:00:00.250+01:00"));
+        assertEquals(Instant.parse("2016-02-29T00:00:00Z").toEpochMilli(), Timestamps.parse("2016-02-29T00:00:00Z"));
+        // ISO end of day, as Instant.parse reads it: the next midnight
+        assertEquals(Instant.parse("2013-03-01T00:00:00Z").toEpochMilli(), Timestamps.parse("2013-02-28T24:00:00Z"));
+        for (String bad : new String[] {"", "yesterday", "2013-02-30T00:00:00Z", "2015-02-29T00:00:00Z", "2013-02-28 16:00:00",
+                "99999999999999999999", "2013-02-28T16:00:00"}) {
+            assertThrows(IllegalArgumentException.class, () -> Timestamps.parse(bad), bad);
+        }
+    }
+}
