@@ -37,7 +37,9 @@ import java.util.Map;
  * <p>SPEC: {@code auto[:candidates=SPEC|SPEC|...]}, every candidate an ordinary SPEC (memories
  * allowed) for the same features. The default candidates ({@link #DEFAULT_CANDIDATES}) cover the
  * common cases: the standardized Kalman bank, the same with the last label as a feature, with the
- * last 24 labels (the daily season of hourly data), and the last label itself.
+ * last 24 labels and the labels one day and one week before ({@code season}, whose lags the key's
+ * spacing between timestamps chooses: 24 and 168 for hourly data, 1 and 7 for daily), and the last
+ * label itself.
  *
  * <p>State layout: {@code [W, L_0 .. L_{K-1}, candidate 0's state, ..., candidate K-1's state]}; cost
  * per event: every candidate's predict and learn. Layout version 0.
@@ -50,7 +52,7 @@ import java.util.Map;
 public final class AutoLearner implements Learner {
 
     /** The default candidates, joined by {@code |}. */
-    public static final String DEFAULT_CANDIDATES = "kalman|lags:p=1+kalman|lags:p=24+kalman|last";
+    public static final String DEFAULT_CANDIDATES = "kalman|lags:p=1+kalman|lags:p=24+season+kalman|last";
     /** Discount of the squared errors and of the count: a window of about 1,000 labelled events. */
     static final double DISCOUNT = 0.999;
 
