@@ -14,7 +14,8 @@ import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.demo.SyntheticEvents;
 import io.streamlearn.state.StateCodec;
-import io.streamlearn.streams.topology.ScoreEventsProcessor;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamlearn.streams.topology.StreamlearnTopology;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,7 +27,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -318,13 +318,14 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         reader.start();
         reader.awaitAssigned();
         SkippedRecords skipped = new SkippedRecords();
+        StreamlearnMeters meters = StreamlearnMeters.withoutErrors(new SimpleMeterRegistry());
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         LongAdder bareJoined = new LongAdder();
         Topology t = which.equals("bare")
                 ? BareTopology.build(config.eventsTopic(), config.labelsTopic(), config.predictionsTopic(),
                         config.shadowPredictionsTopic(), config.storeName(), config.pendingStoreName(), bareStateBytes(),
                         bareJoined)
-                : StreamlearnTopology.build(config, skipped);
+                : StreamlearnTopology.build(config.topologySettings().withSkipped(skipped).withMeters(meters));
         KafkaStreams streams = new KafkaStreams(t, props);
         Result result = new Result(which);
         result.labelsSent = labelsSent;
@@ -354,7 +355,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             result.outputs = reader.count.get();
             result.shadowOutputs = reader.shadowCount.get();
             result.labelsAfterOutputsMs = labelsSent == 0 ? 0 : (labelsDone - outputsDone) / 1e6;
-            result.labelsJoined = which.equals("bare") ? bareJoined.sum() : metricTotal(streams, "labels-joined-total");
+            result.labelsJoined = which.equals("bare") ? bareJoined.sum() : Math.round(meters.labels(StreamlearnMeters.JOINED).count());
             result.fromStart = n / ((end - start) / 1e9);
             result.steady = (n - 1) / ((end - reader.firstNanos) / 1e9);
             System.err.printf(Locale.ROOT, "[%s] throughput %.0f ev/s from start, %.0f steady; %d + %d outputs, "
@@ -423,18 +424,6 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    /** The sum over tasks of a Streamlearn metric (group {@code stream-streamlearn-metrics}), e.g. labels-joined-total. */
-    private static long metricTotal(KafkaStreams streams, String name) {
-        double sum = 0;
-        for (Metric m : streams.metrics().values()) {
-            if (m.metricName().name().equals(name) && m.metricName().group().contains(ScoreEventsProcessor.METRICS_SCOPE)
-                    && m.metricValue() instanceof Number v) {
-                sum += v.doubleValue();
-            }
-        }
-        return Math.round(sum);
     }
 
     /**

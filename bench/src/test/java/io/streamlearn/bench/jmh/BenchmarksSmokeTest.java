@@ -4,6 +4,8 @@ import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.wire.WireCodec;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,5 +58,30 @@ class BenchmarksSmokeTest {
         assertEquals(avro, json);
         assertEquals(WireCodec.decodePrediction(b.encodePredictionAvro()),
                 WireCodec.decodePrediction(b.encodePredictionJson()));
+    }
+
+    @Test
+    void shouldMapEveryShapeOfTheMappingBenchmarkToTheSameEvent() throws Exception {
+        MappingBenchmark b = new MappingBenchmark();
+        b.d = 8;
+        b.setUp();
+        Event fixed = b.fixedShape();
+        assertEquals(fixed, b.mappedFixedShape());
+        Event foreign = b.mappedForeign();
+        assertEquals(fixed.getKey(), foreign.getKey());
+        assertEquals(fixed.getTs(), foreign.getTs());
+        assertEquals(fixed.getLabel(), foreign.getLabel());
+        for (Map.Entry<String, Double> f : fixed.getFeatures().entrySet()) {
+            assertEquals(f.getValue(), foreign.getFeatures().get("metrics." + f.getKey()), f.getKey());
+        }
+        assertEquals(8, foreign.getFeatures().size());
+        assertEquals(foreign, b.mappedTree());
+        Event text = b.mappedForeignText();
+        assertEquals(8 + 3, text.getFeatures().size());
+        assertEquals(1.0, text.getFeatures().get("country=FR"));
+        assertEquals(1.0, text.getFeatures().get("device.os=ios"));
+        for (int n = 0; n < 5000; n++) {
+            assertEquals(foreign, b.mappedForeign());
+        }
     }
 }

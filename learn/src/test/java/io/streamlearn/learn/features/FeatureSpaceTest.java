@@ -110,4 +110,61 @@ class FeatureSpaceTest {
         assertThrows(IllegalArgumentException.class, () -> FeatureSpace.hashed(4).withMissingIndicators(List.of("a")));
         assertThrows(IllegalArgumentException.class, () -> FeatureSpace.ordered(List.of("a", "a")));
     }
+
+    /** FNV-1a (32-bit) of a string's UTF-16 code units, written out independently of the class. */
+    private static int referenceFnv(String s) {
+        long h = 2166136261L;
+        for (char c : s.toCharArray()) {
+            h = ((h ^ c) * 16777619L) & 0xffffffffL;
+        }
+        return (int) h;
+    }
+
+    @Test
+    void shouldPutTextFieldsInTheirOwnBlockOfHashedBuckets() {
+        FeatureSpace space = FeatureSpace.ordered(List.of("amount", "country=*", "age"), 8);
+        assertEquals(1 + 8 + 1, space.dimension());
+        assertEquals(8, space.textBuckets());
+        assertEquals(0, space.indexOf("amount"));
+        assertEquals(9, space.indexOf("age"));
+        int fr = 1 + Integer.remainderUnsigned(referenceFnv("country=FR"), 8);
+        assertEquals(fr, space.indexOf("country=FR"));
+        assertEquals(-1, space.indexOf("countryside=FR"));
+        assertEquals(-1, space.indexOf("country"));
+        double[] x = new double[space.dimension()];
+        Map<String, Double> f = new HashMap<>();
+        f.put("amount", 3.0);
+        f.put("country=FR", 1.0);
+        f.put("city=Paris", 1.0);
+        assertEquals(1, space.map(f, x), "city is not in the space");
+        double[] expected = new double[10];
+        expected[0] = 3.0;
+        expected[fr] = 1.0;
+        assertArrayEquals(expected, x, 0.0);
+        assertEquals("amount,country=*,age text-buckets:8", space.toString());
+        List<String> columns = space.columnNames();
+        assertEquals(List.of("amount", "country=#0", "country=#1"), columns.subList(0, 3));
+        assertEquals("age", columns.get(9));
+    }
+
+    @Test
+    void shouldFlagAMissingTextFieldWhenNoneOfItsValuesIsPresent() {
+        FeatureSpace space = FeatureSpace.ordered(List.of("a", "c=*"), 4).withMissingIndicators(List.of("c=*"));
+        assertEquals(1 + 4 + 1, space.dimension());
+        double[] x = new double[space.dimension()];
+        space.map(Map.of("a", 1.0), x);
+        assertEquals(1.0, x[5]);
+        space.map(Map.of("c=z", 1.0), x);
+        assertEquals(0.0, x[5]);
+        assertEquals(1.0, x[space.indexOf("c=z")]);
+        assertEquals(List.of("a", "c=#0", "c=#1", "c=#2", "c=#3", "c=*#missing"), space.columnNames());
+    }
+
+    @Test
+    void shouldKeepTheDefaultBucketsAndRefuseBadOnes() {
+        assertEquals(1 + FeatureSpace.DEFAULT_TEXT_BUCKETS, FeatureSpace.ordered(List.of("a", "t=*")).dimension());
+        assertEquals(2, FeatureSpace.ordered(List.of("a", "b")).dimension());
+        assertThrows(IllegalArgumentException.class, () -> FeatureSpace.ordered(List.of("t=*"), 0));
+        assertThrows(IllegalArgumentException.class, () -> FeatureSpace.ordered(List.of("t=*", "t=*")));
+    }
 }

@@ -1,7 +1,12 @@
 package io.streamlearn.streams.app;
 
+import io.streamlearn.streams.metrics.SkippedRecords;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.topology.TopologySettings;
+import org.apache.kafka.streams.state.Stores;
 import io.streamlearn.learn.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.wire.WireFormat;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -63,6 +68,19 @@ public final class AppConfig {
     public static final String FEATURES_KEY = "streamlearn.features";
     /** Bits of the hashed feature space used when {@link #FEATURES_KEY} is empty. */
     public static final String HASH_BITS_KEY = "streamlearn.features.hash-bits";
+    /**
+     * Columns of each text feature ({@code name=*} in {@link #FEATURES_KEY}) in an ordered feature space:
+     * the feature's values {@code name=value} hash into that many buckets. Default
+     * {@value FeatureSpace#DEFAULT_TEXT_BUCKETS}.
+     */
+    public static final String TEXT_BUCKETS_KEY = "streamlearn.features.text-buckets";
+    /**
+     * Prefix of the field mapping of the events topic ({@code streamlearn.input.key}, {@code .timestamp},
+     * {@code .label}, {@code .label.positive}, {@code .id}, {@code .features}); see {@link FieldMapping}.
+     */
+    public static final String INPUT_PREFIX = FieldMapping.INPUT_PREFIX;
+    /** Prefix of the field mapping of the labels topic ({@code streamlearn.labels.key}, ...). */
+    public static final String LABELS_PREFIX = FieldMapping.LABELS_PREFIX;
     /** {@code avro} or {@code json}: how predictions and dead letters are written. */
     public static final String OUTPUT_FORMAT_KEY = "streamlearn.output.format";
     public static final String EVENTS_TOPIC_KEY = "streamlearn.topic.events";
@@ -85,7 +103,7 @@ public final class AppConfig {
      * a duration such as {@code 7d}, {@code 12h}, {@code 30m}, {@code 45s}, {@code 500ms} or ISO-8601
      * {@code PT2H}. Default {@code 7d}. A label whose event is older than this (against the task's
      * event-time clock: the largest event or label {@code ts} it has processed) is dead-lettered as
-     * {@code expired}; a second label is {@code duplicate-label}; see {@code LabelsProcessor}.
+     * {@code expired}; a second label is {@code duplicate-label}; see {@code LabelJoin}.
      */
     public static final String LABEL_HORIZON_KEY = "streamlearn.label.horizon";
     /**
@@ -129,6 +147,7 @@ public final class AppConfig {
         d.put(MODELS_KEY, DEFAULT_MODEL);
         d.put(FEATURES_KEY, "");
         d.put(HASH_BITS_KEY, Integer.toString(DEFAULT_HASH_BITS));
+        d.put(TEXT_BUCKETS_KEY, Integer.toString(FeatureSpace.DEFAULT_TEXT_BUCKETS));
         d.put(OUTPUT_FORMAT_KEY, "avro");
         d.put(EVENTS_TOPIC_KEY, "events");
         d.put(LABELS_TOPIC_KEY, "labels");
@@ -156,11 +175,17 @@ public final class AppConfig {
     private final Duration labelSweepInterval;
     private final Duration keyTtl;
     private final long maxKeys;
+    private final FieldMapping eventMapping;
+    private final FieldMapping labelMapping;
+    private final int textBuckets;
 
     private AppConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(values);
         this.models = parseModels(values.get(MODELS_KEY));
-        this.featureSpace = parseFeatures(values.get(FEATURES_KEY), values.get(HASH_BITS_KEY));
+        this.textBuckets = parseTextBuckets(values.get(TEXT_BUCKETS_KEY));
+        this.featureSpace = parseFeatures(values.get(FEATURES_KEY), values.get(HASH_BITS_KEY), textBuckets);
+        this.eventMapping = FieldMapping.of(values, INPUT_PREFIX);
+        this.labelMapping = FieldMapping.of(values, LABELS_PREFIX);
         this.outputFormat = parseFormat(values.get(OUTPUT_FORMAT_KEY));
         this.labelHorizon = parseDuration(LABEL_HORIZON_KEY, values.get(LABEL_HORIZON_KEY));
         this.labelSweepInterval = parseDuration(LABEL_SWEEP_INTERVAL_KEY, values.get(LABEL_SWEEP_INTERVAL_KEY));
@@ -299,6 +324,21 @@ public final class AppConfig {
         return featureSpace;
     }
 
+    /** Inputs per text feature ({@code NAME=*}) of an ordered feature space ({@value #TEXT_BUCKETS_KEY}). */
+    public int textBuckets() {
+        return textBuckets;
+    }
+
+    /** How records of the events topic map to events ({@code streamlearn.input.*}); default: today's shape. */
+    public FieldMapping eventMapping() {
+        return eventMapping;
+    }
+
+    /** How records of the labels topic map to labels ({@code streamlearn.labels.*}); default: today's shape. */
+    public FieldMapping labelMapping() {
+        return labelMapping;
+    }
+
     public WireFormat outputFormat() {
         return outputFormat;
     }
@@ -369,6 +409,19 @@ public final class AppConfig {
         return values.get(FORGET_ACKS_TOPIC_KEY);
     }
 
+    /**
+     * The topology's settings from this config: persistent RocksDB stores, a private skipped-records
+     * counter, {@code streamlearn.topic.partitions} as the events topic's partition count and no meters
+     * (change them with the settings' {@code with...} methods).
+     */
+    public TopologySettings topologySettings() {
+        return new TopologySettings(eventsTopic(), labelsTopic(), controlTopic(), predictionsTopic(),
+                shadowPredictionsTopic(), deadLettersTopic(), forgetAcksTopic(), storeName(), pendingStoreName(),
+                featureSpace, models, outputFormat, shadowEnabled(), labelHorizon, labelSweepInterval, keyTtl, maxKeys,
+                Stores.persistentKeyValueStore(storeName()), Stores.persistentKeyValueStore(pendingStoreName()),
+                new SkippedRecords(), this::topicPartitions, StreamlearnMeters.noop(), eventMapping, labelMapping);
+    }
+
     public int topicPartitions() {
         try {
             return Integer.parseInt(values.get(TOPIC_PARTITIONS_KEY));
@@ -424,6 +477,23 @@ public final class AppConfig {
     }
 
     static FeatureSpace parseFeatures(String names, String hashBits) {
+        return parseFeatures(names, hashBits, FeatureSpace.DEFAULT_TEXT_BUCKETS);
+    }
+
+    static int parseTextBuckets(String text) {
+        int buckets;
+        try {
+            buckets = text == null || text.isBlank() ? FeatureSpace.DEFAULT_TEXT_BUCKETS : Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(TEXT_BUCKETS_KEY + " must be an integer, got '" + text + "'");
+        }
+        if (buckets < 1 || buckets > 1 << 16) {
+            throw new IllegalArgumentException(TEXT_BUCKETS_KEY + " must be in [1, 65536], got " + buckets);
+        }
+        return buckets;
+    }
+
+    static FeatureSpace parseFeatures(String names, String hashBits, int textBuckets) {
         if (names != null && !names.isBlank()) {
             List<String> list = new ArrayList<>();
             for (String n : names.split(",")) {
@@ -431,7 +501,7 @@ public final class AppConfig {
                     list.add(n.trim());
                 }
             }
-            return FeatureSpace.ordered(list);
+            return FeatureSpace.ordered(list, textBuckets);
         }
         try {
             return FeatureSpace.hashed(Integer.parseInt(hashBits.trim()));

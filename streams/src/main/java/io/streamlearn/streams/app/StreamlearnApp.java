@@ -120,7 +120,8 @@ public final class StreamlearnApp implements AutoCloseable {
         }
         this.config = config;
         this.meters = meters;
-        this.topology = StreamlearnTopology.build(config, skipped, eventPartitions::get, meters);
+        this.topology = StreamlearnTopology.build(config.topologySettings()
+                .withSkipped(skipped).withEventPartitions(eventPartitions::get).withMeters(meters));
         this.streams = new KafkaStreams(topology, streamsProperties(config, skipped));
         if (meters != StreamlearnMeters.noop()) {
             meters.bindStores(streams, config.storeName(), config.pendingStoreName());
@@ -230,6 +231,9 @@ public final class StreamlearnApp implements AutoCloseable {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}', "
                         + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
+        if (!config.eventMapping().isDefault() || !config.labelMapping().isDefault()) {
+            LOG.info("Field mapping: events {}, labels {}", config.eventMapping(), config.labelMapping());
+        }
         eventPartitions.set(TopicSetup.requireCopartitioned(config));
         streams.start();
     }

@@ -71,6 +71,7 @@ public final class Backtest {
         private boolean report;
         private Writer output;
         private Progress progress;
+        private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
         public Config(List<String> models) {
@@ -90,6 +91,18 @@ public final class Backtest {
                 }
             }
             this.models = Collections.unmodifiableList(all);
+        }
+
+        /**
+         * Columns per text feature ({@code name=*}) of the ordered feature space, as
+         * {@code streamlearn.features.text-buckets} for {@code run}; default {@value FeatureSpace#DEFAULT_TEXT_BUCKETS}.
+         */
+        public Config textBuckets(int buckets) {
+            if (buckets < 1 || buckets > 1 << 16) {
+                throw new IllegalArgumentException("text buckets must be in [1, 65536], got " + buckets);
+            }
+            this.textBuckets = buckets;
+            return this;
         }
 
         /** Label delay in event-time milliseconds (>= 0), or a negative value for none (learn at once). */
@@ -201,7 +214,7 @@ public final class Backtest {
     public BacktestResult run(EventSource source) throws IOException, BadRowException {
         List<String> models = config.models;
         int k = models.size();
-        ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames()), models);
+        ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), models);
         ModelStore store = new InMemoryModelStore();
         List<ModelMetrics> metrics = new ArrayList<>();
         for (String m : models) {

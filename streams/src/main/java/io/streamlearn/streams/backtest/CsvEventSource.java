@@ -1,6 +1,8 @@
 package io.streamlearn.streams.backtest;
 
+import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.streams.decode.Timestamps;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -18,7 +22,13 @@ import java.util.zip.GZIPInputStream;
  * <ul>
  *   <li>{@code ts}: epoch milliseconds or an ISO-8601 instant;</li>
  *   <li>an empty {@code label} means the row is scored but not learned from (predict only);</li>
- *   <li>an empty feature cell is a missing feature: it is left out of the feature map.</li>
+ *   <li>an empty feature cell is a missing feature: it is left out of the feature map;</li>
+ *   <li>a <em>text column</em> is categorical, as a text field of a mapped topic: its cell {@code v} is the
+ *       indicator feature {@code name=v} with value 1, and its entry in {@link #featureNames()} is
+ *       {@code name=*} (a block of hashed buckets in the ordered feature space). Without a feature list,
+ *       a column is text when at least half of its non-empty cells in the first {@value #SCANNED_ROWS} rows
+ *       are not numbers (read once more for that; in a numeric column a word is a bad row);
+ *       with one, {@code name=*} selects column {@code name} as text, {@code name} as numeric.</li>
  * </ul>
  * Fields may be double-quoted (RFC 4180, {@code ""} for a quote) but not span lines. A row with the
  * wrong number of columns, an empty key, an unparseable or non-finite number is a
@@ -40,11 +50,19 @@ public final class CsvEventSource implements EventSource {
     private final List<String> featureNames;
     /** For each column from index 3: the feature name to fill, or null when not selected. */
     private final String[] columnFeature;
+    /** For each column: whether it is a text column (categorical). */
+    private final boolean[] textColumn;
+    /** For each text column: its indicator names by cell value, shared by every row (bounded). */
+    private final Map<String, String>[] indicators;
+    private int indicatorCount;
+    /** Distinct indicator names kept for reuse; past this they are made per row. */
+    static final int MAX_INDICATORS = 1 << 16;
     private final String[] fields;
     private long line = 1;
 
+    @SuppressWarnings("unchecked")
     private CsvEventSource(BufferedReader reader, CountingInputStream counting, long size, String header,
-                           List<String> selected) throws IOException {
+                           List<String> selected, boolean[] scannedText) throws IOException {
         this.reader = reader;
         this.counting = counting;
         this.size = size;
@@ -60,26 +78,41 @@ public final class CsvEventSource implements EventSource {
         }
         this.columns = names.size();
         this.columnFeature = new String[columns];
+        this.textColumn = new boolean[columns];
+        this.indicators = new Map[columns];
         List<String> all = new ArrayList<>();
         for (int i = 3; i < columns; i++) {
             all.add(names.get(i).trim());
         }
         if (selected == null) {
-            featureNames = Collections.unmodifiableList(all);
+            List<String> entries = new ArrayList<>();
             for (int i = 3; i < columns; i++) {
-                columnFeature[i] = all.get(i - 3);
+                String name = all.get(i - 3);
+                columnFeature[i] = name;
+                textColumn[i] = scannedText != null && scannedText[i];
+                entries.add(textColumn[i] ? name + FeatureSpace.TEXT_SUFFIX : name);
             }
+            featureNames = Collections.unmodifiableList(entries);
         } else {
             for (String f : selected) {
-                if (!all.contains(f)) {
+                if (!all.contains(f) && !(f.endsWith(FeatureSpace.TEXT_SUFFIX) && all.contains(textField(f)))) {
                     throw new IOException("feature '" + f + "' is not a column of the file (columns: " + String.join(",", all) + ")");
                 }
             }
             featureNames = List.copyOf(selected);
             for (int i = 3; i < columns; i++) {
                 String name = all.get(i - 3);
-                int at = selected.indexOf(name);
-                columnFeature[i] = at < 0 ? null : selected.get(at);
+                if (selected.contains(name)) {
+                    columnFeature[i] = name;
+                } else if (selected.contains(name + FeatureSpace.TEXT_SUFFIX)) {
+                    columnFeature[i] = name;
+                    textColumn[i] = true;
+                }
+            }
+        }
+        for (int i = 3; i < columns; i++) {
+            if (textColumn[i]) {
+                indicators[i] = new HashMap<>();
             }
         }
         this.fields = new String[columns];
@@ -92,16 +125,85 @@ public final class CsvEventSource implements EventSource {
      * @throws IOException if the file cannot be read or its header is wrong
      */
     public static CsvEventSource open(Path file, List<String> features) throws IOException {
+        boolean[] text = features == null ? scanTextColumns(file) : null;
+        return open(file, features, text);
+    }
+
+    private static CsvEventSource open(Path file, List<String> features, boolean[] text) throws IOException {
         InputStream raw = Files.newInputStream(file);
         CountingInputStream counting = new CountingInputStream(raw);
         InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(counting, 1 << 16) : counting;
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         try {
-            return new CsvEventSource(r, counting, Files.size(file), r.readLine(), features);
+            return new CsvEventSource(r, counting, Files.size(file), r.readLine(), features, text);
         } catch (IOException | RuntimeException e) {
             r.close();
             throw e;
         }
+    }
+
+    /** Data rows read to decide which columns are text. */
+    static final int SCANNED_ROWS = 10_000;
+
+    /**
+     * Reads the first {@value #SCANNED_ROWS} data rows: for each column, whether at least half of its
+     * non-empty cells there are not numbers (then it is a text column; a numeric column with a stray word
+     * keeps its numbers, and the word is a bad row, as before). Rows with the wrong number of columns are
+     * left to the real pass.
+     */
+    private static boolean[] scanTextColumns(Path file) throws IOException {
+        try (CsvEventSource pass = open(file, null, null)) {
+            long[] words = new long[pass.columns];
+            long[] numbers = new long[pass.columns];
+            String line;
+            int rows = 0;
+            while (rows++ < SCANNED_ROWS && (line = pass.reader.readLine()) != null) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                int n = line.indexOf('"') < 0 ? pass.splitPlain(line) : pass.splitQuoted(line);
+                if (n != pass.columns) {
+                    continue;
+                }
+                for (int i = 3; i < n; i++) {
+                    String cell = pass.fields[i];
+                    if (!cell.isEmpty()) {
+                        if (isNumber(cell)) {
+                            numbers[i]++;
+                        } else {
+                            words[i]++;
+                        }
+                    }
+                }
+            }
+            boolean[] text = new boolean[pass.columns];
+            for (int i = 3; i < text.length; i++) {
+                text[i] = words[i] > 0 && words[i] >= numbers[i];
+            }
+            return text;
+        }
+    }
+
+    /** Whether {@link Double#parseDouble} reads the cell (after a cheap check for plain decimal numbers). */
+    static boolean isNumber(String cell) {
+        boolean plain = true;
+        for (int i = 0; i < cell.length() && plain; i++) {
+            char c = cell.charAt(i);
+            plain = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+        }
+        if (plain) {
+            return true; // a malformed one ("1-2") is reported by the real pass as an unparseable number
+        }
+        try {
+            Double.parseDouble(cell);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String textField(String entry) {
+        return entry.substring(0, entry.length() - FeatureSpace.TEXT_SUFFIX.length());
     }
 
     @Override
@@ -138,7 +240,11 @@ public final class CsvEventSource implements EventSource {
         for (int i = 3; i < columns; i++) {
             String name = columnFeature[i];
             if (name != null && !fields[i].isEmpty()) {
-                into.features.put(name, number(fields[i], name));
+                if (textColumn[i]) {
+                    into.features.put(indicator(i, name, fields[i]), 1.0);
+                } else {
+                    into.features.put(name, number(fields[i], name));
+                }
             }
         }
         into.key = key;
@@ -146,6 +252,20 @@ public final class CsvEventSource implements EventSource {
         into.label = label;
         into.line = line;
         return true;
+    }
+
+    /** {@code name=value}, the same string for every row with that value (while the budget lasts). */
+    private String indicator(int column, String name, String value) {
+        Map<String, String> m = indicators[column];
+        String s = m.get(value);
+        if (s == null) {
+            s = name + "=" + value;
+            if (indicatorCount < MAX_INDICATORS) {
+                m.put(value, s);
+                indicatorCount++;
+            }
+        }
+        return s;
     }
 
     private double number(String text, String what) throws BadRowException {

@@ -1,6 +1,9 @@
 package io.streamlearn.streams.backtest;
 
+import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.Event;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 
@@ -23,7 +26,12 @@ import java.util.zip.GZIPInputStream;
  * {@code ts} may also be an ISO-8601 string; {@code label} may be absent or null (predict only); a
  * feature whose value is null is missing. A line the codec refuses is a bad row with the codec's reason
  * word; so is a non-finite feature or label. Without an explicit feature list the features are the
- * sorted union of every name in the file (one extra pass). {@code .gz} accepted.
+ * sorted union of every name in the file (one extra pass), a text feature's values {@code name=v} as
+ * one entry {@code name=*} (a block of hashed buckets). {@code .gz} accepted.
+ *
+ * <p>With a {@link FieldMapping} ({@code streamlearn.input.*}), lines in a shape of their own are mapped as
+ * the live topology maps the topic's records (without a record key or timestamp: the key and time must be
+ * fields); a line that cannot be mapped is a bad row with the mapping's reason and path.
  */
 public final class JsonLinesEventSource implements EventSource {
 
@@ -32,9 +40,11 @@ public final class JsonLinesEventSource implements EventSource {
     private final long size;
     private final List<String> featureNames;
     private final java.util.Set<String> selected;
+    private final FieldMapping mapping;
     private long line;
 
-    private JsonLinesEventSource(Path file, List<String> features) throws IOException {
+    private JsonLinesEventSource(Path file, List<String> features, FieldMapping mapping) throws IOException {
+        this.mapping = mapping;
         InputStream raw = Files.newInputStream(file);
         this.counting = new CountingInputStream(raw);
         InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(counting, 1 << 16) : counting;
@@ -48,20 +58,31 @@ public final class JsonLinesEventSource implements EventSource {
      * @param features the features to use, in order; null for the sorted union of all names in the file
      */
     public static JsonLinesEventSource open(Path file, List<String> features) throws IOException {
-        return new JsonLinesEventSource(file, features != null ? features : unionOfNames(file));
+        return open(file, features, FieldMapping.defaults(FieldMapping.INPUT_PREFIX));
     }
 
-    private static List<String> unionOfNames(Path file) throws IOException {
+    /**
+     * @param features the features to use, in order; null for the sorted union of all names in the file
+     * @param mapping  how a line maps to an event ({@code streamlearn.input.*}); not null
+     */
+    public static JsonLinesEventSource open(Path file, List<String> features, FieldMapping mapping) throws IOException {
+        return new JsonLinesEventSource(file, features != null ? features : unionOfNames(file, mapping), mapping);
+    }
+
+    private static List<String> unionOfNames(Path file, FieldMapping mapping) throws IOException {
         TreeSet<String> names = new TreeSet<>();
-        try (JsonLinesEventSource pass = new JsonLinesEventSource(file, List.of())) {
+        try (JsonLinesEventSource pass = new JsonLinesEventSource(file, List.of(), mapping)) {
             String text;
             while ((text = pass.reader.readLine()) != null) {
                 if (text.isBlank()) {
                     continue;
                 }
                 try {
-                    names.addAll(WireCodec.decodeEvent(text.getBytes(StandardCharsets.UTF_8)).getFeatures().keySet());
-                } catch (MalformedRecordException e) {
+                    for (String name : mapping.decodeEvent(text.getBytes(StandardCharsets.UTF_8), null, -1).getFeatures().keySet()) {
+                        int eq = name.indexOf('=');
+                        names.add(eq > 0 ? name.substring(0, eq) + FeatureSpace.TEXT_SUFFIX : name);
+                    }
+                } catch (MalformedRecordException | MappingException e) {
                     // reported as a bad row by the real pass
                 }
             }
@@ -86,8 +107,10 @@ public final class JsonLinesEventSource implements EventSource {
         } while (text.isBlank());
         Event e;
         try {
-            e = WireCodec.decodeEvent(text.getBytes(StandardCharsets.UTF_8));
+            e = mapping.decodeEvent(text.getBytes(StandardCharsets.UTF_8), null, -1);
         } catch (MalformedRecordException bad) {
+            throw new BadRowException(line, bad.reason() + ": " + bad.getMessage());
+        } catch (MappingException bad) {
             throw new BadRowException(line, bad.reason() + ": " + bad.getMessage());
         }
         if (e.getKey() == null || e.getKey().isEmpty()) {
@@ -96,7 +119,7 @@ public final class JsonLinesEventSource implements EventSource {
         into.features.clear();
         for (Map.Entry<String, Double> f : e.getFeatures().entrySet()) {
             Double v = f.getValue();
-            if (v == null || !selected.contains(f.getKey())) {
+            if (v == null || !isSelected(f.getKey())) {
                 continue;
             }
             into.features.put(f.getKey(), finite(v, f.getKey()));
@@ -107,6 +130,14 @@ public final class JsonLinesEventSource implements EventSource {
         into.label = label == null ? Double.NaN : finite(label, "label");
         into.line = line;
         return true;
+    }
+
+    private boolean isSelected(String name) {
+        if (selected.contains(name)) {
+            return true;
+        }
+        int eq = name.indexOf('=');
+        return eq > 0 && selected.contains(name.substring(0, eq) + FeatureSpace.TEXT_SUFFIX);
     }
 
     private double finite(double v, String what) throws BadRowException {

@@ -8,7 +8,9 @@ import io.streamlearn.streams.backtest.EventSources;
 import io.streamlearn.streams.backtest.HtmlReport;
 import io.streamlearn.streams.backtest.MetricsTable;
 import io.streamlearn.streams.backtest.ProgressBar;
+import io.streamlearn.streams.app.AppConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
@@ -24,6 +26,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,7 +37,11 @@ import java.util.concurrent.Callable;
  * <pre>{@code
  * streamlearn backtest --input events.csv.gz --model sgd:lr=0.05 --label-delay 1h \
  *     --output predictions.csv --report report.html
+ * streamlearn backtest --input transactions.jsonl --config examples/transactions.properties
  * }</pre>
+ * {@code --config} and {@code --set} read the same settings as {@code run}: models and features when
+ * {@code --model} and {@code --features} are not given, {@code streamlearn.features.text-buckets}, and the
+ * field mapping {@code streamlearn.input.*} of JSON-lines input.
  * Exit codes: 0 done; 1 stopped at a bad row ({@code --strict}) or the input could not be read;
  * 2 bad arguments.
  */
@@ -47,9 +54,13 @@ public final class BacktestCommand implements Callable<Integer> {
             description = "CSV (key,ts,label,features...), JSON lines (.jsonl) or Avro (.avro) events; .gz accepted")
     Path input;
 
-    @Option(names = "--model", required = true, paramLabel = "SPEC",
-            description = "model SPEC, repeatable; the first is the champion. mean and last always run too.")
+    @Option(names = "--model", paramLabel = "SPEC",
+            description = "model SPEC, repeatable; the first is the champion. mean and last always run too."
+                    + " Required unless --config or --set gives streamlearn.models.")
     List<String> models;
+
+    @Mixin
+    ConfigOptions settings = new ConfigOptions();
 
     @Option(names = "--output", paramLabel = "FILE", description = "write key,ts,model,prediction,stddev CSV")
     Path output;
@@ -63,7 +74,8 @@ public final class BacktestCommand implements Callable<Integer> {
     String labelDelay;
 
     @Option(names = "--features", paramLabel = "LIST", split = ",",
-            description = "features to use, in order (default: every CSV feature column, or the union of names)")
+            description = "features to use, in order; NAME=* is a text feature (default: streamlearn.features,"
+                    + " else every CSV feature column, or the union of names)")
     List<String> features;
 
     @Option(names = "--strict", description = "stop at the first bad row (exit code 1) instead of skipping it")
@@ -93,18 +105,35 @@ public final class BacktestCommand implements Callable<Integer> {
     public Integer call() {
         long delay;
         Backtest.Config config;
+        AppConfig app;
+        List<String> featureList = features;
         try {
+            app = settings.config(Map.of());
+            if (models == null && !settings.given()) {
+                throw new IllegalArgumentException("Missing required option: '--model=SPEC' (or streamlearn.models in --config or --set)");
+            }
+            List<String> modelList = models != null ? models : app.models();
+            if (featureList == null && !app.featureSpace().isHashed()) {
+                featureList = app.featureSpace().names();
+            }
             delay = labelDelay == null ? -1 : parseDuration(labelDelay);
-            config = new Backtest.Config(models).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
-                    .collectReport(report != null);
+            config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
+                    .collectReport(report != null).textBuckets(app.textBuckets());
+        } catch (IOException e) {
+            err.println("streamlearn backtest: cannot read --config " + settings.configFile + ": " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException e) {
             err.println("streamlearn backtest: " + e.getMessage());
             return 2;
         }
+        if (!app.eventMapping().isDefault() && !EventSources.isMapped(input)) {
+            err.println("streamlearn backtest: " + input.getFileName() + " has fixed columns (key,ts,label,features...);"
+                    + " the streamlearn.input.* mapping applies to JSON lines only");
+        }
         ProgressBar bar = System.console() != null ? new ProgressBar(err) : null;
         config.progress(bar);
         BacktestResult result;
-        try (EventSource source = EventSources.open(input, features);
+        try (EventSource source = EventSources.open(input, featureList, app.eventMapping());
              Writer w = output == null ? null : new BufferedWriter(
                      new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8), 1 << 16)) {
             config.output(w);

@@ -3,7 +3,12 @@ package io.streamlearn.streams.cli;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.Replay;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +22,8 @@ import java.util.concurrent.Callable;
  * streamlearn replay --bootstrap-servers localhost:9092 --topic events \
  *     --from 2017-01-01T00:00:00Z --to 2017-02-01T00:00:00Z --model sgd --features a,b --output-topic predictions-jan
  * }</pre>
+ * {@code --config} and {@code --set} read the same settings as {@code run} (the field mapping
+ * {@code streamlearn.input.*} and {@code streamlearn.labels.*} included); the options above win over them.
  * Exit codes: 0 done; 1 the application did not finish in {@code --timeout}; 2 bad arguments.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
@@ -35,20 +42,26 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "TIME", description = "first record time excluded: ISO-8601 or epoch ms")
     String to;
 
-    @Option(names = "--labels-topic", defaultValue = "labels", paramLabel = "TOPIC",
-            description = "delayed labels joined in the replay: records of the same time range (default: labels)")
+    @Option(names = "--labels-topic", paramLabel = "TOPIC",
+            description = "delayed labels joined in the replay: records of the same time range (default:"
+                    + " streamlearn.topic.labels, else labels)")
     String labelsTopic;
 
-    @Option(names = "--model", required = true, paramLabel = "SPEC", description = "model SPEC, repeatable; the first is the champion")
+    @Option(names = "--model", paramLabel = "SPEC", description = "model SPEC, repeatable; the first is the champion."
+            + " Required unless --config or --set gives streamlearn.models.")
     List<String> models;
 
-    @Option(names = "--features", paramLabel = "LIST", description = "ordered feature names (default: hashed features)")
+    @Option(names = "--features", paramLabel = "LIST", description = "ordered feature names; NAME=* is a text feature"
+            + " (default: streamlearn.features, else hashed features)")
     String features;
+
+    @Mixin
+    ConfigOptions settings = new ConfigOptions();
 
     @Option(names = "--output-topic", required = true, paramLabel = "TOPIC")
     String outputTopic;
 
-    @Option(names = "--output-format", defaultValue = "avro", paramLabel = "avro|json")
+    @Option(names = "--output-format", paramLabel = "avro|json", description = "default: streamlearn.output.format, else avro")
     String outputFormat;
 
     @Option(names = "--timeout", defaultValue = "PT10M", paramLabel = "DURATION", description = "ISO-8601, default PT10M")
@@ -65,14 +78,27 @@ public final class ReplayCommand implements Callable<Integer> {
             if (toMs <= fromMs) {
                 throw new IllegalArgumentException("--to must be after --from");
             }
-            config = AppConfig.defaults()
-                    .with(AppConfig.BOOTSTRAP_SERVERS_KEY, bootstrapServers)
-                    .with(AppConfig.MODELS_KEY, String.join(";", models))
-                    .with(AppConfig.OUTPUT_FORMAT_KEY, outputFormat)
-                    .with(AppConfig.LABELS_TOPIC_KEY, labelsTopic);
-            if (features != null) {
-                config = config.with(AppConfig.FEATURES_KEY, features);
+            if (models == null && !settings.given()) {
+                throw new IllegalArgumentException("Missing required option: '--model=SPEC' (or streamlearn.models in --config or --set)");
             }
+            Map<String, String> o = new LinkedHashMap<>();
+            o.put(AppConfig.BOOTSTRAP_SERVERS_KEY, bootstrapServers);
+            if (models != null) {
+                o.put(AppConfig.MODELS_KEY, String.join(";", models));
+            }
+            if (outputFormat != null) {
+                o.put(AppConfig.OUTPUT_FORMAT_KEY, outputFormat);
+            }
+            if (labelsTopic != null) {
+                o.put(AppConfig.LABELS_TOPIC_KEY, labelsTopic);
+            }
+            if (features != null) {
+                o.put(AppConfig.FEATURES_KEY, features);
+            }
+            config = settings.config(o);
+        } catch (IOException e) {
+            System.err.println("streamlearn replay: cannot read --config " + settings.configFile + ": " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException e) {
             System.err.println("streamlearn replay: " + e.getMessage());
             return 2;

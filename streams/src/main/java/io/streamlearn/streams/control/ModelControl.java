@@ -41,6 +41,8 @@ public final class ModelControl {
     public static final String KEY = "key:";
     /** Record-key prefix of a forget request: {@code forget:<entity key>}. */
     public static final String FORGET = "forget:";
+    /** The global, in-memory store of validated control records every instance keeps (restored from the topic). */
+    public static final String STORE = "model-control-store";
     /** Dead-letter / skipped-record reason of a control record that was not applied. */
     public static final String BAD_CONTROL = "bad-control";
 
@@ -54,6 +56,23 @@ public final class ModelControl {
     }
 
     private ModelControl() {
+    }
+
+    /**
+     * The value of a forget request record (key {@code forget:<entity key>}):
+     * {@code {"via": "<via>", "time": <ms>}}; any non-null value asks, these fields only say who and when.
+     */
+    public static byte[] forgetRequest(String via, long timeMs) {
+        return JSON.createObjectNode().put("via", via).put("time", timeMs).toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The value of a forget acknowledgement on {@code forget-acks} (record key = the entity key):
+     * {@code {"key": "<key>", "time": <wall-clock ms>, "removed": <entries deleted>}}.
+     */
+    public static byte[] forgetAck(String key, long timeMs, int removed) {
+        return JSON.createObjectNode().put("key", key).put("time", timeMs).put("removed", removed).toString()
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** Whether {@code scope} has one of the three forms. */

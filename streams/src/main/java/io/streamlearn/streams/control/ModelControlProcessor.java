@@ -16,7 +16,7 @@ import java.util.List;
  * under the scope; a tombstone removes the scope. Every change bumps {@value #VERSION}, which tells the
  * scoring processors to re-read the table. A malformed record changes nothing: it is counted under
  * reason {@value ModelControl#BAD_CONTROL} in the application's {@link SkippedRecords}, logged, and
- * kept under {@code !bad:<partition>:<offset>} for {@code LabelsProcessor} of task partition 0 to
+ * kept under {@code !bad:<partition>:<offset>} for {@link RejectedControlRecords} of task partition 0 to
  * write to {@code dead-letters} (a global-store processor cannot forward).
  */
 public final class ModelControlProcessor implements Processor<String, byte[], Void, Void> {

@@ -53,6 +53,11 @@ public final class KeyLifecycle {
         this.ttlMs = ttlMs;
     }
 
+    /** The time-to-live of idle keys in event time, 0 for none. */
+    public long ttlMs() {
+        return ttlMs;
+    }
+
     public boolean ttlEnabled() {
         return ttlMs > 0;
     }

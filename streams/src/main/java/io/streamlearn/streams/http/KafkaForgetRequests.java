@@ -9,7 +9,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -94,7 +93,7 @@ public final class KafkaForgetRequests implements ForgetRequests, AutoCloseable 
         if (key == null || key.isEmpty() || key.indexOf('\u0000') >= 0) {
             throw new IllegalArgumentException("not a valid entity key");
         }
-        byte[] value = ("{\"via\":\"http\",\"time\":" + System.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] value = ModelControl.forgetRequest("http", System.currentTimeMillis());
         CompletableFuture<Receipt> result = new CompletableFuture<>();
         try {
             producer.send(new ProducerRecord<>(controlTopic, ModelControl.FORGET + key, value), (metadata, failure) -> {

@@ -1,7 +1,9 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.streamlearn.streams.score.ModelSets;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -38,6 +40,7 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     private final StoreModelReader reader;
     private final HostInfo self;
     private final java.util.function.IntSupplier restoring;
+    private volatile FieldMapping mapping = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
 
     /**
      * @param streams   the running instance; not null
@@ -53,11 +56,70 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     /** @param restoring the partitions being restored now, e.g. {@code StreamlearnApp::restoringPartitions} */
     public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, FeatureSpace space, List<String> specs, HostInfo self,
                                     java.util.function.IntSupplier restoring) {
+        this(streams, storeName, new StoreModelReader(space, specs), self, restoring);
+    }
+
+    /**
+     * Queries of an application with live model control: a key's models are those the topology resolves
+     * from the global {@code model-control} store {@code controlStoreName} (see {@link ModelSets}), else
+     * {@code specs}.
+     */
+    public KafkaStreamsModelQueries(KafkaStreams streams, String storeName, String controlStoreName, FeatureSpace space,
+                                    List<String> specs, HostInfo self, java.util.function.IntSupplier restoring) {
+        this(streams, storeName, new StoreModelReader(new ControlledModelSets(streams, controlStoreName, space, specs)),
+                self, restoring);
+    }
+
+    private KafkaStreamsModelQueries(KafkaStreams streams, String storeName, StoreModelReader reader, HostInfo self,
+                                     java.util.function.IntSupplier restoring) {
         this.streams = streams;
         this.storeName = storeName;
-        this.reader = new StoreModelReader(space, specs);
+        this.reader = reader;
         this.self = self;
         this.restoring = restoring;
+    }
+
+    /**
+     * {@code POST /score} reads records in the events topic's shape with this mapping.
+     *
+     * @return this
+     */
+    public KafkaStreamsModelQueries mapping(FieldMapping mapping) {
+        this.mapping = mapping;
+        return this;
+    }
+
+    @Override
+    public FieldMapping eventMapping() {
+        return mapping;
+    }
+
+    /**
+     * The model sets over the control store of a running instance, made at the first query that finds the
+     * store queryable (until then a query fails as a model-store query would). Called under the reader's lock.
+     */
+    private static final class ControlledModelSets implements java.util.function.Supplier<ModelSets> {
+        private final KafkaStreams streams;
+        private final String controlStoreName;
+        private final FeatureSpace space;
+        private final List<String> specs;
+        private ModelSets sets;
+
+        ControlledModelSets(KafkaStreams streams, String controlStoreName, FeatureSpace space, List<String> specs) {
+            this.streams = streams;
+            this.controlStoreName = controlStoreName;
+            this.space = space;
+            this.specs = specs;
+        }
+
+        @Override
+        public ModelSets get() {
+            if (sets == null) {
+                sets = new ModelSets(space, specs, streams.store(StoreQueryParameters.fromNameAndType(controlStoreName,
+                        QueryableStoreTypes.<String, String>keyValueStore())));
+            }
+            return sets;
+        }
     }
 
     @Override

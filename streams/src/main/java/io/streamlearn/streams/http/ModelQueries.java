@@ -1,5 +1,6 @@
 package io.streamlearn.streams.http;
 
+import io.streamlearn.schemas.mapping.FieldMapping;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,6 +105,11 @@ public interface ModelQueries {
      * Store partitions of active tasks being restored from their changelogs right now (a new or moved
      * task catching up); 0 when every active task is up to date, or when unknown.
      */
+    /** How {@code POST /score} reads a record in the events topic's shape; default: today's shape. */
+    default FieldMapping eventMapping() {
+        return FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
+    }
+
     default int restoringPartitions() {
         return 0;
     }

@@ -1,7 +1,9 @@
 package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.streams.app.StreamlearnApp;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.streams.KafkaStreams;
@@ -127,6 +129,11 @@ public final class QueryEndpoint implements AutoCloseable {
             public Optional<String> self() {
                 return delegate.get().self();
             }
+
+            @Override
+            public FieldMapping eventMapping() {
+                return delegate.get().eventMapping();
+            }
         };
         ForgetRequests forgetting = key -> {
             ForgetRequests f = forget.get();
@@ -187,8 +194,12 @@ public final class QueryEndpoint implements AutoCloseable {
         if (config.controlTopic() != null) {
             attach(KafkaForgetRequests.create(config));
         }
-        attach(new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
-                app::restoringPartitions), app.streams());
+        KafkaStreamsModelQueries queries = config.controlTopic() == null
+                ? new KafkaStreamsModelQueries(app.streams(), config.storeName(), config.featureSpace(), config.models(), self,
+                        app::restoringPartitions)
+                : new KafkaStreamsModelQueries(app.streams(), config.storeName(), ModelControl.STORE, config.featureSpace(),
+                        config.models(), self, app::restoringPartitions);
+        attach(queries.mapping(config.eventMapping()), app.streams());
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

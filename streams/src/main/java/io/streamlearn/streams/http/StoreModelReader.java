@@ -1,14 +1,13 @@
 package io.streamlearn.streams.http;
 
-import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
 import io.streamlearn.learn.ModelState;
-import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.state.StateCodec;
 import io.streamlearn.state.StateFormatException;
+import io.streamlearn.streams.score.ModelSets;
+import io.streamlearn.streams.score.ScoringStep;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -18,12 +17,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * Reads models out of one local byte store keyed by {@link ModelStore#storeKey}: the decoding, listing
- * and side-effect-free scoring behind {@link KafkaStreamsModelQueries}, apart from Kafka Streams so that
- * it can be tested on any {@link ReadOnlyKeyValueStore}. Thread-safe: learners and the feature space are
- * immutable, and each call decodes into its own states. Allocates per call; never on the event path.
+ * Reads models out of one local byte store keyed by {@link ModelStore#storeKey}: the listing, decoding
+ * and read-only scoring behind {@link KafkaStreamsModelQueries}, apart from Kafka Streams so that it can
+ * be tested on any {@link ReadOnlyKeyValueStore}. Which models a key has is what the topology resolves:
+ * the {@link ModelSets} of the {@code model-control} store (else the configured models), and scores come
+ * from {@link ScoringStep#predict}, the topology's own step, which never writes. Thread-safe: one lock
+ * guards the model sets and their steps. Allocates per call; never on the event path.
  *
  * <pre>{@code
  * StoreModelReader reader = new StoreModelReader(FeatureSpace.ordered(List.of("a", "b")), List.of("sgd:lr=0.1"));
@@ -34,28 +36,32 @@ public final class StoreModelReader {
 
     private static final StringSerializer KEYS = new StringSerializer();
 
-    private final FeatureSpace space;
-    private final Map<String, Learner> learners = new LinkedHashMap<>();
-    private final String champion;
+    private final Supplier<ModelSets> sets;
 
     /**
+     * A reader of the configured models only (no {@code model-control} store).
+     *
      * @param space the feature space the scoring step uses
      * @param specs the configured model SPECs, champion first (the model names of the store)
      */
     public StoreModelReader(FeatureSpace space, List<String> specs) {
-        if (specs.isEmpty()) {
-            throw new IllegalArgumentException("at least one model is needed");
-        }
-        this.space = space;
-        for (String spec : specs) {
-            if (learners.put(spec, Learners.create(spec, space.dimension())) != null) {
-                throw new IllegalArgumentException("model '" + spec + "' listed twice");
-            }
-        }
-        this.champion = specs.get(0);
+        ModelSets configured = new ModelSets(space, specs, null);
+        configured.step("");   // fails now on an empty or duplicate list, as the topology would
+        this.sets = () -> configured;
     }
 
-    /** The stored models of {@code entityKey}, configured models first in configured order. */
+    /**
+     * A reader of the model sets {@code sets} supplies: each call asks again, so a supplier may wait for
+     * the control store to become queryable; the instance it returns is used under this reader's lock.
+     */
+    public StoreModelReader(Supplier<ModelSets> sets) {
+        this.sets = sets;
+    }
+
+    /**
+     * The stored models of {@code entityKey}: the models that run for the key first, champion first,
+     * then any other stored model ("stored but not run" for this key).
+     */
     public List<ModelQueries.ModelView> models(ReadOnlyKeyValueStore<String, byte[]> store, String entityKey) {
         Map<String, byte[]> found = new LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(entityKey + '\u0000', KEYS)) {
@@ -65,10 +71,15 @@ public final class StoreModelReader {
             }
         }
         List<ModelQueries.ModelView> views = new ArrayList<>();
-        for (Map.Entry<String, Learner> e : learners.entrySet()) {
-            byte[] bytes = found.remove(e.getKey());
+        List<ScoringStep.Model> running;
+        synchronized (this) {
+            running = sets.get().step(entityKey).models();
+        }
+        for (int i = 0; i < running.size(); i++) {
+            ScoringStep.Model m = running.get(i);
+            byte[] bytes = found.remove(m.name());
             if (bytes != null) {
-                views.add(view(e.getKey(), e.getValue(), bytes));
+                views.add(view(m.name(), i == 0, m.learner(), bytes));
             }
         }
         for (Map.Entry<String, byte[]> e : found.entrySet()) {
@@ -84,15 +95,15 @@ public final class StoreModelReader {
         return views;
     }
 
-    private ModelQueries.ModelView view(String name, Learner learner, byte[] bytes) {
+    private static ModelQueries.ModelView view(String name, boolean champion, Learner learner, byte[] bytes) {
         ModelState state = learner.newState();
         try {
             StateCodec.decodeInto(learner, bytes, state);
         } catch (StateFormatException e) {
-            return new ModelQueries.ModelView(name, name.equals(champion), learner.spec(), -1, null, Map.of(), e.getMessage());
+            return new ModelQueries.ModelView(name, champion, learner.spec(), -1, null, Map.of(), e.getMessage());
         }
         Long time = state.lastEventTime() == ModelState.NO_TIME ? null : state.lastEventTime();
-        return new ModelQueries.ModelView(name, name.equals(champion), learner.spec(), state.updates(), time,
+        return new ModelQueries.ModelView(name, champion, learner.spec(), state.updates(), time,
                 learner.inspect(state), null);
     }
 
@@ -121,35 +132,39 @@ public final class StoreModelReader {
     }
 
     /**
-     * Scores without learning; a key with no readable state for a model scores with a fresh state.
+     * Scores without learning, through the {@link ScoringStep} that scores {@code entityKey} in the
+     * topology; a key with no readable state for a model scores with a fresh state.
      *
      * @param time event time to score at, or null for the state's latest event time (0 when none)
      */
     public ModelQueries.ScoreResult score(ReadOnlyKeyValueStore<String, byte[]> store, String entityKey,
                                           Map<String, Double> features, Long time) {
-        double[] x = new double[space.dimension()];
-        int unknown = space.map(features, x);
-        Inputs.check(x, x.length);
         List<ModelQueries.Score> scores = new ArrayList<>();
-        Prediction out = new Prediction();
-        for (Map.Entry<String, Learner> e : learners.entrySet()) {
-            Learner learner = e.getValue();
-            ModelState state = learner.newState();
-            byte[] bytes = store.get(ModelStore.storeKey(entityKey, e.getKey()));
-            boolean fresh = bytes == null;
-            if (!fresh) {
-                try {
-                    StateCodec.decodeInto(learner, bytes, state);
-                } catch (StateFormatException ex) {
-                    state = learner.newState();
-                    fresh = true;
-                }
-            }
-            long at = time != null ? time : state.lastEventTime() == ModelState.NO_TIME ? 0L : state.lastEventTime();
-            learner.predict(state, x, at, out);
-            double stddev = learner.hasUncertainty() ? out.stddev() : Double.NaN;
-            scores.add(new ModelQueries.Score(e.getKey(), e.getKey().equals(champion), state.updates(), out.mean(), stddev, fresh));
+        ModelStore readOnly = new ReadOnlyModelStore(store);
+        int unknown;
+        synchronized (this) {
+            unknown = sets.get().step(entityKey).predict(entityKey, time, features, readOnly,
+                    (model, champion, version, mean, stddev, fresh) ->
+                            scores.add(new ModelQueries.Score(model, champion, version, mean, stddev, fresh)));
         }
         return new ModelQueries.ScoreResult(scores, unknown);
+    }
+
+    /** A model store that reads a query store and refuses every write. */
+    private record ReadOnlyModelStore(ReadOnlyKeyValueStore<String, byte[]> store) implements ModelStore {
+        @Override
+        public byte[] get(String key, String model) {
+            return store.get(ModelStore.storeKey(key, model));
+        }
+
+        @Override
+        public void put(String key, String model, byte[] state) {
+            throw new UnsupportedOperationException("the HTTP endpoint never writes a model");
+        }
+
+        @Override
+        public void delete(String key, String model) {
+            throw new UnsupportedOperationException("the HTTP endpoint never writes a model");
+        }
     }
 }

@@ -138,6 +138,14 @@ public final class StreamlearnMeters implements AutoCloseable {
     }
 
     /**
+     * Counters, timers and gauges on {@code registry} without the rolling model errors (which cost one
+     * more predict per model for each label joined late): for benchmarks and tests that count outcomes.
+     */
+    public static StreamlearnMeters withoutErrors(MeterRegistry registry) {
+        return new StreamlearnMeters(registry, 1, false);
+    }
+
+    /**
      * Meters that record nothing and track no errors, for topologies run without a registry
      * (TopologyTestDriver tests, benchmarks). Shared.
      */

@@ -51,6 +51,18 @@ public final class ScoringStep {
         void accept(String model, boolean champion, long version, double mean, double stddev);
     }
 
+    /** Receives each model's read-only prediction (see {@link #predict}). */
+    @FunctionalInterface
+    public interface Reading {
+        /**
+         * As {@link Sink#accept}, and:
+         *
+         * @param stddev the predictive standard deviation, or NaN when the learner has none
+         * @param fresh  whether the key had no readable state for this model, so a new state predicted
+         */
+        void accept(String model, boolean champion, long version, double mean, double stddev, boolean fresh);
+    }
+
     /** One model run by the step, with its reusable buffers. */
     public static final class Model {
         private final String name;
@@ -176,6 +188,31 @@ public final class ScoringStep {
     }
 
     /**
+     * Predicts for {@code features} with every model's current state of {@code key}, read-only: nothing
+     * is learned, observed or written to {@code store}. A model without a readable state predicts with a
+     * fresh one. This is what {@code POST /score} answers; for the same state, features and time it gives
+     * the prediction {@link #score} would publish.
+     *
+     * @param time event time to predict at, or null for each state's latest event time (0 when none)
+     * @return how many feature names the feature space did not know (ignored)
+     * @throws io.streamlearn.learn.InvalidInputException for a non-finite or absurd feature
+     */
+    public int predict(String key, Long time, Map<String, Double> features, ModelStore store, Reading out) {
+        int unknown = space.map(features, x);
+        Inputs.check(x, x.length);
+        for (int i = 0; i < models.size(); i++) {
+            Model m = models.get(i);
+            boolean fresh = !load(m, key, store);
+            long last = m.state.lastEventTime();
+            long at = time != null ? time : last == ModelState.NO_TIME ? 0L : last;
+            m.learner.predict(m.state, x, at, m.prediction);
+            double stddev = m.learner.hasUncertainty() ? m.prediction.stddev() : Double.NaN;
+            out.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), stddev, fresh);
+        }
+        return unknown;
+    }
+
+    /**
      * Learns from a label that arrived after its event, given the features the event carried.
      *
      * @throws io.streamlearn.learn.InvalidInputException for a non-finite or absurd feature or label
@@ -223,18 +260,21 @@ public final class ScoringStep {
         }
     }
 
-    private void load(Model m, String key, ModelStore store) {
+    /** Loads the key's state of {@code m}; false when a fresh state was loaded instead. */
+    private boolean load(Model m, String key, ModelStore store) {
         byte[] bytes = store.get(key, m.name);
         if (bytes == null) {
             m.state.copyFrom(m.initial);
             counters.freshStates++;
-            return;
+            return false;
         }
         try {
             StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
+            return true;
         } catch (StateFormatException e) {
             m.state.copyFrom(m.initial);
             counters.replacedStates++;
+            return false;
         }
     }
 }

@@ -10,13 +10,14 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
+import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
-import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.score.ScoringStep;
+import io.streamlearn.streams.map.EntityKey;
 import io.streamlearn.streams.metrics.SkippedRecords;
-import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The processor of the event route: raw bytes from {@code events} → decode (Avro single-object
@@ -34,13 +34,16 @@ import java.util.function.Function;
  * (configured, or from {@code model-control}, see {@link ModelControl}) over the task's {@code models}
  * store → a {@link Prediction} per model to {@code predictions} (champion) or
  * {@code predictions-shadow} (challengers). An event without a label is then kept in the pending-label
- * store until its label arrives on {@code labels} (see {@link LabelsProcessor}); an event with an inline
+ * store until its label arrives on {@code labels} (see {@link LabelJoin}); an event with an inline
  * label is learned at once and not kept. A record that cannot be decoded or is invalid becomes a
  * {@link DeadLetter} on {@code dead-letters} with a reason, and processing goes on. Reasons:
  * <ul>
  *   <li>the decoder's: {@code empty} (null or blank value), {@code malformed-json}, {@code malformed-avro},
  *       {@code unknown-format}, {@code unknown-schema}, {@code missing-field}, {@code wrong-type},
  *       {@code bad-timestamp} (see {@link MalformedRecordException});</li>
+ *   <li>with a field mapping ({@code streamlearn.input.*}, see {@link FieldMapping}), the mapping's:
+ *       {@code unmapped-key}, {@code unmapped-timestamp}, {@code bad-label}, {@code unmapped-id},
+ *       {@code bad-feature}, the detail starting with the field path (see {@link MappingException});</li>
  *   <li>the learners' input checks, e.g. {@code non-finite-feature}, {@code non-finite-label}, {@code absurd-feature}
  *       (see {@link InvalidInputException#reason()});</li>
  *   <li>{@value #MISSING_KEY}: neither the record nor the event names an entity key;</li>
@@ -52,8 +55,8 @@ import java.util.function.Function;
  *       model): new keys get no model, keys that have one keep working.</li>
  * </ul>
  * With a key TTL, the key's last event time is recorded for eviction (see {@link KeyLifecycle}).
- * Each dead letter is also counted in the application's {@link SkippedRecords} and in the task's
- * metrics (see {@link #METRICS_SCOPE}), and logged (rate-limited). The application's
+ * Each dead letter is also counted in the application's {@link SkippedRecords} and logged
+ * (rate-limited). The application's
  * {@link StreamlearnMeters} count events by outcome, predictions by model and role, dead letters by
  * reason and max-keys refusals, time the processing of each scored event and its event-to-output
  * latency, and feed each model's rolling error with the inline-labelled events (predicted before learned).
@@ -62,116 +65,46 @@ import java.util.function.Function;
  */
 public final class ScoreEventsProcessor implements Processor<String, byte[], String, byte[]> {
 
-    public static final String MISSING_KEY = "missing-key";
-    public static final String KEY_MISMATCH = "key-mismatch";
-    public static final String INVALID_KEY = "invalid-key";
-    /**
-     * Metrics group {@code stream-streamlearn-metrics}, one set per task (tag {@code streamlearn-id}):
-     * {@code predictions-total}/{@code -rate} and {@code dead-letters-<reason>-total}/{@code -rate}; the
-     * labels processor adds {@code labels-joined}, {@code labels-unknown}, {@code labels-expired},
-     * {@code labels-duplicate}.
-     */
-    public static final String METRICS_SCOPE = DeadLetters.METRICS_SCOPE;
+    /** Dead-letter reasons of a record without a usable entity key (see {@link EntityKey}). */
+    public static final String MISSING_KEY = EntityKey.MISSING_KEY;
+    public static final String KEY_MISMATCH = EntityKey.KEY_MISMATCH;
+    public static final String INVALID_KEY = EntityKey.INVALID_KEY;
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoreEventsProcessor.class);
 
-    private final Function<ProcessorContext<?, ?>, ModelSets> modelSets;
-    private final String storeName;
-    private final String pendingStoreName;
-    private final long horizonMs;
-    private final WireFormat outputFormat;
-    private final SkippedRecords skipped;
-    private final String predictionsSink;
+    private final TopologySettings settings;
     private final String shadowSink;
-    private final String deadLettersSink;
     private final PredictionSink sink = new PredictionSink();
-    private final long keyTtlMs;
-    private final long maxKeys;
     private final StreamlearnMeters meters;
     private KeyLifecycle lifecycle;
     private long refusedNewKeys;
+
+    private final FieldMapping mapping;
 
     private ProcessorContext<String, byte[]> context;
     private ModelSets sets;
     private KeyValueModelStore store;
     private PendingLabels pending;
     private DeadLetters deadLetters;
-    private Sensor predictionsSensor;
 
-    /**
-     * @param pendingStoreName the store of events awaiting their label, or null to keep none (then
-     *                         unlabelled events are only scored)
-     */
-    ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
-                         WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
-                         String deadLettersSink) {
-        this(modelSets, storeName, pendingStoreName, horizonMs, outputFormat, skipped, predictionsSink, shadowSink,
-                deadLettersSink, 0, 0, StreamlearnMeters.noop());
-    }
-
-    /**
-     * @param keyTtlMs time-to-live of idle keys (0: none); needs a pending store
-     * @param maxKeys  the models-store entry count beyond which new keys get no model (0: no limit)
-     * @param meters   the application's meters, or {@link StreamlearnMeters#noop()}
-     */
-    ScoreEventsProcessor(Function<ProcessorContext<?, ?>, ModelSets> modelSets, String storeName, String pendingStoreName, long horizonMs,
-                         WireFormat outputFormat, SkippedRecords skipped, String predictionsSink, String shadowSink,
-                         String deadLettersSink, long keyTtlMs, long maxKeys, StreamlearnMeters meters) {
-        this.meters = meters;
-        this.keyTtlMs = keyTtlMs;
-        this.maxKeys = maxKeys;
-        this.modelSets = modelSets;
-        this.storeName = storeName;
-        this.pendingStoreName = pendingStoreName;
-        this.horizonMs = horizonMs;
-        this.outputFormat = outputFormat;
-        this.skipped = skipped;
-        this.predictionsSink = predictionsSink;
-        this.shadowSink = shadowSink;
-        this.deadLettersSink = deadLettersSink;
+    ScoreEventsProcessor(TopologySettings settings) {
+        this.settings = settings;
+        this.meters = settings.meters();
+        this.shadowSink = settings.shadow() ? StreamlearnTopology.SHADOW_SINK : StreamlearnTopology.PREDICTIONS_SINK;
+        this.mapping = settings.eventMapping();
     }
 
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
-        KeyValueStore<String, byte[]> kv = context.getStateStore(storeName);
+        KeyValueStore<String, byte[]> kv = context.getStateStore(settings.storeName());
+        KeyValueStore<String, byte[]> pendingStore = context.getStateStore(settings.pendingStoreName());
         this.store = new KeyValueModelStore(kv);
-        if (pendingStoreName != null) {
-            this.pending = new PendingLabels(context.getStateStore(pendingStoreName), horizonMs);
-            this.lifecycle = new KeyLifecycle(kv, context.getStateStore(pendingStoreName), keyTtlMs);
-        } else {
-            this.lifecycle = new KeyLifecycle(kv, null, 0);
-        }
-        this.sets = modelSets.apply(context);
-        this.deadLetters = new DeadLetters(context, skipped, outputFormat, deadLettersSink, meters);
-        this.predictionsSensor = deadLetters.sensor("predictions");
-    }
-
-    @Override
-    public void close() {
-        if (deadLetters != null) {
-            deadLetters.close();
-        }
-    }
-
-    /**
-     * The entity key of a record: {key, null, null}, or {null, reason, detail} when it has none, when
-     * the record key and the body's key differ, or when it contains U+0000.
-     */
-    static String[] entityKey(String recordKey, String bodyKey) {
-        String key = recordKey;
-        if (key == null || key.isEmpty()) {
-            if (bodyKey == null || bodyKey.isEmpty()) {
-                return new String[]{null, MISSING_KEY, "neither the record nor its value has a key"};
-            }
-            key = bodyKey;
-        } else if (bodyKey != null && !bodyKey.isEmpty() && !bodyKey.equals(key)) {
-            return new String[]{null, KEY_MISMATCH, "record key '" + key + "' but value key '" + bodyKey + "'"};
-        }
-        if (key.indexOf('\u0000') >= 0) {
-            return new String[]{null, INVALID_KEY, "the key contains U+0000"};
-        }
-        return new String[]{key, null, null};
+        this.pending = new PendingLabels(pendingStore, settings.labelHorizon().toMillis());
+        this.lifecycle = new KeyLifecycle(kv, pendingStore, settings.keyTtl().toMillis());
+        this.sets = StreamlearnTopology.modelSets(settings, context);
+        this.deadLetters = new DeadLetters(context, settings.skipped(), settings.outputFormat(),
+                StreamlearnTopology.DEAD_LETTERS_SINK, meters);
     }
 
     @Override
@@ -179,24 +112,27 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         long start = System.nanoTime();
         Event event;
         try {
-            event = WireCodec.decodeEvent(record.value());
+            event = mapping.decodeEvent(record.value(), record.key(), record.timestamp());
         } catch (MalformedRecordException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;
-        }
-        String[] k = entityKey(record.key(), event.getKey());
-        if (k[1] != null) {
-            deadLetter(record, k[1], k[2]);
+        } catch (MappingException e) {
+            deadLetter(record, e.reason(), e.getMessage());
             return;
         }
-        String key = k[0];
+        EntityKey k = EntityKey.of(record.key(), event.getKey());
+        if (!k.valid()) {
+            deadLetter(record, k.reason(), k.detail());
+            return;
+        }
+        String key = k.key();
         Double label = event.getLabel();
         if (label != null && label.isNaN()) {
             // ScoringStep reads NaN as "no label"; a label that is present but NaN is bad input.
             deadLetter(record, "non-finite-label", "label is NaN");
             return;
         }
-        if (maxKeys > 0 && refuseNewKey(record, key)) {
+        if (settings.maxKeys() > 0 && refuseNewKey(record, key)) {
             return;
         }
         sink.begin(record, key, event);
@@ -208,12 +144,10 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         } finally {
             sink.end();
         }
-        if (pending != null) {
-            // the task's event-time clock counts every scored event, labelled or not (labels expire and keys idle by it)
-            pending.advanceClock(event.getTs());
-            lifecycle.touch(key, event.getTs());
-        }
-        if (label == null && pending != null) {
+        // the task's event-time clock counts every scored event, labelled or not (labels expire and keys idle by it)
+        pending.advanceClock(event.getTs());
+        lifecycle.touch(key, event.getTs());
+        if (label == null) {
             // the published predictions wait with the features: the rolling error of a late label is that of what was published
             pending.add(key, event.getId(), event.getTs(), event.getFeatures(),
                     meters.tracksErrors() ? sink.models : null, sink.means, sink.count);
@@ -225,6 +159,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
     /** The max-keys guard: dead-letters the event of a key without a model when the store is full. */
     private boolean refuseNewKey(Record<String, byte[]> record, String key) {
+        long maxKeys = settings.maxKeys();
         List<String> models = sets.models(key);
         if (lifecycle.hasModel(key, models)) {
             return false;
@@ -293,11 +228,10 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             prediction.setPrediction(mean);
             prediction.setStddev(Double.isNaN(stddev) ? null : stddev);
             prediction.setLabel(event.getLabel());
-            byte[] bytes = WireCodec.encode(prediction, outputFormat);
-            context.forward(record.withKey(key).withValue(bytes), champion ? predictionsSink : shadowSink);
+            byte[] bytes = WireCodec.encode(prediction, settings.outputFormat());
+            context.forward(record.withKey(key).withValue(bytes), champion ? StreamlearnTopology.PREDICTIONS_SINK : shadowSink);
             meters.predictions(model, champion).increment();
             if (champion) {
-                predictionsSensor.record();
                 meters.recordEventToOutput(event.getTs(), System.currentTimeMillis());
             }
             if (count == models.length) {

@@ -68,7 +68,8 @@ class BacktestTopologyIdentityTest {
         props.put("state.dir", dir.resolve("state").toString());
         Map<String, double[]> live = new HashMap<>();   // "key@ts@model" -> {prediction}
         try (TopologyTestDriver driver = new TopologyTestDriver(
-                StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName())), props)) {
+                StreamlearnTopology.build(config.topologySettings().withSkipped(skipped)
+                        .withModelStore(Stores.inMemoryKeyValueStore(config.storeName()))), props)) {
             TestInputTopic<String, byte[]> events = driver.createInputTopic(config.eventsTopic(), new StringSerializer(), new ByteArraySerializer());
             TestOutputTopic<String, byte[]> predictions = driver.createOutputTopic(config.predictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());
             TestOutputTopic<String, byte[]> shadow = driver.createOutputTopic(config.shadowPredictionsTopic(), new StringDeserializer(), new ByteArrayDeserializer());

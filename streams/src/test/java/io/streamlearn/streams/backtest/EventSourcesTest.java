@@ -102,4 +102,38 @@ class EventSourcesTest {
         assertTrue(run.err.contains("line 4: missing-field"), run.err);
         assertTrue(run.out.contains("rows 5: 2 scored (1 labelled, 1 predict only), 3 bad"), run.out);
     }
+
+    @Test
+    void shouldReadTextColumnsAsIndicatorFeaturesSharingTheirNames() throws Exception {
+        Path csv = dir.resolve("text.csv");
+        Files.writeString(csv, String.join("\n",
+                "key,ts,label,amount,country,code",
+                "a,1000,1,2.5,FR,7",
+                "a,2000,0,,DE,x9",
+                "b,3000,,1,FR,y1",
+                "b,4000,1,3,\"IT, south\",8",
+                ""));
+        try (CsvEventSource in = CsvEventSource.open(csv, null)) {
+            // country: all words; code: two words of four cells (at least half), so text; amount: numbers
+            assertEquals(List.of("amount", "country=*", "code=*"), in.featureNames());
+            BacktestEvent e = new BacktestEvent();
+            assertTrue(in.next(e));
+            assertEquals(java.util.Map.of("amount", 2.5, "country=FR", 1.0, "code=7", 1.0), e.features);
+            String first = e.features.keySet().stream().filter(k -> k.startsWith("country")).findFirst().orElseThrow();
+            assertTrue(in.next(e));
+            assertEquals(java.util.Map.of("country=DE", 1.0, "code=x9", 1.0), e.features, "an empty cell is missing");
+            assertTrue(in.next(e));
+            String again = e.features.keySet().stream().filter(k -> k.startsWith("country")).findFirst().orElseThrow();
+            assertEquals("country=FR", again);
+            assertTrue(first == again, "the same value gives the same shared name string");
+            assertTrue(in.next(e));
+            assertEquals(1.0, e.features.get("country=IT, south"));
+        }
+        try (CsvEventSource in = CsvEventSource.open(csv, List.of("country=*", "amount"))) {
+            assertEquals(List.of("country=*", "amount"), in.featureNames());
+            BacktestEvent e = new BacktestEvent();
+            assertTrue(in.next(e));
+            assertEquals(java.util.Map.of("amount", 2.5, "country=FR", 1.0), e.features);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.streamlearn.streams.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlearn.learn.InvalidInputException;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.junit.jupiter.api.AfterEach;
@@ -124,6 +125,13 @@ class ModelQueryServerTest {
         @Override
         public Optional<String> self() {
             return Optional.ofNullable(self);
+        }
+
+        FieldMapping mapping = FieldMapping.defaults(FieldMapping.INPUT_PREFIX);
+
+        @Override
+        public FieldMapping eventMapping() {
+            return mapping;
         }
     }
 
@@ -268,11 +276,11 @@ class ModelQueryServerTest {
     @Test
     void shouldTellLoopbackHostNamesFromOthers() {
         for (String yes : new String[] {"localhost", "localhost:80", "127.0.0.1", "127.1.2.3:9", "[::1]", "[::1]:8080", "x.localhost"}) {
-            assertTrue(ModelQueryServer.isLoopbackName(yes), yes);
+            assertTrue(AccessChecks.isLoopbackName(yes), yes);
         }
         for (String no : new String[] {"example.com", "127.0.0.1.evil.com", "localhost.evil.com", "128.0.0.1", "127.0.0.256",
                 "[::2]:80", "[::1", "127.0.0", "10.0.0.1:80", "", "localhostx"}) {
-            assertFalse(ModelQueryServer.isLoopbackName(no), no);
+            assertFalse(AccessChecks.isLoopbackName(no), no);
         }
     }
 
@@ -332,6 +340,31 @@ class ModelQueryServerTest {
         assertTrue(p.get("stddev").isNull());
         assertFalse(p.get("fresh").asBoolean());
         assertTrue(json(post(s, "/score", "{\"key\":\"new\",\"features\":{}}")).get("predictions").get(0).get("fresh").asBoolean());
+    }
+
+    @Test
+    void shouldScoreARecordInTheTopicsOwnShapeUnderAFieldMapping() throws Exception {
+        Fake fake = new Fake("a", "k");
+        fake.mapping = FieldMapping.of(Map.of("streamlearn.input.key", "user.id", "streamlearn.input.timestamp", "at",
+                "streamlearn.input.features", "*"), FieldMapping.INPUT_PREFIX);
+        ModelQueryServer s = start(fake);
+        // features: x 1.5, flag 1 (true), c=FR 1 (text), n missing (null); the fake scores their sum plus the time
+        HttpResponse<String> r = post(s, "/score", "{\"user\":{\"id\":\"k\"},\"at\":100,\"x\":1.5,\"flag\":true,\"c\":\"FR\",\"n\":null}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("k", json(r).get("key").asText());
+        assertEquals(103.5, json(r).get("predictions").get(0).get("mean").asDouble(), 0.0);
+        HttpResponse<String> unmapped = post(s, "/score", "{\"at\":100,\"x\":1.5}");
+        assertJsonError(unmapped, 400);
+        assertTrue(json(unmapped).get("error").asText().startsWith("unmapped-key: user.id: "), unmapped.body());
+
+        fake.mapping = FieldMapping.of(Map.of("streamlearn.input.key", "record-key", "streamlearn.input.timestamp",
+                "record-timestamp", "streamlearn.input.features", "*"), FieldMapping.INPUT_PREFIX);
+        HttpResponse<String> keyed = post(s, "/score?key=k&time=10", "{\"x\":2}");
+        assertEquals(200, keyed.statusCode(), keyed.body());
+        assertEquals(12.0, json(keyed).get("predictions").get(0).get("mean").asDouble(), 0.0);
+        HttpResponse<String> latest = post(s, "/score?key=k", "{\"x\":2}");
+        assertEquals(2.0, json(latest).get("predictions").get(0).get("mean").asDouble(), 0.0, "no time: the key's latest");
+        assertJsonError(post(s, "/score", "{\"x\":2}"), 400);
     }
 
     @Test

@@ -78,7 +78,7 @@ class ScaleOutIT {
             broker.createTopics(PARTITIONS, config.topics());
 
             SkippedRecords skipped = new SkippedRecords();
-            KafkaStreams a = new KafkaStreams(StreamlearnTopology.build(config, skipped),
+            KafkaStreams a = new KafkaStreams(StreamlearnTopology.build(config.topologySettings().withSkipped(skipped)),
                     StreamlearnApp.streamsProperties(config, skipped));
             Process b = null;
             List<ConsumerRecord<String, Prediction>> predictions = new ArrayList<>();

@@ -55,8 +55,8 @@ class DelayedLabelsTest {
         return harness.readDeadLetters().stream().map(DeadLetter::getReason).toList();
     }
 
-    private double metric(String name) {
-        return harness.streamsMetric(name);
+    private double count(String name, String tag, String value) {
+        return harness.count(name, tag, value);
     }
 
     /** The next prediction (and version) of a key, from an unlabelled probe event. */
@@ -109,7 +109,7 @@ class DelayedLabelsTest {
                 "a delayed label teaches exactly what the same label inline teaches");
         assertTrue(late.getPrediction() != 0.0, "the model moved");
         assertTrue(harness.deadLetters.isEmpty());
-        assertEquals(3.0, metric("labels-joined-total"));
+        assertEquals(3.0, count("streamlearn.labels", "outcome", "joined"));
     }
 
     @Test
@@ -119,12 +119,12 @@ class DelayedLabelsTest {
         harness.label("a", "e1", 2000, 3.0);
         harness.label("a", "e1", 2100, 3.0);
         harness.label("a", "e1", 2200, -7.0);
-        assertEquals(List.of(LabelsProcessor.DUPLICATE, LabelsProcessor.DUPLICATE), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.DUPLICATE, LabelJoin.DUPLICATE), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the first label was learned");
-        assertEquals(2.0, metric("labels-duplicate-total"));
-        assertEquals(1.0, metric("labels-joined-total"));
-        assertEquals(2, skipped.count(LabelsProcessor.DUPLICATE));
+        assertEquals(2.0, count("streamlearn.labels", "outcome", "duplicate-label"));
+        assertEquals(1.0, count("streamlearn.labels", "outcome", "joined"));
+        assertEquals(2, skipped.count(LabelJoin.DUPLICATE));
     }
 
     @Test
@@ -135,11 +135,11 @@ class DelayedLabelsTest {
         harness.label("a", "nope", 2000, 1.0);      // never seen
         harness.label("b", "e1", 2000, 1.0);        // e1 exists, but for key a
         harness.label("a", "inl", 2000, 1.0);       // carried its label inline
-        assertEquals(List.of(LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.UNKNOWN, LabelJoin.UNKNOWN, LabelJoin.UNKNOWN), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 3000).getVersion(), "only the inline label was learned");
-        assertEquals(3.0, metric("labels-unknown-total"));
-        assertEquals(0.0, metric("labels-joined-total"));
+        assertEquals(3.0, count("streamlearn.labels", "outcome", "unknown-event"));
+        assertEquals(0.0, count("streamlearn.labels", "outcome", "joined"));
     }
 
     @Test
@@ -152,8 +152,8 @@ class DelayedLabelsTest {
         harness.event("b", "tick", t0 + HOUR + 1, 0, 0, null);
         harness.label("a", "old", t0 + HOUR + 1, 1.0);
         harness.label("a", "fresh", t0 + HOUR + 1, 1.0);
-        assertEquals(List.of(LabelsProcessor.EXPIRED), deadLetterReasons(), "decided by event time, before any sweep");
-        assertEquals(1.0, metric("labels-expired-total"));
+        assertEquals(List.of(LabelJoin.EXPIRED), deadLetterReasons(), "decided by event time, before any sweep");
+        assertEquals(1.0, count("streamlearn.labels", "outcome", "expired"));
 
         // The sweep turns "old" into an expired marker (no features); a late label is still reported as expired.
         harness.driver.advanceWallClockTime(Duration.ofSeconds(11));
@@ -162,7 +162,7 @@ class DelayedLabelsTest {
         assertEquals(PendingLabels.Status.EXPIRED, PendingLabels.decode(marker).status());
         assertNull(PendingLabels.decode(marker).features(), "the features are dropped");
         harness.label("a", "old", t0 + HOUR + 2, 1.0);
-        assertEquals(List.of(LabelsProcessor.EXPIRED), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.EXPIRED), deadLetterReasons());
 
         // Past two horizons everything is forgotten: the entries and their index entries are gone.
         harness.event("b", "tock", t0 + 3 * HOUR, 0, 0, null);
@@ -183,7 +183,7 @@ class DelayedLabelsTest {
         harness.label("a", "old", t0 + 3 * HOUR, 1.0);
         harness.label("a", "fresh", t0 + 3 * HOUR, 1.0);
         harness.label("b", "tick", t0 + 3 * HOUR, 1.0);
-        assertEquals(List.of(LabelsProcessor.UNKNOWN, LabelsProcessor.UNKNOWN, LabelsProcessor.EXPIRED), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.UNKNOWN, LabelJoin.UNKNOWN, LabelJoin.EXPIRED), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", t0 + 3 * HOUR).getVersion(), "exactly the one label in time was learned");
     }
@@ -195,7 +195,7 @@ class DelayedLabelsTest {
         harness.label("a", "e1", 1500, 3.0);
         harness.event("a", "e1", 1000, 1, 2, null);   // the same event again (a producer retry)
         harness.label("a", "e1", 1600, 3.0);
-        assertEquals(List.of(LabelsProcessor.DUPLICATE), deadLetterReasons());
+        assertEquals(List.of(LabelJoin.DUPLICATE), deadLetterReasons());
         harness.predictions.readValuesToList();
         assertEquals(1L, probe("a", "p", 2000).getVersion());
     }
@@ -208,10 +208,10 @@ class DelayedLabelsTest {
         harness.label("b", "e1", 2000, 1.0);
         harness.labels.pipeInput("a", "{\"id\":\"e1\",\"key\":\"zzz\",\"ts\":2000,\"label\":1}".getBytes(StandardCharsets.UTF_8));
         List<String> reasons = deadLetterReasons();
-        assertEquals(List.of("malformed-json", LabelsProcessor.UNKNOWN, ScoreEventsProcessor.KEY_MISMATCH), reasons);
+        assertEquals(List.of("malformed-json", LabelJoin.UNKNOWN, ScoreEventsProcessor.KEY_MISMATCH), reasons);
         harness.label("a", "e1", 2100, 1.0);
         assertTrue(harness.deadLetters.isEmpty(), "the event is still pending and now learned");
-        assertEquals(1.0, metric("labels-joined-total"));
+        assertEquals(1.0, count("streamlearn.labels", "outcome", "joined"));
     }
 
     @Test
@@ -234,6 +234,6 @@ class DelayedLabelsTest {
         }
         harness.predictions.readValuesToList();
         assertEquals(learned, probe("k", "p", 9000).getVersion());
-        assertEquals(learned - 10.0, metric("labels-joined-total"));
+        assertEquals(learned - 10.0, count("streamlearn.labels", "outcome", "joined"));
     }
 }

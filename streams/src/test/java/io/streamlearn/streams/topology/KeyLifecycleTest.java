@@ -79,8 +79,8 @@ class KeyLifecycleTest {
         return out;
     }
 
-    private double metric(String name) {
-        return harness.streamsMetric(name);
+    private double count(String name, String tag, String value) {
+        return harness.count(name, tag, value);
     }
 
     private List<String> tombstones() {
@@ -107,7 +107,7 @@ class KeyLifecycleTest {
         assertNull(models.get(ModelStore.storeKey("old", MODEL)), "the idle key's state is deleted");
         assertNotNull(models.get(ModelStore.storeKey("fresh", MODEL)), "a key seen within the TTL stays");
         assertEquals(List.of(ModelStore.storeKey("old", MODEL)), tombstones(), "a tombstone in the models changelog");
-        assertEquals(1.0, metric("keys-evicted-total"));
+        assertEquals(1.0, count("streamlearn.evictions", "cause", "ttl"));
 
         event("old", "o2", 21_000, null);   // an evicted key that comes back starts a new model
         assertEquals(1, harness.predictions.readValuesToList().size() - 3);
@@ -127,7 +127,7 @@ class KeyLifecycleTest {
         harness.driver.advanceWallClockTime(harness.config.labelSweepInterval());
         assertEquals(0, keysWithPrefix(models, "k").size(), "the next punctuation resumes where the first stopped");
         assertNotNull(models.get(ModelStore.storeKey("clock", MODEL)));
-        assertEquals(keys, metric("keys-evicted-total"));
+        assertEquals(keys, count("streamlearn.evictions", "cause", "ttl"));
     }
 
     @Test
@@ -163,8 +163,8 @@ class KeyLifecycleTest {
 
         label("u1", "b", 3_500, 1.0);   // the forgotten pending event is unknown now
         DeadLetter letter = WireCodec.decodeDeadLetter(harness.deadLetters.readValuesToList().get(0));
-        assertEquals(LabelsProcessor.UNKNOWN, letter.getReason());
-        assertEquals(1.0, metric("keys-forgotten-total"));
+        assertEquals(LabelJoin.UNKNOWN, letter.getReason());
+        assertEquals(1.0, count("streamlearn.evictions", "cause", "forget"));
     }
 
     @Test
@@ -213,6 +213,6 @@ class KeyLifecycleTest {
         assertEquals("c", letter.getKey());
         assertNull(models.get(ModelStore.storeKey("c", MODEL)));
         assertEquals(2L, models.approximateNumEntries());
-        assertEquals(1.0, metric("dead-letters-max-keys-total"));
+        assertEquals(1.0, count("streamlearn.dead.letters", "reason", "max-keys"));
     }
 }

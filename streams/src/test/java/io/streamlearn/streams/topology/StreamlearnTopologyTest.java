@@ -7,7 +7,9 @@ import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.app.StreamlearnApp;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamlearn.streams.metrics.SkippedRecords;
+import io.streamlearn.streams.metrics.StreamlearnMeters;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -48,6 +50,7 @@ class StreamlearnTopologyTest {
 
     private TopologyTestDriver driver;
     private final SkippedRecords skipped = new SkippedRecords();
+    private final StreamlearnMeters meters = StreamlearnMeters.withoutErrors(new SimpleMeterRegistry());
     private TestInputTopic<String, byte[]> events;
     private TestOutputTopic<String, byte[]> predictions;
     private TestOutputTopic<String, byte[]> deadLetters;
@@ -61,7 +64,7 @@ class StreamlearnTopologyTest {
     }
 
     private void start(AppConfig config, KeyValueBytesStoreSupplier store) {
-        Topology topology = StreamlearnTopology.build(config, skipped, store);
+        Topology topology = StreamlearnTopology.build(config.topologySettings().withSkipped(skipped).withMeters(meters).withModelStore(store));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
@@ -213,20 +216,14 @@ class StreamlearnTopologyTest {
         }
         for (String reason : bad.keySet()) {
             assertEquals(1, skipped.count(reason), reason);
-            assertEquals(1.0, metric("dead-letters-" + reason + "-total"), reason);
+            assertEquals(1.0, count("streamlearn.dead.letters", "reason", reason), reason);
         }
         assertEquals(bad.size(), skipped.total());
-        assertEquals(bad.size() + 1.0, metric("predictions-total"));
+        assertEquals(bad.size() + 1.0, count("streamlearn.predictions", "role", "champion"));
     }
 
-    private double metric(String name) {
-        double sum = 0;
-        for (var e : driver.metrics().entrySet()) {
-            if (e.getKey().group().equals("stream-" + ScoreEventsProcessor.METRICS_SCOPE + "-metrics") && e.getKey().name().equals(name)) {
-                sum += ((Number) e.getValue().metricValue()).doubleValue();
-            }
-        }
-        return sum;
+    private double count(String name, String tag, String value) {
+        return meters.registry().find(name).tag(tag, value).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     private static byte[] bytes(ByteBuffer b) {
@@ -324,7 +321,7 @@ class StreamlearnTopologyTest {
     @Test
     void shouldKeepStateInThePersistentRocksDbStoreByDefault() throws Exception {
         AppConfig config = config("json");
-        Topology topology = StreamlearnTopology.build(config, skipped);
+        Topology topology = StreamlearnTopology.build(config.topologySettings().withSkipped(skipped));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
@@ -341,13 +338,13 @@ class StreamlearnTopologyTest {
     void shouldRefuseAStoreSupplierWithAnotherName() {
         AppConfig config = config("json");
         assertThrows(IllegalArgumentException.class,
-                () -> StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore("other")));
+                () -> StreamlearnTopology.build(config.topologySettings().withModelStore(Stores.inMemoryKeyValueStore("other"))));
     }
 
     @Test
     void shouldDescribeTheRouteWithNamedNodes() {
-        String d = StreamlearnTopology.build(config("json").with(AppConfig.CONTROL_TOPIC_KEY, ""), skipped,
-                Stores.inMemoryKeyValueStore("models")).describe().toString();
+        String d = StreamlearnTopology.build(config("json").with(AppConfig.CONTROL_TOPIC_KEY, "").topologySettings()
+                .withModelStore(Stores.inMemoryKeyValueStore("models"))).describe().toString();
         for (String name : List.of(StreamlearnTopology.SOURCE, StreamlearnTopology.SCORE, StreamlearnTopology.PREDICTIONS_SINK,
                 StreamlearnTopology.DEAD_LETTERS_SINK, "models")) {
             assertTrue(d.contains(name), name + " in " + d);

@@ -14,6 +14,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -32,9 +33,7 @@ import java.util.function.IntSupplier;
  * the config has and JSON piping helpers, for the topology unit tests. Not thread-safe (neither is the driver).
  *
  * <p>The always-present topics, the driver and the config are final fields; the optional topics are methods.
- * The topology is built with {@link StreamlearnTopology#build(AppConfig, SkippedRecords,
- * org.apache.kafka.streams.state.KeyValueBytesStoreSupplier, org.apache.kafka.streams.state.KeyValueBytesStoreSupplier,
- * IntSupplier, StreamlearnMeters)}, the driver with {@link StreamlearnApp#streamsProperties} plus {@code state.dir}.
+ * The topology is built with {@link StreamlearnTopology#build} over in-memory stores, the driver with {@link StreamlearnApp#streamsProperties} plus {@code state.dir}.
  * Every topic is created up front, but only those the config has: no control or forget-acks topic when live
  * control is disabled, no shadow topic when only one model runs (their accessors then throw).
  *
@@ -89,8 +88,7 @@ final class TopologyHarness implements AutoCloseable {
 
     /**
      * The topology of {@code config} with the partition count {@code config.topicPartitions()} and no meters,
-     * as {@link StreamlearnTopology#build(AppConfig, SkippedRecords,
-     * org.apache.kafka.streams.state.KeyValueBytesStoreSupplier, org.apache.kafka.streams.state.KeyValueBytesStoreSupplier)}.
+     * over in-memory stores.
      */
     TopologyHarness(AppConfig config, Path stateDir, SkippedRecords skipped) {
         this(config, stateDir, skipped, config::topicPartitions, StreamlearnMeters.noop());
@@ -102,11 +100,15 @@ final class TopologyHarness implements AutoCloseable {
      * @param eventPartitions the events topic's partition count, as the topology asks for it (the driver runs task 0_x)
      * @param meters          what the processors count into; {@link StreamlearnMeters#noop()} for nothing
      */
+    private final StreamlearnMeters meters;
+
     TopologyHarness(AppConfig config, Path stateDir, SkippedRecords skipped, IntSupplier eventPartitions,
                     StreamlearnMeters meters) {
         this.config = config;
-        Topology topology = StreamlearnTopology.build(config, skipped, Stores.inMemoryKeyValueStore(config.storeName()),
-                Stores.inMemoryKeyValueStore(config.pendingStoreName()), eventPartitions, meters);
+        this.meters = meters == StreamlearnMeters.noop() ? StreamlearnMeters.withoutErrors(new SimpleMeterRegistry()) : meters;
+        Topology topology = StreamlearnTopology.build(config.topologySettings()
+                .withStores(Stores.inMemoryKeyValueStore(config.storeName()), Stores.inMemoryKeyValueStore(config.pendingStoreName()))
+                .withSkipped(skipped).withEventPartitions(eventPartitions).withMeters(this.meters));
         Properties props = StreamlearnApp.streamsProperties(config, skipped);
         props.put("state.dir", stateDir.toString());
         driver = new TopologyTestDriver(topology, props);
@@ -226,18 +228,11 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     /**
-     * The sum over the driver's tasks of the Kafka Streams metric {@code name} in the group the processors
-     * record into ({@code stream-streamlearn-metrics}); 0 when absent.
+     * The sum of the counters {@code name} tagged {@code tag=value} the processors counted into (the
+     * harness's own registry when it was given {@link StreamlearnMeters#noop()}); 0 when there are none.
      */
-    double streamsMetric(String name) {
-        double sum = 0;
-        for (var e : driver.metrics().entrySet()) {
-            if (e.getKey().group().equals("stream-" + ScoreEventsProcessor.METRICS_SCOPE + "-metrics")
-                    && e.getKey().name().equals(name)) {
-                sum += ((Number) e.getValue().metricValue()).doubleValue();
-            }
-        }
-        return sum;
+    double count(String name, String tag, String value) {
+        return meters.registry().find(name).tag(tag, value).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     /** Closes the driver (and its stores). */

@@ -75,13 +75,13 @@ class TopologyMetersTest {
         assertEquals(4.0, counter("streamlearn.predictions", "model", SHADOW, "role", "shadow"));
         assertEquals(0.0, counter("streamlearn.predictions", "role", "shadow", "model", CHAMPION));
         assertEquals(1.0, counter("streamlearn.labels", "outcome", "joined"));
-        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.DUPLICATE));
-        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelsProcessor.UNKNOWN));
-        assertEquals(0.0, counter("streamlearn.labels", "outcome", LabelsProcessor.EXPIRED));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelJoin.DUPLICATE));
+        assertEquals(1.0, counter("streamlearn.labels", "outcome", LabelJoin.UNKNOWN));
+        assertEquals(0.0, counter("streamlearn.labels", "outcome", LabelJoin.EXPIRED));
         assertEquals(1.0, counter("streamlearn.labels", "outcome", "invalid"));
         assertEquals(2.0, counter("streamlearn.dead.letters", "reason", "malformed-json"));
-        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.DUPLICATE));
-        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelsProcessor.UNKNOWN));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelJoin.DUPLICATE));
+        assertEquals(1.0, counter("streamlearn.dead.letters", "reason", LabelJoin.UNKNOWN));
 
         Timer toOutput = registry.find("streamlearn.event.to.output").timer();
         assertEquals(4, toOutput.count(), "one per champion prediction");
