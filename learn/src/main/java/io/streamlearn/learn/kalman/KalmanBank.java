@@ -50,7 +50,11 @@ import java.util.Map;
  * congruence {@code C <- D C D}: a feature absent for ever cannot make any covariance grow without
  * bound; overflowing updates are skipped.
  *
- * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true]}.
+ * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none]}.
+ * With {@code scale=rms}, the default, {@code Learners} wraps the bank in {@link Standardized}: it sees
+ * each feature divided by a reference scale that follows the feature's running RMS in the key, so the
+ * prior and the process noise are relative to each weight's own scale and predictions do not depend
+ * on the features' units (issue #13). {@code scale=none} gives the bank below on raw inputs.
  *
  * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
  * {@code [n, t_last, M x (m (p), C (T), S, l)]} where {@code n} and every {@code S} are stored only
