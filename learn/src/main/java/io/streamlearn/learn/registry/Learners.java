@@ -53,6 +53,7 @@ public final class Learners {
         READOUTS.put("last", io.streamlearn.learn.baseline.LastLearner::fromSpec);
         READOUTS.put("kalman", io.streamlearn.learn.kalman.KalmanLearners::kalman);
         READOUTS.put("rls", io.streamlearn.learn.kalman.RlsLearner::fromSpec);
+        READOUTS.put("auto", (p, d) -> io.streamlearn.learn.auto.AutoLearner.fromSpec(p, d, Learners::create));
     }
 
     /**

@@ -79,6 +79,7 @@ public final class ScoringStep {
         private final long fingerprint;
         /** The model's population prior, or null when its new keys start from the learner's default. */
         private final PopulationPriors priors;
+        private final int layout;
 
         Model(String name, Learner learner, boolean population) {
             this.name = name;
@@ -86,6 +87,7 @@ public final class ScoringStep {
             this.fingerprint = learner.fingerprint();
             this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
                     ? new PopulationPriors(pa, fingerprint) : null;
+            this.layout = learner.layout();
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
@@ -298,8 +300,8 @@ public final class ScoringStep {
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
     private static byte[] encode(Model m) {
-        byte[] out = new byte[StateCodec.encodedSize(m.state)];
-        StateCodec.encode(m.fingerprint, m.state, out);
+        byte[] out = new byte[StateCodec.encodedSize(m.layout, m.state)];
+        StateCodec.encode(m.fingerprint, m.layout, m.state, out);
         return out;
     }
 
