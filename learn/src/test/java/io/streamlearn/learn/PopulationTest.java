@@ -187,7 +187,7 @@ class PopulationTest {
     @Test
     void shouldRoundTripEveryFamilysContributionThroughStartFrom() {
         int d = 3;
-        for (String spec : List.of("kalman", "kalman:q=0.01,r=0.5", "kalman:q=0,r=auto", "rls", "sgd",
+        for (String spec : List.of("kalman", "kalman:scale=none", "kalman:q=0.01,r=0.5", "kalman:q=0,r=auto", "rls", "rls:scale=none", "sgd",
                 "sgd:step=adagrad", "sgd:step=ftrl", "sgd:step=adam,average=true", "sgd:step=constant")) {
             Learner l = Learners.create(spec, d);
             PriorAware pa = (PriorAware) l;
@@ -208,6 +208,9 @@ class PopulationTest {
             double[] again = new double[v.length];
             pa.contribute(fresh, again, within == null ? null : new double[within.length]);
             assertArrayEquals(v, again, 1e-9 * (1 + max(v)), spec + ": a state started from a vector contributes it back");
+            if (l instanceof io.streamlearn.learn.kalman.Standardized) {
+                continue;   // its weights are per unit of the key's own feature scales, which a fresh state has not learned yet
+            }
             Prediction a = new Prediction();
             Prediction b = new Prediction();
             x[0] = 0.5;
