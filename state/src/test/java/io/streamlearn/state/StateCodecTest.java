@@ -1,7 +1,7 @@
 package io.streamlearn.state;
 
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import org.junit.jupiter.api.Test;
 

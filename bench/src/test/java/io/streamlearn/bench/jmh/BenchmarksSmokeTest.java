@@ -61,6 +61,28 @@ class BenchmarksSmokeTest {
     }
 
     @Test
+    void shouldReadTheSameEventFromSingleObjectAndConfluentFraming() throws Exception {
+        RegistryBenchmark b = new RegistryBenchmark();
+        b.d = 8;
+        b.setUp();
+        try {
+            Event single = b.baselineSingleObject();
+            assertEquals(single, b.confluentEventShape());
+            Event foreign = b.confluentForeign();
+            assertEquals(single.getKey(), foreign.getKey());
+            assertEquals(single.getTs(), foreign.getTs(), "timestamp-micros to epoch ms");
+            assertEquals(single.getLabel(), foreign.getLabel());
+            assertEquals(1.0, foreign.getFeatures().get("model=sensor-mk2"));
+            assertEquals(8 + 1, foreign.getFeatures().size());
+            for (int n = 0; n < 5000; n++) {
+                assertEquals(foreign, b.confluentForeign());
+            }
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @Test
     void shouldMapEveryShapeOfTheMappingBenchmarkToTheSameEvent() throws Exception {
         MappingBenchmark b = new MappingBenchmark();
         b.d = 8;

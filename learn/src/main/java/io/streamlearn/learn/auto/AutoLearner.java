@@ -2,11 +2,10 @@ package io.streamlearn.learn.auto;
 
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.memory.NestedState;
+import io.streamlearn.learn.NestedState;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -112,8 +111,13 @@ public final class AutoLearner implements Learner {
         this.weightScratch = ThreadLocal.withInitial(() -> new double[k]);
     }
 
-    /** Factory for {@code Learners}: reads {@code candidates} (SPECs joined by {@code |}). */
-    public static Learner fromSpec(ModelSpec.Params params, int dimension) {
+    /**
+     * Factory for the registry: reads {@code candidates} (SPECs joined by {@code |}) and builds each with
+     * {@code candidates}, the registry's own {@code create} (passed in, so that this family does not point
+     * up at the registry).
+     */
+    public static Learner fromSpec(ModelSpec.Params params, int dimension,
+                                   java.util.function.BiFunction<String, Integer, Learner> candidateFactory) {
         String text = params.string("candidates", DEFAULT_CANDIDATES);
         List<Learner> list = new ArrayList<>();
         for (String s : text.split("\\|")) {
@@ -123,7 +127,7 @@ public final class AutoLearner implements Learner {
             if (s.trim().startsWith("auto")) {
                 throw new IllegalArgumentException("auto: a candidate cannot itself be auto");
             }
-            list.add(Learners.create(s.trim(), dimension));
+            list.add(candidateFactory.apply(s.trim(), dimension));
         }
         return new AutoLearner(dimension, list);
     }

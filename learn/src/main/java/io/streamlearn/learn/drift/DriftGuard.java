@@ -6,7 +6,7 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.memory.NestedState;
+import io.streamlearn.learn.NestedState;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

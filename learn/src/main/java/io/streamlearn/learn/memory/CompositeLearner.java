@@ -1,5 +1,7 @@
 package io.streamlearn.learn.memory;
 
+import io.streamlearn.learn.NestedState;
+
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;

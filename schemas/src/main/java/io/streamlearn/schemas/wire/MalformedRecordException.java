@@ -30,7 +30,10 @@ public final class MalformedRecordException extends Exception {
     public static final String MALFORMED_JSON = "malformed-json";
     /** An Avro single-object header whose body does not decode (truncated, corrupt). */
     public static final String MALFORMED_AVRO = "malformed-avro";
-    /** An Avro single-object record whose schema fingerprint is not the expected record's schema. */
+    /**
+     * An Avro single-object record whose schema fingerprint is not the expected record's schema, or a
+     * Confluent-framed record whose schema id the registry does not know (404, {@code error_code} 40403).
+     */
     public static final String UNKNOWN_SCHEMA = "unknown-schema";
     /** A required field is absent or null. */
     public static final String MISSING_FIELD = "missing-field";

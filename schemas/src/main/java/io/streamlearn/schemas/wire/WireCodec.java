@@ -187,6 +187,10 @@ public final class WireCodec {
             throw new MalformedRecordException(MalformedRecordException.EMPTY,
                     value == null ? "null value" : "empty value (" + value.length + " bytes)");
         }
+        if (value[0] == 0) {
+            throw new MalformedRecordException(MalformedRecordException.UNKNOWN_FORMAT,
+                    "Confluent wire format (magic byte 0), which needs a schema registry: set schema.registry.url");
+        }
         throw new MalformedRecordException(MalformedRecordException.UNKNOWN_FORMAT,
                 "neither Avro single-object (0xC3 0x01) nor a JSON object; first byte 0x"
                         + String.format("%02x", value[0] & 0xFF));

@@ -4,9 +4,10 @@ import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.TopologySettings;
 import org.apache.kafka.streams.state.Stores;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.wire.WireFormat;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -81,8 +82,21 @@ public final class AppConfig {
     public static final String INPUT_PREFIX = FieldMapping.INPUT_PREFIX;
     /** Prefix of the field mapping of the labels topic ({@code streamlearn.labels.key}, ...). */
     public static final String LABELS_PREFIX = FieldMapping.LABELS_PREFIX;
-    /** {@code avro} or {@code json}: how predictions and dead letters are written. */
+    /**
+     * {@code avro}, {@code json} or {@code confluent-avro}: how predictions and dead letters are written. The
+     * last is Avro in the Confluent wire format, its schemas registered under each topic's value subject at
+     * {@value #SCHEMA_REGISTRY_URL_KEY}, which it needs.
+     */
     public static final String OUTPUT_FORMAT_KEY = "streamlearn.output.format";
+    /** The {@link #OUTPUT_FORMAT_KEY} value for Avro in the Confluent wire format. */
+    public static final String CONFLUENT_AVRO = "confluent-avro";
+    /**
+     * The Schema Registry's URL (or several, comma-separated), under the name Confluent's clients use; with
+     * {@code basic.auth.credentials.source}, {@code basic.auth.user.info} and {@code streamlearn.registry.*}
+     * (see {@code RegistryConfig}). When set, Confluent-framed input records are read; unset, they are
+     * {@code unknown-format} dead letters.
+     */
+    public static final String SCHEMA_REGISTRY_URL_KEY = RegistryConfig.URL_KEY;
     public static final String EVENTS_TOPIC_KEY = "streamlearn.topic.events";
     public static final String LABELS_TOPIC_KEY = "streamlearn.topic.labels";
     public static final String PREDICTIONS_TOPIC_KEY = "streamlearn.topic.predictions";
@@ -171,6 +185,8 @@ public final class AppConfig {
     private final List<String> models;
     private final FeatureSpace featureSpace;
     private final WireFormat outputFormat;
+    private final boolean confluentOutput;
+    private final RegistryConfig registry;
     private final Duration labelHorizon;
     private final Duration labelSweepInterval;
     private final Duration keyTtl;
@@ -186,7 +202,14 @@ public final class AppConfig {
         this.featureSpace = parseFeatures(values.get(FEATURES_KEY), values.get(HASH_BITS_KEY), textBuckets);
         this.eventMapping = FieldMapping.of(values, INPUT_PREFIX);
         this.labelMapping = FieldMapping.of(values, LABELS_PREFIX);
-        this.outputFormat = parseFormat(values.get(OUTPUT_FORMAT_KEY));
+        String format = values.get(OUTPUT_FORMAT_KEY);
+        this.confluentOutput = format != null && format.trim().equalsIgnoreCase(CONFLUENT_AVRO);
+        // confluent-avro: the processors write single-object Avro and the sinks reframe it (ConfluentOutputSerializer).
+        this.outputFormat = confluentOutput ? WireFormat.AVRO : parseFormat(format);
+        this.registry = RegistryConfig.from(values);
+        if (confluentOutput && registry == null) {
+            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + "=" + CONFLUENT_AVRO + " needs " + SCHEMA_REGISTRY_URL_KEY);
+        }
         this.labelHorizon = parseDuration(LABEL_HORIZON_KEY, values.get(LABEL_HORIZON_KEY));
         this.labelSweepInterval = parseDuration(LABEL_SWEEP_INTERVAL_KEY, values.get(LABEL_SWEEP_INTERVAL_KEY));
         String ttl = values.get(KEY_TTL_KEY);
@@ -339,8 +362,22 @@ public final class AppConfig {
         return labelMapping;
     }
 
+    /**
+     * @return how the processors encode outputs: {@code AVRO} also for {@code confluent-avro}, whose sinks
+     *         reframe the single-object bytes (see {@link #confluentOutput()})
+     */
     public WireFormat outputFormat() {
         return outputFormat;
+    }
+
+    /** @return true for {@code streamlearn.output.format=confluent-avro} */
+    public boolean confluentOutput() {
+        return confluentOutput;
+    }
+
+    /** @return the Schema Registry settings, or null when {@value #SCHEMA_REGISTRY_URL_KEY} is not set */
+    public RegistryConfig registry() {
+        return registry;
     }
 
     public String eventsTopic() {
@@ -419,7 +456,8 @@ public final class AppConfig {
                 shadowPredictionsTopic(), deadLettersTopic(), forgetAcksTopic(), storeName(), pendingStoreName(),
                 featureSpace, models, outputFormat, shadowEnabled(), labelHorizon, labelSweepInterval, keyTtl, maxKeys,
                 Stores.persistentKeyValueStore(storeName()), Stores.persistentKeyValueStore(pendingStoreName()),
-                new SkippedRecords(), this::topicPartitions, StreamlearnMeters.noop(), eventMapping, labelMapping);
+                new SkippedRecords(), this::topicPartitions, StreamlearnMeters.noop(), eventMapping, labelMapping,
+                registry, confluentOutput);
     }
 
     public int topicPartitions() {
@@ -451,6 +489,22 @@ public final class AppConfig {
         Map<String, String> m = new TreeMap<>();
         values.forEach((k, v) -> {
             if (!k.startsWith("streamlearn.") && !v.isEmpty()) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
+    /**
+     * The settings every Kafka client needs to reach the cluster: {@code bootstrap.servers},
+     * {@code security.protocol}, {@code sasl.*}, {@code ssl.*} and {@code client.dns.lookup}. The commands
+     * give them to each admin client, consumer and producer they create.
+     */
+    public Map<String, String> connectionSettings() {
+        Map<String, String> m = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (!v.isEmpty() && (k.startsWith("bootstrap.") || k.startsWith("security.") || k.startsWith("sasl.")
+                    || k.startsWith("ssl.") || k.equals("client.dns.lookup"))) {
                 m.put(k, v);
             }
         });
@@ -510,42 +564,17 @@ public final class AppConfig {
         }
     }
 
-    /**
-     * A positive duration: a number with a unit {@code ms}, {@code s}, {@code m}, {@code h} or {@code d}
-     * ({@code 7d}, {@code 90s}), or ISO-8601 ({@code PT2H}, {@code P7D}).
-     */
+    /** A positive duration in the syntax of {@link Durations}. */
     static Duration parseDuration(String key, String text) {
-        String t = text == null ? "" : text.trim();
-        Duration d;
-        try {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(t);
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                };
-            } else {
-                d = Duration.parse(t);
-            }
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + " must be a duration like 7d, 12h, 30m, 45s, 500ms or PT2H, got '"
-                    + text + "'");
-        }
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(key + " must be positive, got '" + text + "'");
-        }
-        return d;
+        return Durations.parsePositive(key, text);
     }
 
     static WireFormat parseFormat(String text) {
         try {
             return WireFormat.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + ": " + e.getMessage());
+            throw new IllegalArgumentException(OUTPUT_FORMAT_KEY + ": " + e.getMessage().replace("expected avro or json",
+                    "expected avro, json or " + CONFLUENT_AVRO));
         }
     }
 

@@ -1,7 +1,10 @@
 package io.streamlearn.streams.app;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.streamlearn.schemas.registry.ConfluentCodec;
+import io.streamlearn.schemas.registry.SchemaRegistryClient;
 import io.streamlearn.state.rocksdb.BoundedMemoryRocksDBConfig;
+import io.streamlearn.streams.publish.ConfluentOutputSerializer;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.StreamlearnTopology;
 import io.streamlearn.streams.decode.ContinueOnDeserializationError;
@@ -17,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -229,12 +233,25 @@ public final class StreamlearnApp implements AutoCloseable {
      */
     public void start() {
         LOG.info("Starting Streamlearn: application.id={}, models={}, features={}, output={}, guarantee={}, events from '{}', "
-                        + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(), config.outputFormat(),
+                        + "group.instance.id={}", config.applicationId(), config.models(), config.featureSpace(),
+                config.confluentOutput() ? AppConfig.CONFLUENT_AVRO : config.outputFormat(),
                 config.processingGuarantee(), config.eventsTopic(), staticInstanceId(config));
         if (!config.eventMapping().isDefault() || !config.labelMapping().isDefault()) {
             LOG.info("Field mapping: events {}, labels {}", config.eventMapping(), config.labelMapping());
         }
         eventPartitions.set(TopicSetup.requireCopartitioned(config));
+        if (config.confluentOutput()) {
+            // Register the output schemas now: a registry that refuses them fails the start, not the first record.
+            List<String> predictionTopics = config.shadowEnabled()
+                    ? List.of(config.predictionsTopic(), config.shadowPredictionsTopic()) : List.of(config.predictionsTopic());
+            new ConfluentOutputSerializer(new ConfluentCodec(new SchemaRegistryClient(config.registry())))
+                    .registerAll(predictionTopics, config.deadLettersTopic());
+            List<String> subjects = new java.util.ArrayList<>();
+            predictionTopics.forEach(t -> subjects.add(t + "-value"));
+            subjects.add(config.deadLettersTopic() + "-value");
+            LOG.info("Output in the Confluent wire format: schemas registered under the subjects {} at {}", subjects,
+                    config.registry().urls());
+        }
         streams.start();
     }
 

@@ -1,5 +1,6 @@
 package io.streamlearn.streams.publish;
 
+import io.streamlearn.schemas.registry.RegistryUnavailableException;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -13,7 +14,8 @@ import java.util.Map;
  * the broker accepts), counting it as {@value #REASON}; any other send error is handled as Kafka
  * Streams' default does (retry when retriable, otherwise fail the thread, which the application's
  * uncaught-exception handler replaces). Skipping a record that cannot be written is the only way
- * to keep the application from failing on it forever.
+ * to keep the application from failing on it forever. A schema registry that cannot be reached to register
+ * an output schema ({@code confluent-avro}) fails the task instead: the output is written once it is back.
  */
 public final class ContinueOnRecordProductionError extends DefaultProductionExceptionHandler {
 
@@ -40,6 +42,10 @@ public final class ContinueOnRecordProductionError extends DefaultProductionExce
     @SuppressWarnings("rawtypes")
     public ProductionExceptionHandlerResponse handleSerializationException(ErrorHandlerContext context, ProducerRecord record,
                                                                            Exception exception, SerializationExceptionOrigin origin) {
+        if (RegistryUnavailableException.isCauseOf(exception)) {
+            // The output schema could not be registered: fail the task so that the record is processed again.
+            return ProductionExceptionHandlerResponse.FAIL;
+        }
         skipped.record(REASON, "to " + record.topic() + " from " + where(context), origin + " serialization: " + exception);
         return ProductionExceptionHandlerResponse.CONTINUE;
     }

@@ -3,6 +3,9 @@ package io.streamlearn.streams.topology;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
 import io.streamlearn.schemas.mapping.MappingException;
+import io.streamlearn.schemas.registry.ConfluentCodec;
+import io.streamlearn.streams.decode.ConfluentKeyDeserializer;
+import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.streams.control.RejectedControlRecords;
 import io.streamlearn.streams.housekeeping.KeyHousekeeping;
@@ -53,6 +56,7 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
     public static final String DUPLICATE = "duplicate-label";
 
     private final TopologySettings settings;
+    private final RegistryInput registry;
     private final StreamlearnMeters meters;
     private final ErrorSink errors = new ErrorSink();
     private ModelSets sets;
@@ -60,7 +64,11 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
     private PendingLabels pending;
     private DeadLetters deadLetters;
 
-    LabelJoin(TopologySettings settings) {
+    /**
+     * @param registry the reader of Confluent-framed labels (shared by every task), or null without a schema registry
+     */
+    LabelJoin(TopologySettings settings, RegistryInput registry) {
+        this.registry = registry;
         this.settings = settings;
         this.meters = settings.meters();
     }
@@ -91,7 +99,11 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
         long start = System.nanoTime();
         Label label;
         try {
-            label = settings.labelMapping().decodeLabel(record.value(), record.key(), record.timestamp());
+            // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
+            String recordKey = ConfluentKeyDeserializer.failure(record.key()) == null ? record.key() : null;
+            label = registry != null && ConfluentCodec.isFramed(record.value())
+                    ? registry.label(settings.labelMapping(), record.value(), recordKey, record.timestamp())
+                    : settings.labelMapping().decodeLabel(record.value(), recordKey, record.timestamp());
         } catch (MalformedRecordException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());
@@ -101,7 +113,7 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
             deadLetters.send(record, e.reason(), e.getMessage());
             return;
         }
-        EntityKey key = EntityKey.of(record.key(), label.getKey());
+        EntityKey key = ScoreEventsProcessor.entityKey(record.key(), label.getKey());
         if (!key.valid()) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, key.reason(), key.detail());

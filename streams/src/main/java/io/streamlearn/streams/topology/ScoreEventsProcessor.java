@@ -12,6 +12,9 @@ import io.streamlearn.schemas.Event;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.mapping.MappingException;
+import io.streamlearn.schemas.registry.ConfluentCodec;
+import io.streamlearn.streams.decode.ConfluentKeyDeserializer;
+import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.schemas.wire.MalformedRecordException;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
@@ -86,9 +89,15 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     private KeyValueModelStore store;
     private PendingLabels pending;
     private DeadLetters deadLetters;
+    private final RegistryInput registry;
 
-    ScoreEventsProcessor(TopologySettings settings) {
+    /**
+     * @param registry the reader of Confluent-framed values (shared by every task), or null without a schema
+     *                 registry (then such values are {@code unknown-format})
+     */
+    ScoreEventsProcessor(TopologySettings settings, RegistryInput registry) {
         this.settings = settings;
+        this.registry = registry;
         this.meters = settings.meters();
         this.shadowSink = settings.shadow() ? StreamlearnTopology.SHADOW_SINK : StreamlearnTopology.PREDICTIONS_SINK;
         this.mapping = settings.eventMapping();
@@ -107,12 +116,25 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
                 StreamlearnTopology.DEAD_LETTERS_SINK, meters);
     }
 
+    /**
+     * The entity key as {@link EntityKey#of}, or the reason a Confluent-framed record key did not decode
+     * (see {@link ConfluentKeyDeserializer}).
+     */
+    static EntityKey entityKey(String recordKey, String bodyKey) {
+        String[] undecodable = ConfluentKeyDeserializer.failure(recordKey);
+        return undecodable != null ? new EntityKey(null, undecodable[0], undecodable[1]) : EntityKey.of(recordKey, bodyKey);
+    }
+
     @Override
     public void process(Record<String, byte[]> record) {
         long start = System.nanoTime();
         Event event;
         try {
-            event = mapping.decodeEvent(record.value(), record.key(), record.timestamp());
+            // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
+            String recordKey = ConfluentKeyDeserializer.failure(record.key()) == null ? record.key() : null;
+            event = registry != null && ConfluentCodec.isFramed(record.value())
+                    ? registry.event(mapping, record.value(), recordKey, record.timestamp())
+                    : mapping.decodeEvent(record.value(), recordKey, record.timestamp());
         } catch (MalformedRecordException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;
@@ -120,7 +142,7 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             deadLetter(record, e.reason(), e.getMessage());
             return;
         }
-        EntityKey k = EntityKey.of(record.key(), event.getKey());
+        EntityKey k = entityKey(record.key(), event.getKey());
         if (!k.valid()) {
             deadLetter(record, k.reason(), k.detail());
             return;

@@ -4,7 +4,11 @@ import io.streamlearn.streams.control.ModelControlProcessor;
 import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.streams.metrics.SkippedRecords;
+import io.streamlearn.streams.decode.RegistryInput;
+import io.streamlearn.streams.publish.ConfluentOutputSerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
@@ -68,6 +72,12 @@ public final class StreamlearnTopology {
         String controlTopic = settings.controlTopic();
         boolean shadow = settings.shadow();
         SkippedRecords skipped = settings.skipped();
+        // Confluent-framed inputs (values and keys) when a schema registry is configured: one client (and schema
+        // cache) for every task; Confluent-framed outputs with confluent-avro.
+        RegistryInput registry = settings.registry() == null ? null : RegistryInput.of(settings.registry());
+        Deserializer<String> keys = registry == null ? Serdes.String().deserializer() : registry.keyDeserializer();
+        Serializer<byte[]> outputs = settings.confluentOutput()
+                ? new ConfluentOutputSerializer(registry.codec()) : Serdes.ByteArray().serializer();
         Topology t = new Topology();
         if (controlTopic != null) {
             t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CONTROL_STORE), Serdes.String(),
@@ -75,18 +85,17 @@ public final class StreamlearnTopology {
                     CONTROL_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), controlTopic,
                     CONTROL, () -> new ModelControlProcessor(CONTROL_STORE, settings.featureSpace().dimension(), skipped));
         }
-        t.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), settings.eventsTopic());
-        t.addSource(LABELS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(), settings.labelsTopic());
-        t.addProcessor(SCORE, () -> new ScoreEventsProcessor(settings), SOURCE);
-        t.addProcessor(LABELS, () -> new LabelJoin(settings), LABELS_SOURCE);
+        t.addSource(SOURCE, keys, Serdes.ByteArray().deserializer(), settings.eventsTopic());
+        t.addSource(LABELS_SOURCE, keys, Serdes.ByteArray().deserializer(), settings.labelsTopic());
+        t.addProcessor(SCORE, () -> new ScoreEventsProcessor(settings, registry), SOURCE);
+        t.addProcessor(LABELS, () -> new LabelJoin(settings, registry), LABELS_SOURCE);
         t.addStateStore(changelogged(settings.modelStore()), SCORE, LABELS);
         t.addStateStore(changelogged(settings.pendingStore()), SCORE, LABELS);
-        t.addSink(PREDICTIONS_SINK, settings.predictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+        t.addSink(PREDICTIONS_SINK, settings.predictionsTopic(), Serdes.String().serializer(), outputs, SCORE);
         if (shadow) {
-            t.addSink(SHADOW_SINK, settings.shadowPredictionsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(), SCORE);
+            t.addSink(SHADOW_SINK, settings.shadowPredictionsTopic(), Serdes.String().serializer(), outputs, SCORE);
         }
-        t.addSink(DEAD_LETTERS_SINK, settings.deadLettersTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer(),
-                SCORE, LABELS);
+        t.addSink(DEAD_LETTERS_SINK, settings.deadLettersTopic(), Serdes.String().serializer(), outputs, SCORE, LABELS);
         if (controlTopic != null) {
             t.addSink(FORGET_ACKS_SINK, settings.forgetAcksTopic(), Serdes.String().serializer(),
                     Serdes.ByteArray().serializer(), LABELS);

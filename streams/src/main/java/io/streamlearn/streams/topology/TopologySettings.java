@@ -2,6 +2,7 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.mapping.FieldMapping;
+import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
@@ -38,6 +39,10 @@ import java.util.function.IntSupplier;
  * @param meters            the application's meters, or {@link StreamlearnMeters#noop()}
  * @param eventMapping      how event records map to events ({@code streamlearn.input.*}; default: today's shape)
  * @param labelMapping      how label records map to labels ({@code streamlearn.labels.*}; default: today's shape)
+ * @param registry          the Schema Registry of Confluent-framed records ({@code schema.registry.url}), or null:
+ *                          then such records are {@code unknown-format} dead letters
+ * @param confluentOutput   whether predictions and dead letters are written in the Confluent wire format
+ *                          ({@code streamlearn.output.format=confluent-avro}; needs {@code registry})
  */
 public record TopologySettings(
         String eventsTopic, String labelsTopic, String controlTopic, String predictionsTopic,
@@ -47,7 +52,7 @@ public record TopologySettings(
         Duration labelHorizon, Duration labelSweepInterval, Duration keyTtl, long maxKeys,
         KeyValueBytesStoreSupplier modelStore, KeyValueBytesStoreSupplier pendingStore,
         SkippedRecords skipped, IntSupplier eventPartitions, StreamlearnMeters meters,
-        FieldMapping eventMapping, FieldMapping labelMapping) {
+        FieldMapping eventMapping, FieldMapping labelMapping, RegistryConfig registry, boolean confluentOutput) {
 
     /** @throws IllegalArgumentException when a store supplier's name differs from the store name */
     public TopologySettings {
@@ -60,6 +65,9 @@ public record TopologySettings(
         Objects.requireNonNull(meters, "meters");
         Objects.requireNonNull(eventMapping, "eventMapping");
         Objects.requireNonNull(labelMapping, "labelMapping");
+        if (confluentOutput && registry == null) {
+            throw new IllegalArgumentException("Confluent output needs a schema registry");
+        }
         if (!modelStore.name().equals(storeName)) {
             throw new IllegalArgumentException("store supplier is named '" + modelStore.name() + "' but the config says '"
                     + storeName + "'");
@@ -106,7 +114,7 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                events, labels);
+                events, labels, registry, confluentOutput);
     }
 
     /** Whether the topology reads a control topic (then forget requests are carried out and acknowledged). */
@@ -119,6 +127,6 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, store, pending, skipped, eventPartitions, meters,
-                eventMapping, labelMapping);
+                eventMapping, labelMapping, registry, confluentOutput);
     }
 }

@@ -101,6 +101,25 @@ class AppConfigTest {
     }
 
     @Test
+    void shouldReadTheSchemaRegistryAndConfluentOutputSettings() {
+        AppConfig d = AppConfig.defaults();
+        assertEquals(null, d.registry(), "no registry unless schema.registry.url is set");
+        assertFalse(d.topologySettings().confluentOutput());
+        assertMessage(AppConfig.SCHEMA_REGISTRY_URL_KEY, () -> d.with(AppConfig.OUTPUT_FORMAT_KEY, "confluent-avro"));
+        assertMessage(AppConfig.SCHEMA_REGISTRY_URL_KEY, () -> d.with(AppConfig.SCHEMA_REGISTRY_URL_KEY, "registry:8081"));
+        assertMessage("confluent-avro", () -> d.with(AppConfig.OUTPUT_FORMAT_KEY, "protobuf"));
+        AppConfig c = d.with(AppConfig.SCHEMA_REGISTRY_URL_KEY, "http://a:8081,http://b:8081")
+                .with("basic.auth.user.info", "u:p")
+                .with(AppConfig.OUTPUT_FORMAT_KEY, "confluent-avro");
+        assertTrue(c.confluentOutput());
+        assertEquals(io.streamlearn.schemas.wire.WireFormat.AVRO, c.outputFormat(), "processors write single-object, sinks reframe");
+        assertEquals(2, c.registry().urls().size());
+        assertEquals("u:p", c.registry().userInfo());
+        assertTrue(c.topologySettings().confluentOutput());
+        assertEquals(c.registry(), c.topologySettings().registry());
+    }
+
+    @Test
     void shouldParseKeyLifecycleSettings() {
         AppConfig d = AppConfig.defaults();
         assertEquals(java.time.Duration.ZERO, d.keyTtl(), "TTL off by default");
