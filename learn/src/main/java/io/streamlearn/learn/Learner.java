@@ -83,25 +83,44 @@ public interface Learner {
     }
 
     /**
-     * Reads values stored by an earlier state layout of this learner (same SPEC and dimension) into the
-     * current layout. A learner whose layout changed recognises each earlier layout by its length, which
-     * differs from the current one's; codecs call this only when a stored length is not
-     * {@code newState().values().length}, never for a current state. Composite learners delegate the
-     * slice of their inner learner. The default knows no earlier layout.
+     * The version of this learner's state layout, written beside the values by the state codec (format
+     * 3 on). A learner whose layout changes gives the new layout a new number and reads the earlier
+     * ones in {@link #migrate}. Composite learners report their readout's layout. Default 0.
+     */
+    default int layout() {
+        return 0;
+    }
+
+    /**
+     * The layout of values stored without a layout version (state formats 1 and 2, written before
+     * layouts were versioned), recognised by their count, or -1 if {@code length} is none of this
+     * learner's layouts of that time. The codec calls this for those old formats only. The default: the
+     * current layout, whose length the codec then checks.
+     */
+    default int unversionedLayout(int length) {
+        return layout();
+    }
+
+    /**
+     * Reads values stored in an earlier layout {@code layout} of this learner (same SPEC and dimension)
+     * into the current layout. Codecs call this only when the stored layout is not {@link #layout()}.
+     * Composite learners delegate the slice of their inner learner. The default knows no earlier layout.
      *
      * <pre>{@code
      * ModelState s = learner.newState();
-     * if (!learner.migrate(stored, 0, stored.length, s.values(), 0)) { ... unknown layout ... }
+     * if (!learner.migrate(layout, stored, 0, stored.length, s.values(), 0)) { ... unknown layout ... }
      * }</pre>
      *
+     * @param layout the stored layout's version (from the bytes, or {@link #unversionedLayout})
      * @param stored the stored values, not modified
      * @param from   where this learner's values start in {@code stored}
      * @param length how many values this learner stored
      * @param into   a fresh state's values in the current layout (as {@link #newState()} sets them)
      * @param at     where this learner's values start in {@code into}
-     * @return whether {@code length} is an earlier layout of this learner, {@code into} then filled
+     * @return whether {@code layout} with {@code length} values is an earlier layout of this learner,
+     *         {@code into} then filled
      */
-    default boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+    default boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
         return false;
     }
 

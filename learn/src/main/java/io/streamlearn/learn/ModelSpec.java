@@ -89,7 +89,20 @@ public final class ModelSpec {
             throw new IllegalArgumentException("empty model spec");
         }
         List<Stage> stages = new ArrayList<>();
-        for (String part : text.trim().split("\\+(?=[A-Za-z_])")) {
+        String trimmed = text.trim();
+        if (trimmed.toLowerCase(java.util.Locale.ROOT).startsWith("auto:")) {
+            // auto:candidates=SPEC|SPEC|...: the candidates are whole SPECs, with '+', ':' and ','
+            String rest = trimmed.substring(5).trim();
+            if (!rest.startsWith("candidates=") || rest.length() == "candidates=".length()) {
+                throw new IllegalArgumentException("bad spec '" + text + "': auto takes one parameter, "
+                        + "candidates=SPEC|SPEC|...");
+            }
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put("candidates", rest.substring("candidates=".length()).trim());
+            stages.add(new Stage("auto", params));
+            return new ModelSpec(stages);
+        }
+        for (String part : trimmed.split("\\+(?=[A-Za-z_])")) {
             String s = part.trim();
             int colon = s.indexOf(':');
             String name = (colon < 0 ? s : s.substring(0, colon)).trim().toLowerCase(java.util.Locale.ROOT);

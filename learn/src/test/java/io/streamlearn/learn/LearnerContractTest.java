@@ -1,5 +1,7 @@
 package io.streamlearn.learn;
 
+import io.streamlearn.learn.registry.Learners;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -6,11 +6,24 @@ import io.streamlearn.learn.ModelState;
 /**
  * The versioned binary layout of a {@link ModelState}. Every format version that was ever released
  * stays readable; an unknown version is refused with {@link StateFormatException}. New states are
- * written in {@link #CURRENT_VERSION} (2); version 1 is read (fixtures in
- * {@code state/src/test/resources/fixtures/v1}) and rewritten as version 2 on the key's next update.
+ * written in {@link #CURRENT_VERSION} (3); versions 1 and 2 are read (fixtures in
+ * {@code state/src/test/resources/fixtures/v1}, {@code v2}) and rewritten as version 3 on the key's
+ * next update.
  *
  * <pre>
- * version 2 (current; multi-byte fixed fields big-endian):
+ * version 3 (current; multi-byte fixed fields big-endian):
+ *   offset  size  field
+ *   0       1     format version = 3
+ *   1       8     learner fingerprint ({@link Learner#fingerprint()}: spec and dimension)
+ *   9       1-10  updates, unsigned varint (as in version 2)
+ *   .       1-10  last event time, as in version 2
+ *   .       1-5   the learner's state layout version ({@link Learner#layout()}), unsigned varint
+ *   .       1-5   n, number of doubles, unsigned varint
+ *   h       8n    the learner's values, IEEE 754 bit patterns, big-endian
+ *   (21 bytes of header for a state with under 16,384 updates, a 2020s time, a layout under 128 and
+ *    under 128 values)
+ *
+ * version 2 (read only; the layout is not stored):
  *   offset  size  field
  *   0       1     format version = 2
  *   1       8     learner fingerprint ({@link Learner#fingerprint()}: spec and dimension)
@@ -34,9 +47,10 @@ import io.streamlearn.learn.ModelState;
  *   29      8n    the learner's values, IEEE 754 bit patterns
  * </pre>
  *
- * <p>The values are the learner's own layout. A learner whose layout changed between builds
- * recognises an earlier layout by its length ({@link Learner#migrate}); {@link #decodeInto} then
- * converts it (allocating, on that path only), so states stored before the change keep their model.
+ * <p>The values are the learner's own layout, whose version is stored with them. A state of an
+ * earlier layout is converted by {@link Learner#migrate} ({@link #decodeInto} allocates on that path
+ * only), so states stored before a layout change keep their model. Versions 1 and 2 did not store
+ * the layout: the learner recognises it by the number of values ({@link Learner#unversionedLayout}).
  * Thread-safe (stateless).
  *
  * <pre>{@code
@@ -49,34 +63,46 @@ public final class StateCodec {
 
     public static final byte VERSION_1 = 1;
     public static final byte VERSION_2 = 2;
-    public static final byte CURRENT_VERSION = VERSION_2;
+    public static final byte VERSION_3 = 3;
+    public static final byte CURRENT_VERSION = VERSION_3;
     static final int HEADER_V1 = 29;
-    /** Version byte and fingerprint: the fixed part of a version-2 header. */
+    /** Version byte and fingerprint: the fixed part of a version-2 and version-3 header. */
     static final int FIXED_V2 = 9;
 
     private StateCodec() {
     }
 
-    /** Size in bytes of the (current version's) encoding of {@code state}. */
-    public static int encodedSize(ModelState state) {
+    /** Size in bytes of the (current version's) encoding of {@code state} in layout {@code layout}. */
+    public static int encodedSize(int layout, ModelState state) {
         int n = state.values().length;
-        return FIXED_V2 + varintSize(state.updates()) + varintSize(time(state.lastEventTime())) + varintSize(n) + 8 * n;
+        return FIXED_V2 + varintSize(state.updates()) + varintSize(time(state.lastEventTime())) + varintSize(layout)
+                + varintSize(n) + 8 * n;
     }
 
     /** Encodes {@code state}, which {@code learner} owns, into a new array. */
     public static byte[] encode(Learner learner, ModelState state) {
-        byte[] out = new byte[encodedSize(state)];
-        encode(learner.fingerprint(), state, out);
+        int layout = learner.layout();
+        byte[] out = new byte[encodedSize(layout, state)];
+        encode(learner.fingerprint(), layout, state, out);
         return out;
     }
 
-    /** Encodes into {@code out}, which must hold at least {@link #encodedSize(ModelState)} bytes. */
-    public static void encode(long fingerprint, ModelState state, byte[] out) {
+    /**
+     * Encodes into {@code out}, which must hold at least {@link #encodedSize(int, ModelState)} bytes.
+     *
+     * @param fingerprint the learner's {@link Learner#fingerprint()}
+     * @param layout      the learner's {@link Learner#layout()}
+     */
+    public static void encode(long fingerprint, int layout, ModelState state, byte[] out) {
+        if (layout < 0) {
+            throw new IllegalArgumentException("layout version must be >= 0, got " + layout);
+        }
         double[] v = state.values();
         out[0] = CURRENT_VERSION;
         putLong(out, 1, fingerprint);
         int at = putVarint(out, FIXED_V2, state.updates());
         at = putVarint(out, at, time(state.lastEventTime()));
+        at = putVarint(out, at, layout);
         at = putVarint(out, at, v.length);
         for (double d : v) {
             putLong(out, at, Double.doubleToRawLongBits(d));
@@ -108,6 +134,7 @@ public final class StateCodec {
         long updates;
         long lastTime;
         long n;
+        long layout = -1;
         int valuesAt;
         if (version == VERSION_1) {
             requireLength(bytes, HEADER_V1);
@@ -117,10 +144,15 @@ public final class StateCodec {
             n = getInt(bytes, 25);
             valuesAt = HEADER_V1;
         } else {
-            requireLength(bytes, FIXED_V2 + 3);
+            requireLength(bytes, FIXED_V2 + (version == VERSION_2 ? 3 : 4));
             fingerprint = getLong(bytes, 1);
             int timeAt = varintEnd(bytes, FIXED_V2);
             int nAt = varintEnd(bytes, timeAt);
+            if (version == VERSION_3) {
+                int layoutAt = nAt;
+                nAt = varintEnd(bytes, layoutAt);
+                layout = varint(bytes, layoutAt);
+            }
             valuesAt = varintEnd(bytes, nAt);
             updates = varint(bytes, FIXED_V2);
             lastTime = untime(varint(bytes, timeAt));
@@ -135,23 +167,33 @@ public final class StateCodec {
             throw new StateFormatException("truncated or padded state: " + n + " values in " + bytes.length
                     + " bytes (header " + valuesAt + " bytes), learner '" + learner.spec() + "'");
         }
+        if (version != VERSION_3) {
+            layout = learner.unversionedLayout((int) n);
+        }
         double[] v = into.values();
-        if (n == v.length) {
+        int current = learner.layout();
+        if (layout == current) {
+            if (n != v.length) {
+                throw new StateFormatException("state size mismatch: " + n + " values of layout " + layout
+                        + ", learner '" + learner.spec() + "' expects " + v.length);
+            }
             readValues(bytes, valuesAt, v, v.length);
         } else {
-            migrate(learner, bytes, valuesAt, (int) n, v);
+            migrate(learner, layout, bytes, valuesAt, (int) n, v);
         }
         into.setCounters(updates, lastTime);
     }
 
     /** Reads a stored earlier layout of {@code learner} into {@code v}, in its current layout. Allocates. */
-    private static void migrate(Learner learner, byte[] bytes, int valuesAt, int n, double[] v) {
+    private static void migrate(Learner learner, long layout, byte[] bytes, int valuesAt, int n, double[] v) {
         double[] stored = new double[n];
         readValues(bytes, valuesAt, stored, n);
         double[] migrated = learner.newState().values();
-        if (migrated.length != v.length || !learner.migrate(stored, 0, n, migrated, 0)) {
-            throw new StateFormatException("state size mismatch: " + n + " values, learner '" + learner.spec()
-                    + "' expects " + v.length + " and knows no earlier layout of that size");
+        if (layout < 0 || layout > Integer.MAX_VALUE || migrated.length != v.length
+                || !learner.migrate((int) layout, stored, 0, n, migrated, 0)) {
+            throw new StateFormatException("state layout mismatch: " + n + " values of layout "
+                    + (layout < 0 ? "unknown" : Long.toString(layout)) + ", learner '" + learner.spec()
+                    + "' (layout " + learner.layout() + ", " + v.length + " values) knows no such earlier layout");
         }
         System.arraycopy(migrated, 0, v, 0, v.length);
     }
@@ -159,7 +201,7 @@ public final class StateCodec {
     /** Reads the fingerprint without decoding, or throws if the header is unreadable. */
     public static long fingerprint(byte[] bytes) {
         version(bytes);
-        requireLength(bytes, bytes[0] == VERSION_1 ? HEADER_V1 : FIXED_V2 + 3);
+        requireLength(bytes, bytes[0] == VERSION_1 ? HEADER_V1 : FIXED_V2 + (bytes[0] == VERSION_2 ? 3 : 4));
         return getLong(bytes, 1);
     }
 
@@ -180,7 +222,7 @@ public final class StateCodec {
             throw new StateFormatException("empty state bytes");
         }
         byte version = bytes[0];
-        if (version != VERSION_1 && version != VERSION_2) {
+        if (version != VERSION_1 && version != VERSION_2 && version != VERSION_3) {
             throw new StateFormatException("unknown state format version " + version
                     + " (this build reads versions 1.." + CURRENT_VERSION + ")");
         }

@@ -1,7 +1,7 @@
 package io.streamlearn.state;
 
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import org.junit.jupiter.api.Test;
 
@@ -33,28 +33,72 @@ class StateCodecTest {
         return b.array();
     }
 
+    /**
+     * The version-2 bytes of {@code s} (no layout version) as the StateCodec Javadoc documents them: the
+     * version-3 bytes with version 2 and without the layout varint.
+     */
+    private static byte[] version2(Learner learner, ModelState s) {
+        byte[] v3 = StateCodec.encode(learner, s);
+        int timeEnd = StateCodec.varintEnd(v3, StateCodec.varintEnd(v3, 9));
+        int layoutEnd = StateCodec.varintEnd(v3, timeEnd);
+        byte[] v2 = new byte[v3.length - (layoutEnd - timeEnd)];
+        System.arraycopy(v3, 0, v2, 0, timeEnd);
+        System.arraycopy(v3, layoutEnd, v2, timeEnd, v3.length - layoutEnd);
+        v2[0] = 2;
+        return v2;
+    }
+
     @Test
-    void shouldWriteTheDocumentedVersion2Layout() {
+    void shouldWriteTheDocumentedVersion3Layout() {
         ModelState s = learned();
         byte[] bytes = StateCodec.encode(learner, s);
         // Independent reading of the layout in StateCodec's Javadoc.
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        assertEquals(2, b.get());
+        assertEquals(3, b.get());
         assertEquals(learner.fingerprint(), b.getLong());
         assertEquals(2, b.get(), "updates 2: one varint byte");
         // time 7000: zigzag 14000, + 1 = 14001 = 109 * 128 + 49: bytes 0x80|49, 109
         assertEquals((byte) (0x80 | 49), b.get());
         assertEquals(109, b.get());
+        assertEquals(learner.layout(), b.get(), "layout < 128: one varint byte");
         assertEquals(s.values().length, b.get(), "n < 128: one varint byte");
         for (double v : s.values()) {
             assertEquals(Double.doubleToRawLongBits(v), b.getLong());
         }
         assertEquals(0, b.remaining());
-        assertEquals(13 + 8 * s.values().length, StateCodec.encodedSize(s));
-        assertEquals(bytes.length, StateCodec.encodedSize(s));
+        assertEquals(14 + 8 * s.values().length, StateCodec.encodedSize(learner.layout(), s));
+        assertEquals(bytes.length, StateCodec.encodedSize(learner.layout(), s));
         assertEquals(2L, StateCodec.updates(bytes));
         assertEquals(learner.fingerprint(), StateCodec.fingerprint(bytes));
-        assertEquals(2, StateCodec.version(bytes));
+        assertEquals(3, StateCodec.version(bytes));
+    }
+
+    @Test
+    void shouldWriteALayoutOf128AndMoreInTwoVarintBytes() {
+        Learner bank = Learners.create("kalman", 2);
+        ModelState s = bank.newState();
+        assertTrue(bank.layout() >= 128, "a standardized bank's layout: " + bank.layout());
+        byte[] bytes = StateCodec.encode(bank, s);
+        assertEquals(bytes.length, StateCodec.encodedSize(bank.layout(), s));
+        assertEquals(9 + 1 + 1 + 2 + 1 + 8 * s.values().length, bytes.length);
+        ModelState back = bank.newState();
+        back.values()[0] = 42;
+        StateCodec.decodeInto(bank, bytes, back);
+        assertEquals(s, back);
+    }
+
+    @Test
+    void shouldStillReadTheDocumentedVersion2Layout() {
+        ModelState s = learned();
+        byte[] v2 = version2(learner, s);
+        assertEquals(2, StateCodec.version(v2));
+        assertEquals(2L, StateCodec.updates(v2));
+        assertEquals(learner.fingerprint(), StateCodec.fingerprint(v2));
+        ModelState back = learner.newState();
+        StateCodec.decodeInto(learner, v2, back);
+        assertEquals(s, back);
+        assertEquals(7_000L, back.lastEventTime());
+        assertEquals(v2.length + 1, StateCodec.encode(learner, back).length, "re-encoded as version 3: one layout byte more");
     }
 
     @Test
@@ -63,9 +107,9 @@ class StateCodecTest {
         byte[] fresh = StateCodec.encode(learner, s);
         assertEquals(0, fresh[9], "updates 0");
         assertEquals(0, fresh[10], "no time: zigzag(Long.MIN_VALUE) + 1 wraps to 0");
-        assertEquals(12 + 8 * s.values().length, fresh.length);
+        assertEquals(13 + 8 * s.values().length, fresh.length);
         s.setCounters(40, 1_700_000_039_000L);
-        assertEquals(9 + 1 + 6 + 1 + 8 * s.values().length, StateCodec.encodedSize(s));
+        assertEquals(9 + 1 + 6 + 1 + 1 + 8 * s.values().length, StateCodec.encodedSize(learner.layout(), s));
     }
 
     @Test
@@ -88,7 +132,7 @@ class StateCodecTest {
             for (long time : times) {
                 s.setCounters(updates, time);
                 byte[] bytes = StateCodec.encode(learner, s);
-                assertEquals(bytes.length, StateCodec.encodedSize(s));
+                assertEquals(bytes.length, StateCodec.encodedSize(learner.layout(), s));
                 ModelState back = learner.newState();
                 StateCodec.decodeInto(learner, bytes, back);
                 assertEquals(updates, back.updates(), "updates " + updates);
@@ -110,13 +154,13 @@ class StateCodecTest {
         StateCodec.decodeInto(learner, v1, back);
         assertEquals(s, back);
         assertEquals(7_000L, back.lastEventTime());
-        assertEquals(29 + 8 * s.values().length - 16, StateCodec.encode(learner, back).length,
-                "re-encoded as version 2: 16 bytes shorter here");
+        assertEquals(29 + 8 * s.values().length - 15, StateCodec.encode(learner, back).length,
+                "re-encoded as version 3: 15 bytes shorter here");
     }
 
     @Test
     void shouldMigrateAnEarlierLayoutOfTheLearnerOnRead() {
-        Learner rls = Learners.create("rls:lambda=0.99,p0=100", 2);
+        Learner rls = Learners.create("rls:lambda=0.99,p0=100,scale=none", 2);
         ModelState s = rls.newState();
         rls.learn(s, new double[] {1, 2}, 1_000L, 3.0);
         rls.learn(s, new double[] {0.5, -1}, 2_000L, 0.5);
@@ -156,7 +200,11 @@ class StateCodecTest {
         ModelState s = learned();
         byte[] longer = version1(learner.fingerprint(), s, s.values().length + 1);
         e = assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, longer, into));
-        assertTrue(e.getMessage().contains("no earlier layout"), e.getMessage());
+        assertTrue(e.getMessage().contains("size mismatch"), e.getMessage());
+        byte[] unknownLayout = StateCodec.encode(learner, s);
+        unknownLayout[12] = 5; // the layout varint of a 2-update, 7 s state: a layout sgd never had
+        e = assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, unknownLayout, into));
+        assertTrue(e.getMessage().contains("no such earlier layout"), e.getMessage());
         assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(learner, Arrays.copyOf(version1(
                 learner.fingerprint(), s, s.values().length), 28), into));
         assertEquals(learner.newState(), into, "a refused decode leaves the target untouched");

@@ -15,6 +15,7 @@ import java.util.Set;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The layering of the modules and of the {@code streams} packages, checked on the compiled main classes
@@ -92,6 +93,38 @@ class LayeringTest {
                 .should().onlyDependOnClassesThat().resideInAnyPackage("io.streamlearn.learn..", "java..")
                 .because("learn uses only the JDK: it sees primitive arrays and feature vectors, never bytes or topics")
                 .check(main);
+    }
+
+    /**
+     * Inside learn: the contract ({@code io.streamlearn.learn}) knows no family, the families
+     * ({@code sgd}, {@code kalman}, {@code memory}, {@code drift}, ...) know only the contract, and the
+     * registry ({@code registry.Learners}) alone knows them all. The deprecated {@code learn.Learners}
+     * forwards to the registry.
+     */
+    @Test
+    void shouldKeepLearnFamiliesApartAndTheRegistryOnTop() {
+        String learn = "io.streamlearn.learn";
+        noClasses().that().resideInAPackage(learn).and().doNotHaveFullyQualifiedName(learn + ".Learners")
+                .should().dependOnClassesThat().resideInAPackage(learn + ".(*)..")
+                .because("the contract must not point down at the families or the registry")
+                .check(main);
+        List<String> families = main.stream().map(c -> c.getPackageName()).filter(p -> p.startsWith(learn + "."))
+                .map(p -> p.substring(learn.length() + 1).split("\\.")[0]).distinct()
+                .filter(p -> !p.equals("registry")).sorted().toList();
+        assertTrue(families.containsAll(List.of("sgd", "kalman", "memory", "drift")), families.toString());
+        for (String family : families) {
+            List<String> others = new ArrayList<>();
+            for (String other : families) {
+                if (!other.equals(family)) {
+                    others.add(learn + "." + other + "..");
+                }
+            }
+            others.add(learn + ".registry..");
+            noClasses().that().resideInAPackage(learn + "." + family + "..")
+                    .should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
+                    .because("a learner family knows only the contract (io.streamlearn.learn), not its siblings")
+                    .check(main);
+        }
     }
 
     @Test

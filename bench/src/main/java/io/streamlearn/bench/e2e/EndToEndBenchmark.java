@@ -1,6 +1,7 @@
 package io.streamlearn.bench.e2e;
 
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.Learner;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.schemas.DeadLetter;
 import io.streamlearn.schemas.Event;
@@ -194,9 +195,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         int[] sizes = new int[m.size()];
         if (stateBytes.equals("auto")) {
             for (int i = 0; i < sizes.length; i++) {
-                ModelState state = Learners.create(m.get(i), dimension).newState();
+                Learner learner = Learners.create(m.get(i), dimension);
+                ModelState state = learner.newState();
                 state.setCounters(1000, System.currentTimeMillis());
-                sizes[i] = StateCodec.encodedSize(state);
+                sizes[i] = StateCodec.encodedSize(learner.layout(), state);
             }
             return sizes;
         }

@@ -1,7 +1,7 @@
 package io.streamlearn.bench.jmh;
 
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,7 +1,7 @@
 package io.streamlearn.bench.memory;
 
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.state.StateCodec;

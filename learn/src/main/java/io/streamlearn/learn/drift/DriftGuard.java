@@ -6,7 +6,7 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.memory.NestedState;
+import io.streamlearn.learn.NestedState;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -156,14 +156,26 @@ public final class DriftGuard implements Learner {
         state.recordUpdate(time);
     }
 
+    /** The readout's layout: the slots before its slice have had one layout only. */
+    @Override
+    public int layout() {
+        return readout.layout();
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
+        int prefix = detectionsSlot + 3;
+        return length <= prefix ? -1 : readout.unversionedLayout(length - prefix);
+    }
+
     /**
      * An earlier layout of the readout's slice (the detector's slots and counters are unchanged): copies
      * them and lets the readout migrate the rest.
      */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
         int prefix = detectionsSlot + 3;
-        if (length <= prefix || !readout.migrate(stored, from + prefix, length - prefix, into, at + prefix)) {
+        if (length <= prefix || !readout.migrate(layout, stored, from + prefix, length - prefix, into, at + prefix)) {
             return false;
         }
         System.arraycopy(stored, from, into, at, prefix);

@@ -50,7 +50,11 @@ import java.util.Map;
  * congruence {@code C <- D C D}: a feature absent for ever cannot make any covariance grow without
  * bound; overflowing updates are skipped.
  *
- * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true]}.
+ * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none]}.
+ * With {@code scale=rms}, the default, {@code Learners} wraps the bank in {@link Standardized}: it sees
+ * each feature divided by a reference scale that follows the feature's running RMS in the key, so the
+ * prior and the process noise are relative to each weight's own scale and predictions do not depend
+ * on the features' units (issue #13). {@code scale=none} gives the bank below on raw inputs.
  *
  * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
  * {@code [n, t_last, M x (m (p), C (T), S, l)]} where {@code n} and every {@code S} are stored only
@@ -67,7 +71,7 @@ import java.util.Map;
  * Learner custom = Learners.create("kalman:bank=0/1e-2,prior=4,alpha=0.999", 8);
  * }</pre>
  */
-public final class KalmanBank implements Learner, DriftAware {
+public final class KalmanBank implements Learner, DriftAware, Standardized.Rescalable {
 
     /** Floor of the normalised log-weights: a member never gets less than e^-500 of the others. */
     static final double LOG_WEIGHT_FLOOR = -500.0;
@@ -108,6 +112,15 @@ public final class KalmanBank implements Learner, DriftAware {
      */
     public KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
                       boolean intercept, boolean qtime) {
+        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false);
+    }
+
+    /**
+     * As above; {@code unscaled} marks the bank used on raw inputs ({@code scale=none}) where the
+     * default wraps it in {@link Standardized}: its SPEC then ends with {@code ,scale=none}.
+     */
+    KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
+               boolean intercept, boolean qtime, boolean unscaled) {
         if (ratios.length == 0) {
             throw new IllegalArgumentException("kalman: the bank needs at least one member");
         }
@@ -151,6 +164,9 @@ public final class KalmanBank implements Learner, DriftAware {
         }
         if (qtime) {
             b.append(",qtime=true");
+        }
+        if (unscaled) {
+            b.append(",scale=none");
         }
         this.spec = b.toString();
     }
@@ -303,6 +319,18 @@ public final class KalmanBank implements Learner, DriftAware {
         state.recordUpdate(time);
     }
 
+    /** Re-expresses every member for inputs divided by {@code f} (see {@link Packed#rescaleInputs}), then caps. */
+    @Override
+    public void rescaleInputs(ModelState state, double[] f, int fOff) {
+        double[] v = state.values();
+        double[] u = scratch.get();
+        for (int k = 0; k < members; k++) {
+            int base = first + k * stride;
+            Packed.rescaleInputs(v, base, base + cRel, p, f, fOff, d);
+            Packed.capDiagonalWithMean(v, base, base + cRel, p, prior, u);
+        }
+    }
+
     /** Multiplies every member's covariance by {@code factor}, then applies the cap. */
     @Override
     public void inflate(ModelState state, double factor) {
@@ -313,14 +341,25 @@ public final class KalmanBank implements Learner, DriftAware {
         }
     }
 
+    /** Layout 1, that of issue #4; layout 0 is the earlier one (below). */
+    @Override
+    public int layout() {
+        return 1;
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
+        return length == size ? 1 : length == legacySize ? 0 : -1;
+    }
+
     /**
-     * Reads the layout of builds before issue #4, {@code [n, t_last, M x (m, C, S, l), u (p zeros)]},
+     * Reads layout 0, that of builds before issue #4, {@code [n, t_last, M x (m, C, S, l), u (p zeros)]},
      * keeping n and the S only when the variance is learned (with {@code v=} every stored S is that
      * variance) and {@code t_last} only with {@code qtime}.
      */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
-        if (length != legacySize) {
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
+        if (layout != 0 || length != legacySize) {
             return false;
         }
         int t = Packed.size(p);

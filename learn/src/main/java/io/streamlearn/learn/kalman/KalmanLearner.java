@@ -54,7 +54,7 @@ import java.util.Map;
  * created once per thread, so the learner is shared by all keys and threads and allocates nothing
  * per event after warm-up.
  *
- * <p>Earlier layout (builds before issue #4, still read by {@link #migrate}):
+ * <p>This is layout 1 ({@link #layout()}). Layout 0 (builds before issue #4, still read by {@link #migrate}):
  * {@code [m (p), C (T), S, n, t_last, u (p zeros)]} whatever the configuration.
  *
  * <pre>{@code
@@ -234,15 +234,26 @@ public final class KalmanLearner implements Learner, DriftAware {
         Packed.inflate(v, cOff, p, factor, cap(v), scratch.get());
     }
 
+    /** Layout 1, that of issue #4; layout 0 is the earlier one (below). */
+    @Override
+    public int layout() {
+        return 1;
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
+        return length == size ? 1 : length == legacySize ? 0 : -1;
+    }
+
     /**
-     * Reads the layout of builds before issue #4, {@code [m, C, S, n, t_last, u (p zeros)]}, keeping
+     * Reads layout 0, that of builds before issue #4, {@code [m, C, S, n, t_last, u (p zeros)]}, keeping
      * {@code S} and {@code n} only with {@code r=auto} (with a fixed r the stored S is r) and
      * {@code t_last} only with {@code qtime}.
      */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
         int old = from + cOff + Packed.size(p);
-        if (length != legacySize || (!autoNoise && stored[old] != r)) {
+        if (layout != 0 || length != legacySize || (!autoNoise && stored[old] != r)) {
             return false;
         }
         System.arraycopy(stored, from, into, at, cOff + Packed.size(p));

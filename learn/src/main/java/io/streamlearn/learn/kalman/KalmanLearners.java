@@ -8,7 +8,9 @@ import io.streamlearn.learn.ModelSpec;
  * <ul>
  *   <li>{@code kalman} (no {@code q}/{@code r}): the self-tuning {@link KalmanBank}; parameters
  *       {@code bank} (ratios joined by {@code /}), {@code prior}, {@code alpha}, {@code intercept},
- *       {@code v} (known noise variance), {@code qtime}.</li>
+ *       {@code v} (known noise variance), {@code qtime}, {@code scale} ({@code rms}, the default: the
+ *       bank sees each feature divided by its running RMS ({@link Standardized}), so its predictions do
+ *       not depend on the features' units; {@code none}: raw inputs).</li>
  *   <li>{@code kalman:q=...,r=...|auto[,p0=...]}: the single {@link KalmanLearner} with fixed settings;
  *       parameters {@code q}, {@code r}, {@code r0}, {@code p0}, {@code intercept}, {@code qtime}.</li>
  *   <li>{@code kalman:loss=logistic[,q=...,p0=...]}: {@link KalmanLogistic}, the extended-Kalman
@@ -42,7 +44,7 @@ public final class KalmanLearners {
         boolean qtime = params.bool("qtime", false);
         String loss = params.choice("loss", "squared", "squared", "logistic");
         if (loss.equals("logistic")) {
-            for (String k : new String[] {"r", "r0", "bank", "prior", "alpha", "v"}) {
+            for (String k : new String[] {"r", "r0", "bank", "prior", "alpha", "v", "scale"}) {
                 if (params.has(k)) {
                     throw new IllegalArgumentException("kalman: loss=logistic takes q, p0, intercept and qtime, not " + k);
                 }
@@ -50,9 +52,10 @@ public final class KalmanLearners {
             return new KalmanLogistic(dimension, params.nonNegative("q", 0.0), qtime, params.positive("p0", 1.0), intercept);
         }
         if (params.has("q") || params.has("r")) {
-            if (params.has("bank") || params.has("prior") || params.has("alpha") || params.has("v")) {
-                throw new IllegalArgumentException("kalman: bank, prior, alpha and v belong to the bank; "
-                        + "q, r, r0 and p0 to the single filter; do not mix them");
+            if (params.has("bank") || params.has("prior") || params.has("alpha") || params.has("v") || params.has("scale")) {
+                throw new IllegalArgumentException("kalman: bank, prior, alpha, v and scale belong to the bank; "
+                        + "q, r, r0 and p0 to the single filter (whose q, r and p0 are in the features' units); "
+                        + "do not mix them");
             }
             double q = params.nonNegative("q", 0.0);
             String r = params.string("r", "1.0");
@@ -76,7 +79,14 @@ public final class KalmanLearners {
             throw new IllegalArgumentException("kalman: alpha must be in (0, 1], got " + alpha);
         }
         double v = params.has("v") ? params.positive("v", 1.0) : Double.NaN;
-        return new KalmanBank(dimension, ratios, prior, alpha, v, intercept, qtime);
+        boolean unscaled = unscaled(params);
+        KalmanBank bank = new KalmanBank(dimension, ratios, prior, alpha, v, intercept, qtime, unscaled);
+        return unscaled ? bank : new Standardized(bank);
+    }
+
+    /** Reads {@code scale=rms|none} (default rms): whether the inputs are used unscaled. */
+    static boolean unscaled(ModelSpec.Params params) {
+        return params.choice("scale", "rms", "rms", "none").equals("none");
     }
 
     static double[] ratios(String text) {

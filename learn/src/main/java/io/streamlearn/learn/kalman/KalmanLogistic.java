@@ -152,11 +152,23 @@ public final class KalmanLogistic implements Learner, DriftAware {
         Packed.inflate(v, cOff, p, factor, p0, scratch.get());
     }
 
-    /** Reads the layout of builds before issue #4, {@code [m, C, t_last, u (p zeros)]}. */
+    /** Layout 1, that of issue #4; layout 0 is the earlier one (below). */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+    public int layout() {
+        return 1;
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
         int t = cOff + Packed.size(p);
-        if (length != t + 1 + p) {
+        return length == size ? 1 : length == t + 1 + p ? 0 : -1;
+    }
+
+    /** Reads layout 0, that of builds before issue #4, {@code [m, C, t_last, u (p zeros)]}. */
+    @Override
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
+        int t = cOff + Packed.size(p);
+        if (layout != 0 || length != t + 1 + p) {
             return false;
         }
         System.arraycopy(stored, from, into, at, t);

@@ -55,6 +55,54 @@ final class Packed {
         }
     }
 
+    /**
+     * Re-expresses a linear filter's mean and covariance for inputs divided by {@code f}: with
+     * {@code z'_j = z_j / f_j}, the weights become {@code m'_j = m_j f_j} and the covariance
+     * {@code C' = F C F} ({@code F = diag(f_0..f_{d-1}, 1)}, the intercept unchanged), so that
+     * {@code m'.z' = m.z} and {@code z'C'z' = z'Cz}.
+     */
+    static void rescaleInputs(double[] v, int mOff, int cOff, int p, double[] f, int fOff, int d) {
+        for (int j = 0; j < d; j++) {
+            v[mOff + j] *= f[fOff + j];
+        }
+        int k = cOff;
+        for (int i = 0; i < p; i++) {
+            double fi = i < d ? f[fOff + i] : 1.0;
+            for (int j = i; j < p; j++) {
+                v[k++] *= fi * (j < d ? f[fOff + j] : 1.0);
+            }
+        }
+    }
+
+    /**
+     * {@link #capDiagonal} that also multiplies each weight by its coordinate's factor
+     * {@code D_ii}: where the covariance had to be cut back to the prior, the weight is cut back in
+     * the same proportion (used after {@link #rescaleInputs}, where a cap means the old units gave the
+     * weight a wider prior than the new ones do).
+     */
+    static void capDiagonalWithMean(double[] v, int mOff, int cOff, int p, double cap, double[] scratch) {
+        int k = cOff;
+        boolean any = false;
+        for (int i = 0; i < p; i++) {
+            if (v[k] > cap) {
+                any = true;
+                break;
+            }
+            k += p - i;
+        }
+        if (!any) {
+            return;
+        }
+        k = cOff;
+        for (int i = 0; i < p; i++) {
+            double cii = v[k];
+            double f = cii > cap ? Math.sqrt(cap / cii) : 1.0;
+            v[mOff + i] *= f;
+            k += p - i;
+        }
+        capDiagonal(v, cOff, p, cap, scratch, 0);
+    }
+
     /** {@code m . z}. */
     static double dot(double[] m, int off, double[] x, int d, boolean intercept) {
         double s0 = intercept ? m[off + d] : 0.0;

@@ -38,7 +38,7 @@ import java.util.Map;
  * Learner rls = Learners.create("rls:lambda=0.99,p0=100", 8);
  * }</pre>
  */
-public final class RlsLearner implements Learner, DriftAware {
+public final class RlsLearner implements Learner, DriftAware, Standardized.Rescalable {
 
     private final int d;
     private final int p;
@@ -57,6 +57,11 @@ public final class RlsLearner implements Learner, DriftAware {
      * @param intercept whether to add a constant-1 input
      */
     public RlsLearner(int dimension, double lambda, double p0, boolean intercept) {
+        this(dimension, lambda, p0, intercept, false);
+    }
+
+    /** As above; {@code unscaled}: used on raw inputs ({@code scale=none}), SPEC ending {@code ,scale=none}. */
+    RlsLearner(int dimension, double lambda, double p0, boolean intercept, boolean unscaled) {
         if (!(lambda > 0 && lambda <= 1) || !(p0 > 0)) {
             throw new IllegalArgumentException("rls: need 0 < lambda <= 1 and p0 > 0");
         }
@@ -68,16 +73,22 @@ public final class RlsLearner implements Learner, DriftAware {
         this.cOff = p;
         this.size = cOff + Packed.size(p);
         this.scratch = Packed.scratch(p);
-        this.spec = "rls:lambda=" + lambda + ",p0=" + p0 + ",intercept=" + intercept;
+        this.spec = "rls:lambda=" + lambda + ",p0=" + p0 + ",intercept=" + intercept + (unscaled ? ",scale=none" : "");
     }
 
-    /** Factory for {@code Learners}: reads {@code lambda} (0.99), {@code p0} (100), {@code intercept} (true). */
+    /**
+     * Factory for {@code Learners}: reads {@code lambda} (0.99), {@code p0} (100), {@code intercept}
+     * (true) and {@code scale} ({@code rms}, the default: the inputs are {@link Standardized}; or
+     * {@code none}).
+     */
     public static Learner fromSpec(ModelSpec.Params params, int dimension) {
         double lambda = params.positive("lambda", 0.99);
         if (lambda > 1) {
             throw new IllegalArgumentException("rls: lambda must be in (0, 1], got " + lambda);
         }
-        return new RlsLearner(dimension, lambda, params.positive("p0", 100.0), params.bool("intercept", true));
+        boolean unscaled = KalmanLearners.unscaled(params);
+        RlsLearner rls = new RlsLearner(dimension, lambda, params.positive("p0", 100.0), params.bool("intercept", true), unscaled);
+        return unscaled ? rls : new Standardized(rls);
     }
 
     @Override
@@ -122,6 +133,14 @@ public final class RlsLearner implements Learner, DriftAware {
         state.recordUpdate(time);
     }
 
+    /** Re-expresses the weights for inputs divided by {@code f} (see {@link Packed#rescaleInputs}), then caps. */
+    @Override
+    public void rescaleInputs(ModelState state, double[] f, int fOff) {
+        double[] v = state.values();
+        Packed.rescaleInputs(v, 0, cOff, p, f, fOff, d);
+        Packed.capDiagonalWithMean(v, 0, cOff, p, p0, scratch.get());
+    }
+
     /** Multiplies the covariance by {@code factor}, then applies the cap. */
     @Override
     public void inflate(ModelState state, double factor) {
@@ -129,10 +148,21 @@ public final class RlsLearner implements Learner, DriftAware {
         Packed.inflate(v, cOff, p, factor, p0, scratch.get());
     }
 
-    /** Reads the layout of builds before issue #4: {@code [w, C, u (p zeros)]}. */
+    /** Layout 1, that of issue #4; layout 0 is the earlier one (below). */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
-        if (length != size + p) {
+    public int layout() {
+        return 1;
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
+        return length == size ? 1 : length == size + p ? 0 : -1;
+    }
+
+    /** Reads layout 0, that of builds before issue #4: {@code [w, C, u (p zeros)]}. */
+    @Override
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
+        if (layout != 0 || length != size + p) {
             return false;
         }
         System.arraycopy(stored, from, into, at, size);

@@ -1,5 +1,7 @@
 package io.streamlearn.learn.memory;
 
+import io.streamlearn.learn.NestedState;
+
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
@@ -217,14 +219,26 @@ public final class CompositeLearner implements Learner {
         state.recordUpdate(time);
     }
 
+    /** The readout's layout: the slots before its slice have had one layout only. */
+    @Override
+    public int layout() {
+        return readout.layout();
+    }
+
+    @Override
+    public int unversionedLayout(int length) {
+        int prefix = flagSlot + 1;
+        return length <= prefix ? -1 : readout.unversionedLayout(length - prefix);
+    }
+
     /**
      * An earlier layout of the readout's slice (the memories' slots and the flag are unchanged): copies
      * them and lets the readout migrate the rest.
      */
     @Override
-    public boolean migrate(double[] stored, int from, int length, double[] into, int at) {
+    public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
         int prefix = flagSlot + 1;
-        if (length <= prefix || !readout.migrate(stored, from + prefix, length - prefix, into, at + prefix)) {
+        if (length <= prefix || !readout.migrate(layout, stored, from + prefix, length - prefix, into, at + prefix)) {
             return false;
         }
         System.arraycopy(stored, from, into, at, prefix);

@@ -28,6 +28,7 @@ public final class Memories {
         FACTORIES.put("ema", EmaMemory::fromSpec);
         FACTORIES.put("ssm", SsmMemory::fromSpec);
         FACTORIES.put("delta", DeltaMemory::fromSpec);
+        FACTORIES.put("season", SeasonMemory::fromSpec);
     }
 
     private Memories() {

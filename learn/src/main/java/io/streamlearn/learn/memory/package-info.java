@@ -1,6 +1,6 @@
 /**
  * Recurrent memories: per-key state advanced on every event and turned into features for a readout
- * learner. Entry point: {@link io.streamlearn.learn.Learners#create(String, int)} with a SPEC of several
+ * learner. Entry point: {@link io.streamlearn.learn.registry.Learners#create(String, int)} with a SPEC of several
  * stages, which builds a {@link io.streamlearn.learn.memory.CompositeLearner}:
  * <pre>
  *   spec    := (memory '+')* ('drift' [':' params] '+')? readout

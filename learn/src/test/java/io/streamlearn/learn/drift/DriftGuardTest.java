@@ -4,7 +4,7 @@ import io.streamlearn.learn.DriftAware;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.LearnerContractTest;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;

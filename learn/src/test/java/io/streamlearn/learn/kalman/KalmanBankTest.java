@@ -23,7 +23,7 @@ class KalmanBankTest {
     void shouldEqualTheTextbookFilterWhenReducedToOneMemberWithKnownVariance() {
         int d = 3;
         // ratio 0.01, relative prior 4, variance 0.25  <=>  q = 0.0025, r = 0.25, p0 = 1
-        Learner bank = Learners.create("kalman:bank=0.01,prior=4,v=0.25", d);
+        Learner bank = Learners.create("kalman:bank=0.01,prior=4,v=0.25,scale=none", d);
         Dense.Kalman ref = new Dense.Kalman(d + 1, 0.0025, 0.25, 1.0);
         ModelState s = bank.newState();
         SplittableRandom rnd = new SplittableRandom(12);
@@ -54,7 +54,7 @@ class KalmanBankTest {
         // predictive t_n(mu'z, S (1 + z' Lambda^-1 z)).
         int d = 3;
         double c0 = 2.0;
-        Learner bank = Learners.create("kalman:bank=0,prior=2,intercept=false", d);
+        Learner bank = Learners.create("kalman:bank=0,prior=2,intercept=false,scale=none", d);
         ModelState s = bank.newState();
         SplittableRandom rnd = new SplittableRandom(31);
         double[][] xtx = new double[d][d];
@@ -108,7 +108,7 @@ class KalmanBankTest {
         // (no step precedes it), so P(M | y) ~ |Sigma_M|^-1/2 (y' Sigma_M^-1 y)^-t/2.
         double[] deltas = {0.0, 0.05, 0.8};
         double c0 = 2.0;
-        Learner bank = Learners.create("kalman:bank=0/0.05/0.8,prior=2,alpha=1", 1);
+        Learner bank = Learners.create("kalman:bank=0/0.05/0.8,prior=2,alpha=1,scale=none", 1);
         ModelState s = bank.newState();
         double[][] xs = {{0.3}, {-1.2}, {2.0}, {0.7}, {-0.4}, {1.5}, {-2.2}};
         double[] ys = {1.1, -0.5, 3.9, 0.2, 2.5, -1.0, -3.0};
@@ -154,7 +154,7 @@ class KalmanBankTest {
         double v = 0.5;
         double alpha = 0.98;
         double[] deltas = {0.0, 0.01, 0.2};
-        Learner bank = Learners.create("kalman:bank=0/0.01/0.2,prior=3,alpha=0.98,v=0.5", d);
+        Learner bank = Learners.create("kalman:bank=0/0.01/0.2,prior=3,alpha=0.98,v=0.5,scale=none", d);
         ModelState s = bank.newState();
         Dense.Kalman[] refs = new Dense.Kalman[3];
         double[] logW = new double[3];
@@ -256,7 +256,7 @@ class KalmanBankTest {
 
     @Test
     void shouldKeepEveryMemberBoundedWhenAFeatureStaysAbsent() {
-        KalmanBank bank = (KalmanBank) Learners.create("kalman:alpha=0.99", 2);
+        KalmanBank bank = (KalmanBank) Learners.create("kalman:alpha=0.99,scale=none", 2);
         ModelState s = bank.newState();
         SplittableRandom rnd = new SplittableRandom(8);
         for (int t = 0; t < 100_000; t++) {
@@ -281,7 +281,7 @@ class KalmanBankTest {
 
     @Test
     void shouldInflateEveryMember() {
-        KalmanBank bank = (KalmanBank) Learners.create("kalman:bank=0/0.01", 2);
+        KalmanBank bank = (KalmanBank) Learners.create("kalman:bank=0/0.01,scale=none", 2);
         ModelState s = bank.newState();
         SplittableRandom rnd = new SplittableRandom(8);
         for (int t = 0; t < 300; t++) {
@@ -332,7 +332,7 @@ class KalmanBankTest {
     @Test
     void shouldScaleTheRatioByElapsedSecondsWithQtime() {
         // one member, known variance 2, ratio 0.01 per second  <=>  textbook q = 0.02 per second
-        Learner bank = Learners.create("kalman:bank=0.01,prior=1,v=2,qtime=true,intercept=false", 2);
+        Learner bank = Learners.create("kalman:bank=0.01,prior=1,v=2,qtime=true,intercept=false,scale=none", 2);
         Dense.Kalman ref = new Dense.Kalman(2, 0.0, 2.0, 2.0);
         ModelState s = bank.newState();
         SplittableRandom rnd = new SplittableRandom(14);

@@ -25,7 +25,7 @@ class KalmanContractTests {
 
         @Test
         void shouldBeTheBankWithUncertainty() {
-            assertTrue(learner() instanceof KalmanBank);
+            assertTrue(learner() instanceof Standardized st && st.inner() instanceof KalmanBank, "a standardized bank");
             assertTrue(learner().hasUncertainty());
             assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true", learner().spec());
         }

@@ -77,7 +77,7 @@ class LayoutMigrationTest {
     @ParameterizedTest
     @ValueSource(strings = {"kalman:q=0.0025,r=0.25", "kalman:q=0.0025,r=0.25,intercept=false", "kalman:q=0.001,r=auto",
             "kalman:q=0.001,r=0.5,qtime=true", "kalman:q=0.001,r=auto,qtime=true", "kalman:loss=logistic,q=0.001",
-            "kalman:loss=logistic,q=0.001,qtime=true", "rls", "rls:intercept=false"})
+            "kalman:loss=logistic,q=0.001,qtime=true", "rls:scale=none", "rls:intercept=false,scale=none"})
     void shouldMigrateTheEarlierLayoutOfASingleFilter(String spec) {
         Learner l = Learners.create(spec, D);
         boolean intercept = !spec.contains("intercept=false");
@@ -87,13 +87,16 @@ class LayoutMigrationTest {
         assertEquals(s.values().length + p + (spec.startsWith("rls") ? 0 : spec.contains("logistic")
                 ? (spec.contains("qtime") ? 0 : 1) : 3 - (spec.contains("auto") ? 2 : 0) - (spec.contains("qtime") ? 1 : 0)),
                 old.length, "the earlier layout had p scratch slots and S, n, t_last always");
+        assertEquals(0, l.unversionedLayout(old.length), "recognised by its length in formats 1 and 2");
+        assertEquals(1, l.unversionedLayout(s.values().length));
         double[] into = l.newState().values();
-        assertTrue(l.migrate(old, 0, old.length, into, 0));
+        assertTrue(l.migrate(0, old, 0, old.length, into, 0));
         assertArrayEquals(s.values(), into);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"kalman", "kalman:qtime=true", "kalman:v=0.5", "kalman:v=0.5,qtime=true,intercept=false"})
+    @ValueSource(strings = {"kalman:scale=none", "kalman:qtime=true,scale=none", "kalman:v=0.5,scale=none",
+            "kalman:v=0.5,qtime=true,intercept=false,scale=none"})
     void shouldMigrateTheEarlierLayoutOfTheBank(String spec) {
         KalmanBank l = (KalmanBank) Learners.create(spec, D);
         int p = spec.contains("intercept=false") ? D : D + 1;
@@ -116,7 +119,8 @@ class LayoutMigrationTest {
         old = concat(old, new double[p]);
         assertEquals(v.length, header + l.members() * stride, "the current layout");
         double[] into = l.newState().values();
-        assertTrue(l.migrate(old, 0, old.length, into, 0));
+        assertEquals(0, l.unversionedLayout(old.length));
+        assertTrue(l.migrate(0, old, 0, old.length, into, 0));
         assertArrayEquals(v, into);
         Prediction a = new Prediction();
         Prediction b = new Prediction();
@@ -138,44 +142,91 @@ class LayoutMigrationTest {
         assertEquals(mc + 1, Learners.create("kalman:q=0.0025,r=0.25,qtime=true", D).newState().values().length);
         assertEquals(mc + 3, Learners.create("kalman:q=0.0025,r=auto,qtime=true", D).newState().values().length);
         assertEquals(mc, Learners.create("kalman:loss=logistic", D).newState().values().length);
-        assertEquals(mc, Learners.create("rls", D).newState().values().length);
-        assertEquals(1 + 4 * (mc + 2), Learners.create("kalman", D).newState().values().length);
-        assertEquals(4 * (mc + 1), Learners.create("kalman:v=2", D).newState().values().length);
+        assertEquals(mc, Learners.create("rls:scale=none", D).newState().values().length);
+        assertEquals(mc + 1 + 2 * D, Learners.create("rls", D).newState().values().length, "standardized: c, D mean squares and D scales");
+        assertEquals(1 + 4 * (mc + 2), Learners.create("kalman:scale=none", D).newState().values().length);
+        assertEquals(1 + 4 * (mc + 2) + 1 + 2 * D, Learners.create("kalman", D).newState().values().length);
+        assertEquals(4 * (mc + 1), Learners.create("kalman:v=2,scale=none", D).newState().values().length);
         // d = 16 with intercept: the mean and packed covariance, 17 + 153 doubles
         assertEquals(170, Learners.create("kalman:q=0.0025,r=0.25", 16).newState().values().length);
     }
 
     @Test
-    void shouldRefuseLengthsThatAreNoEarlierLayout() {
-        for (String spec : new String[] {"kalman", "kalman:q=0.1,r=1", "kalman:loss=logistic", "rls", "lags:p=2+kalman:q=0.1,r=1"}) {
+    void shouldRefuseLayoutsAndLengthsThatAreNoEarlierLayout() {
+        for (String spec : new String[] {"kalman", "kalman:scale=none", "kalman:q=0.1,r=1", "kalman:loss=logistic", "rls",
+                "rls:scale=none", "lags:p=2+kalman:q=0.1,r=1", "lags:p=2+kalman"}) {
             Learner l = Learners.create(spec, D);
             double[] current = l.newState().values();
             double[] into = l.newState().values();
-            assertFalse(l.migrate(current, 0, current.length, into, 0), spec + ": the current layout is not an earlier one");
-            double[] longer = new double[current.length + 1];
-            assertFalse(l.migrate(longer, 0, longer.length, into, 0), spec);
+            assertFalse(l.migrate(l.layout(), current, 0, current.length + 1, into, 0), spec + ": a wrong length");
+            assertFalse(l.migrate(l.layout() + 1, current, 0, current.length, into, 0), spec + ": a future layout");
+            double[] longer = new double[current.length + 1000];
+            assertFalse(l.migrate(0, longer, 0, longer.length, into, 0), spec);
+            assertEquals(-1, l.unversionedLayout(longer.length), spec);
             assertArrayEquals(l.newState().values(), into, spec + ": nothing written");
         }
         // a fixed-r filter's earlier S slot always held r: another value means another layout
         Learner fixed = Learners.create("kalman:q=0.1,r=1", D);
         double[] old = earlier("kalman:q=0.1,r=1", fixed.newState().values(), D + 1, 2.0);
-        assertFalse(fixed.migrate(old, 0, old.length, fixed.newState().values(), 0));
+        assertFalse(fixed.migrate(0, old, 0, old.length, fixed.newState().values(), 0));
+    }
+
+    /**
+     * A state stored by a build before issue #13, when {@code kalman} and {@code rls} used their inputs
+     * as they are, keeps predicting and learning exactly as the unscaled learner; new states standardize.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"kalman", "kalman:qtime=true", "kalman:v=0.5", "rls", "lags:p=2+kalman", "drift:action=inflate+rls"})
+    void shouldKeepAStateStoredUnscaledUnscaled(String spec) {
+        Learner scaled = Learners.create(spec, D);
+        Learner raw = Learners.create(spec.replaceAll("(kalman[^+]*|rls[^+]*)$", "$1" + (spec.contains(":") && !spec.endsWith("kalman") && !spec.endsWith("rls") ? ",scale=none" : ":scale=none")), D);
+        assertTrue(raw.spec().endsWith("scale=none"), raw.spec());
+        assertEquals(raw.layout() + Standardized.FLAG, scaled.layout(), spec);
+        ModelState old = learned(raw, false);
+        double[] v = old.values();
+        assertEquals(raw.layout(), scaled.unversionedLayout(v.length), spec);
+        ModelState migrated = scaled.newState();
+        assertTrue(scaled.migrate(raw.layout(), v, 0, v.length, migrated.values(), 0), spec);
+        migrated.setCounters(old.updates(), old.lastEventTime());
+        ModelState fresh = scaled.newState();
+        SplittableRandom r = new SplittableRandom(11);
+        Prediction a = new Prediction();
+        Prediction b = new Prediction();
+        Prediction c = new Prediction();
+        boolean differs = false;
+        for (int t = 0; t < 30; t++) {
+            double[] x = {5 * r.nextGaussian(), 100 * r.nextGaussian(), r.nextGaussian()};
+            long time = 50_000L + 1_000L * t;
+            raw.predict(old, x, time, a);
+            scaled.predict(migrated, x, time, b);
+            scaled.predict(fresh, x, time, c);
+            assertEquals(a.mean(), b.mean(), 0.0, spec + " at " + t);
+            assertEquals(a.stddev(), b.stddev(), 0.0, spec + " at " + t);
+            differs |= a.mean() != c.mean();
+            double y = x[0] - 0.01 * x[1] + r.nextGaussian();
+            raw.learn(old, x, time, y);
+            scaled.learn(migrated, x, time, y);
+            scaled.learn(fresh, x, time, y);
+        }
+        assertTrue(differs, spec + ": a new key's model is standardized");
     }
 
     @Test
     void shouldMigrateTheReadoutSliceOfACompositionAndADriftGuard() {
-        for (String spec : new String[] {"lags:p=2+kalman:q=0.001,r=0.5", "drift:action=inflate+rls", "lags:p=2+drift+kalman:q=0.001,r=0.5"}) {
+        for (String spec : new String[] {"lags:p=2+kalman:q=0.001,r=0.5", "drift:action=inflate+rls:scale=none",
+                "lags:p=2+drift+kalman:q=0.001,r=0.5"}) {
             Learner l = Learners.create(spec, D);
             ModelState s = learned(l, false);
             double[] v = s.values();
             int p = (spec.startsWith("lags:p=2") ? D + 2 : D) + 1;     // the readout sees x and 2 lags
             int prefix = v.length - (p + Packed.size(p));
             double[] tail = Arrays.copyOfRange(v, prefix, v.length);
-            double[] oldTail = spec.endsWith("rls") ? concat(tail, new double[p])
+            double[] oldTail = spec.contains("rls") ? concat(tail, new double[p])
                     : concat(tail, new double[] {0.5, 0.0, 1.0}, new double[p]);
             double[] old = concat(Arrays.copyOfRange(v, 0, prefix), oldTail);
             double[] into = l.newState().values();
-            assertTrue(l.migrate(old, 0, old.length, into, 0), spec);
+            assertEquals(0, l.unversionedLayout(old.length), spec);
+            assertTrue(l.migrate(0, old, 0, old.length, into, 0), spec);
             assertArrayEquals(v, into, spec);
         }
     }

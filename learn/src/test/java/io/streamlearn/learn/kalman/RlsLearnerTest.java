@@ -19,7 +19,7 @@ class RlsLearnerTest {
     @Test
     void shouldEqualBatchLeastSquaresWithoutForgettingAndALargePrior() {
         int d = 5;
-        Learner rls = Learners.create("rls:lambda=1,p0=1e8", d);
+        Learner rls = Learners.create("rls:lambda=1,p0=1e8,scale=none", d);
         ModelState s = rls.newState();
         SplittableRandom r = new SplittableRandom(17);
         int n = 2000;
@@ -62,7 +62,7 @@ class RlsLearnerTest {
         // k = P z / (lambda + z'P z); w += k e; P = (P - k z'P) / lambda
         int d = 3;
         double lambda = 0.97;
-        Learner rls = Learners.create("rls:lambda=0.97,p0=50,intercept=false", d);
+        Learner rls = Learners.create("rls:lambda=0.97,p0=50,intercept=false,scale=none", d);
         ModelState s = rls.newState();
         double[][] P = Dense.identity(d, 50);
         double[] w = new double[d];
@@ -128,7 +128,7 @@ class RlsLearnerTest {
 
     @Test
     void shouldInflateTheCovariance() {
-        RlsLearner rls = (RlsLearner) Learners.create("rls:lambda=1,p0=10", 2);
+        RlsLearner rls = (RlsLearner) Learners.create("rls:lambda=1,p0=10,scale=none", 2);
         ModelState s = rls.newState();
         SplittableRandom r = new SplittableRandom(2);
         for (int t = 0; t < 100; t++) {

@@ -1,7 +1,7 @@
 package io.streamlearn.learn.memory;
 
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +19,9 @@ class AllocationTest {
     @ValueSource(strings = {
         "lags:p=8,split=dlinear,ma=3+ema:tau=1s/1m+ssm:n=4,init=lin,of=features+sgd",
         "delta:dk=6,dv=4,alpha=0.9+drift:detector=adwin+sgd",
-        "ema:tau=1s,of=features+drift:detector=ph+delta:dk=3"})
+        "ema:tau=1s,of=features+drift:detector=ph+delta:dk=3",
+        "auto",
+        "lags:p=2+season+drift:detector=ph,action=inflate+rls"})
     void shouldNotAllocatePerEvent(String spec) {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();

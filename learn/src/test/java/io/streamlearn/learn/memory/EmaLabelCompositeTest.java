@@ -2,7 +2,7 @@ package io.streamlearn.learn.memory;
 
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.LearnerContractTest;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package io.streamlearn.learn.sgd;
 import io.streamlearn.learn.DriftAware;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;

@@ -4,7 +4,7 @@ import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
 import io.streamlearn.streams.topology.TopologySettings;
 import org.apache.kafka.streams.state.Stores;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.registry.RegistryConfig;
@@ -495,6 +495,22 @@ public final class AppConfig {
         return m;
     }
 
+    /**
+     * The settings every Kafka client needs to reach the cluster: {@code bootstrap.servers},
+     * {@code security.protocol}, {@code sasl.*}, {@code ssl.*} and {@code client.dns.lookup}. The commands
+     * give them to each admin client, consumer and producer they create.
+     */
+    public Map<String, String> connectionSettings() {
+        Map<String, String> m = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (!v.isEmpty() && (k.startsWith("bootstrap.") || k.startsWith("security.") || k.startsWith("sasl.")
+                    || k.startsWith("ssl.") || k.equals("client.dns.lookup"))) {
+                m.put(k, v);
+            }
+        });
+        return m;
+    }
+
     static List<String> parseModels(String text) {
         List<String> out = new ArrayList<>();
         if (text != null) {
@@ -548,35 +564,9 @@ public final class AppConfig {
         }
     }
 
-    /**
-     * A positive duration: a number with a unit {@code ms}, {@code s}, {@code m}, {@code h} or {@code d}
-     * ({@code 7d}, {@code 90s}), or ISO-8601 ({@code PT2H}, {@code P7D}).
-     */
+    /** A positive duration in the syntax of {@link Durations}. */
     static Duration parseDuration(String key, String text) {
-        String t = text == null ? "" : text.trim();
-        Duration d;
-        try {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(t);
-            if (m.matches()) {
-                long n = Long.parseLong(m.group(1));
-                d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                };
-            } else {
-                d = Duration.parse(t);
-            }
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + " must be a duration like 7d, 12h, 30m, 45s, 500ms or PT2H, got '"
-                    + text + "'");
-        }
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(key + " must be positive, got '" + text + "'");
-        }
-        return d;
+        return Durations.parsePositive(key, text);
     }
 
     static WireFormat parseFormat(String text) {

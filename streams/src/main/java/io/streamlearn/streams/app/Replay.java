@@ -2,7 +2,6 @@ package io.streamlearn.streams.app;
 
 import io.streamlearn.streams.decode.Timestamps;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -87,6 +86,21 @@ public final class Replay {
      */
     public static Result run(AppConfig config, String source, long from, long to, String output, Duration timeout)
             throws Exception {
+        return run(config, source, from, to, output, timeout, null);
+    }
+
+    /** Reports how far a replay has come: {@code done} of {@code total} records processed. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long done, long total);
+    }
+
+    /**
+     * {@link #run(AppConfig, String, long, long, String, Duration)}, reporting (to {@code progress}, may be
+     * null) how many of the copied records the application has committed.
+     */
+    public static Result run(AppConfig config, String source, long from, long to, String output, Duration timeout,
+                             Progress progress) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36) + "-" + UUID.randomUUID().toString().substring(0, 6);
         String appId = "streamlearn-replay-" + run;
         String input = output + "-replay-" + run;
@@ -95,8 +109,9 @@ public final class Replay {
         if (bootstrap == null) {
             throw new IllegalArgumentException("bootstrap.servers is not set");
         }
+        Map<String, String> connection = config.connectionSettings();
         Properties adminProps = new Properties();
-        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        adminProps.putAll(connection);
         Path stateDir = Files.createTempDirectory("streamlearn-replay-");
         try (Admin admin = Admin.create(adminProps)) {
             int partitions = admin.describeTopics(List.of(source)).allTopicNames().get().get(source).partitions().size();
@@ -133,13 +148,13 @@ public final class Replay {
                     }
                 }
             }
-            Map<TopicPartition, Long> copied = copy(bootstrap, source, input, partitions, from, to);
+            Map<TopicPartition, Long> copied = copy(connection, source, input, partitions, from, to);
             long records = 0;
             for (long c : copied.values()) {
                 records += c;
             }
             Map<TopicPartition, Long> copiedLabels = haveLabels
-                    ? copy(bootstrap, labels, labelsCopy, partitions, from, to) : Map.of();
+                    ? copy(connection, labels, labelsCopy, partitions, from, to) : Map.of();
             long labelRecords = 0;
             for (long c : copiedLabels.values()) {
                 labelRecords += c;
@@ -149,7 +164,7 @@ public final class Replay {
             boolean completed;
             try (StreamlearnApp app = new StreamlearnApp(replay)) {
                 app.start();
-                completed = awaitCommitted(admin, appId, all, timeout);
+                completed = awaitCommitted(admin, appId, all, timeout, progress);
             }
             Set<String> toDelete = new HashSet<>();
             toDelete.add(input);
@@ -167,14 +182,14 @@ public final class Replay {
     }
 
     /** Copies the range; returns the number of records copied per partition of {@code input}. */
-    private static Map<TopicPartition, Long> copy(String bootstrap, String source, String input, int partitions,
-                                                  long from, long to) {
+    private static Map<TopicPartition, Long> copy(Map<String, String> connection, String source, String input,
+                                                  int partitions, long from, long to) {
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.putAll(connection);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(connection);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         Map<TopicPartition, Long> copied = new HashMap<>();
@@ -242,7 +257,7 @@ public final class Replay {
 
     /** Waits until the application's committed offsets on the copied topics reach their ends. */
     private static boolean awaitCommitted(Admin admin, String appId, Map<TopicPartition, Long> copied,
-                                          Duration timeout) throws Exception {
+                                          Duration timeout, Progress progress) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         for (TopicPartition tp : copied.keySet()) {
             latest.put(tp, OffsetSpec.latest());
@@ -254,12 +269,19 @@ public final class Replay {
             Map<TopicPartition, OffsetAndMetadata> committed =
                     admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
             boolean done = true;
+            long at = 0;
+            long total = 0;
             for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
                 OffsetAndMetadata o = committed.get(e.getKey());
+                total += e.getValue();
+                at += o == null ? 0 : Math.min(o.offset(), e.getValue());
                 // with exactly-once, the committed offset passes the transaction markers too
                 if (e.getValue() > 0 && (o == null || o.offset() < e.getValue())) {
                     done = false;
                 }
+            }
+            if (progress != null) {
+                progress.update(at, total);
             }
             if (done) {
                 return true;

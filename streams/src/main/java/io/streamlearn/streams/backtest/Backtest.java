@@ -319,7 +319,7 @@ public final class Backtest {
                 binary = false;
             }
             for (int m = 0; m < k; m++) {
-                metrics.get(m).update(means[m], e.label, binary);
+                metrics.get(m).update(means[m], stddevs[m], e.label, binary);
             }
             result.labelled++;
             ks.labelled++;

@@ -5,8 +5,11 @@ import java.util.Locale;
 
 /**
  * The plain-text summary of a {@link BacktestResult}: counts, then one row per model. Numeric labels:
- * rows, MSE, MAE, R²; 0/1 labels: rows, log loss, accuracy, AUC and the Brier score (MSE). Both end with
- * the skill over the {@code mean} and {@code last} baselines, {@code 1 - MSE / MSE_baseline}.
+ * rows, MSE, MAE, R²; 0/1 labels: rows, log loss, accuracy, AUC and the Brier score (MSE). Both go on
+ * with the skill over the {@code mean} and {@code last} baselines, {@code 1 - MSE / MSE_baseline}; numeric
+ * labels end with the coverage of the central 80% and 95% intervals of the models with a stddev
+ * ({@code cover80}, {@code cover95}: the share of labels within {@code mean ± 1.28} and {@code ± 1.96}
+ * stddev; "-" for a model without one).
  */
 public final class MetricsTable {
     private MetricsTable() {
@@ -16,7 +19,7 @@ public final class MetricsTable {
     public static List<String> columns(BacktestResult r) {
         return r.binary()
                 ? List.of("model", "rows", "logloss", "accuracy", "auc", "brier", "skill_mean", "skill_last")
-                : List.of("model", "rows", "mse", "mae", "r2", "skill_mean", "skill_last");
+                : List.of("model", "rows", "mse", "mae", "r2", "skill_mean", "skill_last", "cover80", "cover95");
     }
 
     /** The cells of model {@code i}'s row, formatted, in {@link #columns} order. */
@@ -28,7 +31,7 @@ public final class MetricsTable {
                     num(m.skillOverMean()), num(m.skillOverLast()));
         }
         return List.of(m.model(), rows, num(m.mse()), num(m.mae()), num(m.r2()), num(m.skillOverMean()),
-                num(m.skillOverLast()));
+                num(m.skillOverLast()), num(m.coverage80()), num(m.coverage95()));
     }
 
     /** The counts and the table, ending in a newline. */

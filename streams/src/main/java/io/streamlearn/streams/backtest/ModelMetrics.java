@@ -19,12 +19,30 @@ public final class ModelMetrics {
     final RSquared r2 = new RSquared();
     final RollingMetric rolling;
     Auc auc = new Auc();
+    /** Labelled events with a finite positive stddev, and how many fell in the central 80% and 95% intervals. */
+    long intervals;
+    long within80;
+    long within95;
     double skillOverMean = Double.NaN;
     double skillOverLast = Double.NaN;
 
     ModelMetrics(String model, int window) {
         this.model = model;
         this.rolling = RollingMetric.of(Loss.SQUARED, window);
+    }
+
+    /** Standard normal quantiles of 0.9 and 0.975: the half-widths of the central 80% and 95% intervals. */
+    static final double Z80 = 1.2815515655446004;
+    static final double Z95 = 1.959963984540054;
+
+    void update(double prediction, double stddev, double label, boolean binarySoFar) {
+        if (stddev > 0 && stddev < Double.POSITIVE_INFINITY) {
+            double z = Math.abs(label - prediction) / stddev;
+            intervals++;
+            within80 += z <= Z80 ? 1 : 0;
+            within95 += z <= Z95 ? 1 : 0;
+        }
+        update(prediction, label, binarySoFar);
     }
 
     void update(double prediction, double label, boolean binarySoFar) {
@@ -76,6 +94,19 @@ public final class ModelMetrics {
     /** Exact AUC, or NaN when the labels were not all 0/1. Sorts: call once. */
     public double auc() {
         return auc == null ? Double.NaN : auc.value();
+    }
+
+    /**
+     * Share of the labelled events with a stated standard deviation whose label fell within the central
+     * 80% interval {@code mean ± 1.2816 stddev} (normal quantiles), or NaN for a model without one.
+     */
+    public double coverage80() {
+        return intervals == 0 ? Double.NaN : within80 / (double) intervals;
+    }
+
+    /** As {@link #coverage80()} for the central 95% interval {@code mean ± 1.96 stddev}. */
+    public double coverage95() {
+        return intervals == 0 ? Double.NaN : within95 / (double) intervals;
     }
 
     /** {@code 1 - MSE / MSE(mean baseline)}. */

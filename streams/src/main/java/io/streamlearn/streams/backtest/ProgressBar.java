@@ -11,8 +11,16 @@ public final class ProgressBar implements Backtest.Progress {
     private long lastDraw;
     private boolean drawn;
 
+    private final String unit;
+
     public ProgressBar(PrintStream out) {
+        this(out, "rows");
+    }
+
+    /** @param unit what is counted, e.g. "records" */
+    public ProgressBar(PrintStream out, String unit) {
         this.out = out;
+        this.unit = unit;
     }
 
     private long rows;
@@ -37,8 +45,8 @@ public final class ProgressBar implements Backtest.Progress {
         double fraction = size > 0 ? Math.min(1.0, (double) position / size) : 0;
         int full = (int) Math.round(fraction * WIDTH);
         double seconds = (now - start) / 1e9;
-        out.print(String.format(Locale.ROOT, "\r[%s%s] %3.0f%%  %,d rows  %,.0f rows/s ", "#".repeat(full),
-                " ".repeat(WIDTH - full), fraction * 100, rows, seconds > 0 ? rows / seconds : 0.0));
+        out.print(String.format(Locale.ROOT, "\r[%s%s] %3.0f%%  %,d %s  %,.0f %s/s ", "#".repeat(full),
+                " ".repeat(WIDTH - full), fraction * 100, rows, unit, seconds > 0 ? rows / seconds : 0.0, unit));
         out.flush();
     }
 

@@ -97,6 +97,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             Path logDir = dir.resolve("log");
             Properties props = brokerProperties(logDir, brokerPort, controllerPort);
             props.putAll(overrides);
+            keepControllerListener(props, controllerPort);
             format(logDir);
             KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
             server.startup();
@@ -139,6 +140,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
         return p;
+    }
+
+    /**
+     * Overrides may replace {@code listeners} and {@code listener.security.protocol.map}, e.g. to add a
+     * SASL listener beside the PLAINTEXT one (which must stay on {@code port}: it serves {@link #admin()});
+     * the controller listener, on a port only this class knows, is put back into both.
+     */
+    private static void keepControllerListener(Properties props, int controllerPort) {
+        String listeners = props.getProperty("listeners");
+        if (!listeners.contains(CONTROLLER_LISTENER + "://")) {
+            props.put("listeners", listeners + "," + CONTROLLER_LISTENER + "://127.0.0.1:" + controllerPort);
+        }
+        String map = props.getProperty("listener.security.protocol.map");
+        if (!map.contains(CONTROLLER_LISTENER + ":")) {
+            props.put("listener.security.protocol.map", map + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        }
     }
 
     private static void format(Path logDir) throws Exception {

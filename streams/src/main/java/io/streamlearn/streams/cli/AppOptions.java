@@ -1,24 +1,23 @@
 package io.streamlearn.streams.cli;
 
 import io.streamlearn.streams.app.AppConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Options shared by the commands that run the topology ({@code run}, {@code demo}): a properties file
- * and the overrides that matter most. Command-line values win over the file.
+ * The options of {@code run}: how to reach Kafka ({@link KafkaOptions}: servers, a properties file,
+ * {@code --set}) and the overrides that matter most. Command-line values win over the file.
  */
 abstract class AppOptions {
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Properties file (see deploy/streamlearn.properties). Command-line options win over it.")
-    Path configFile;
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     @Option(names = "--model", paramLabel = "SPEC",
             description = "Model SPEC NAME[:param=value,...]; repeat for challengers (the first is the champion). Default: "
@@ -44,14 +43,10 @@ abstract class AppOptions {
             description = "Processing guarantee. Default: exactly_once_v2.")
     String guarantee;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Any other setting, ours (streamlearn.*) or Kafka Streams'; repeatable.")
-    Map<String, String> settings = new LinkedHashMap<>();
-
     /** The file (or the defaults) with this command line's overrides applied. */
     AppConfig config() throws IOException {
-        AppConfig config = configFile == null ? AppConfig.defaults() : AppConfig.load(configFile);
-        Map<String, String> o = new LinkedHashMap<>(settings);
+        AppConfig config = kafka.config();
+        Map<String, String> o = new LinkedHashMap<>();
         if (!models.isEmpty()) {
             o.put(AppConfig.MODELS_KEY, String.join(";", models));
         }

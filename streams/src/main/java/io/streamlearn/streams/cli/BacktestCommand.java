@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -22,10 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -45,68 +43,92 @@ import java.util.concurrent.Callable;
  * Exit codes: 0 done; 1 stopped at a bad row ({@code --strict}) or the input could not be read;
  * 2 bad arguments.
  */
-@Command(name = "backtest", mixinStandardHelpOptions = true,
-        description = {"Replays a file of events through the scoring step, prequentially (predict, then learn),",
-                "and prints each model's metrics beside the mean and last baselines."})
+@Command(name = "backtest",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Replays a file of events through the scoring step and compares the models.",
+                "",
+                "Runs every event of the file through the same scoring step as the live topology, "
+                        + "prequentially (each event is predicted, then its label learned), and prints each "
+                        + "model's metrics beside the mean and last baselines. Bad rows are skipped and listed "
+                        + "(or stop the run with --strict). Shows its progress on a terminal.",
+                "",
+                "Example:",
+                "  ./streamlearn backtest --input datasets/bike_sharing_hourly.csv --model kalman --model sgd "
+                        + "--label-delay 1h --report report.html",
+                ""},
+        sortOptions = false)
 public final class BacktestCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, paramLabel = "FILE",
-            description = "CSV (key,ts,label,features...), JSON lines (.jsonl) or Avro (.avro) events; .gz accepted")
+            description = "Events: CSV (key,ts,label,features...), JSON lines (.jsonl) or Avro (.avro), "
+                    + "optionally gzipped (.gz); - reads standard input (format detected from its content).")
     Path input;
 
     @Option(names = "--model", paramLabel = "SPEC",
-            description = "model SPEC, repeatable; the first is the champion. mean and last always run too."
-                    + " Required unless --config or --set gives streamlearn.models.")
+            description = "Model SPEC NAME[:param=value,...]; repeat for challengers (the first is the champion). "
+                    + "The mean and last baselines always run too. Required unless --config or --set gives streamlearn.models.")
     List<String> models;
 
     @Mixin
     ConfigOptions settings = new ConfigOptions();
 
-    @Option(names = "--output", paramLabel = "FILE", description = "write key,ts,model,prediction,stddev CSV")
-    Path output;
-
-    @Option(names = "--report", paramLabel = "FILE", description = "write a self-contained HTML report")
-    Path report;
-
-    @Option(names = "--label-delay", paramLabel = "DURATION",
-            description = "learn each label only once the stream's event time passes ts + DURATION"
-                    + " (e.g. 30s, 15m, 1h, 2d, 500ms, PT1H); default: at once")
-    String labelDelay;
-
-    @Option(names = "--features", paramLabel = "LIST", split = ",",
-            description = "features to use, in order; NAME=* is a text feature (default: streamlearn.features,"
-                    + " else every CSV feature column, or the union of names)")
+    @Option(names = "--features", paramLabel = "NAME", split = ",",
+            description = "Ordered feature names, comma-separated; NAME=* is a text feature. Default: streamlearn.features "
+                    + "from --config, else every CSV feature column, or the union of names.")
     List<String> features;
 
-    @Option(names = "--strict", description = "stop at the first bad row (exit code 1) instead of skipping it")
+    @Option(names = "--label-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Learn each label only once the stream's event time passes ts + DURATION "
+                    + "(500ms, 30s, 15m, 2d, PT1H). Default: at once.")
+    Duration labelDelay;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "Write every prediction as CSV: key,ts,model,prediction,stddev.")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "Write a self-contained HTML report.")
+    Path report;
+
+    @Option(names = "--strict", description = "Stop at the first bad row (exit code 1) instead of skipping it.")
     boolean strict;
 
-    @Option(names = "--limit", paramLabel = "N", description = "read at most N data rows")
+    @Option(names = "--limit", paramLabel = "N", description = "Read at most N data rows. Default: all.")
     long limit = Long.MAX_VALUE;
 
-    @Option(names = "--window", paramLabel = "N", description = "window of the rolling MSE, in labelled events (default 1000)")
+    @Option(names = "--window", paramLabel = "N", description = "Window of the rolling MSE, in labelled events. Default: ${DEFAULT-VALUE}.")
     int window = 1000;
 
     private final PrintStream out;
     private final PrintStream err;
+    private final InputStream in;
 
     /** Prints to the standard streams. */
     public BacktestCommand() {
-        this(System.out, System.err);
+        this(System.out, System.err, System.in);
     }
 
     /** Prints the table to {@code out} and diagnostics to {@code err}; for tests and embedding. */
     public BacktestCommand(PrintStream out, PrintStream err) {
+        this(out, err, System.in);
+    }
+
+    /** Also reads {@code --input -} from {@code in}. */
+    public BacktestCommand(PrintStream out, PrintStream err, InputStream in) {
         this.out = out;
         this.err = err;
+        this.in = in;
     }
 
     @Override
     public Integer call() {
-        long delay;
+        long delay = labelDelay == null ? -1 : labelDelay.toMillis();
         Backtest.Config config;
         AppConfig app;
         List<String> featureList = features;
+        if (settings.configFile != null && !Files.isRegularFile(settings.configFile)) {
+            err.println("streamlearn backtest: --config " + settings.configFile + ": no such file");
+            return 2;
+        }
         try {
             app = settings.config(Map.of());
             if (models == null && !settings.given()) {
@@ -116,7 +138,6 @@ public final class BacktestCommand implements Callable<Integer> {
             if (featureList == null && !app.featureSpace().isHashed()) {
                 featureList = app.featureSpace().names();
             }
-            delay = labelDelay == null ? -1 : parseDuration(labelDelay);
             config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
                     .collectReport(report != null).textBuckets(app.textBuckets());
         } catch (IOException e) {
@@ -126,14 +147,36 @@ public final class BacktestCommand implements Callable<Integer> {
             err.println("streamlearn backtest: " + e.getMessage());
             return 2;
         }
-        if (!app.eventMapping().isDefault() && !EventSources.isMapped(input)) {
-            err.println("streamlearn backtest: " + input.getFileName() + " has fixed columns (key,ts,label,features...);"
-                    + " the streamlearn.input.* mapping applies to JSON lines only");
+        boolean stdin = input.toString().equals("-");
+        if (!stdin && !Files.isRegularFile(input)) {
+            err.println("streamlearn backtest: --input " + input + ": " + (Files.exists(input) ? "not a file" : "no such file"));
+            return 2;
+        }
+        for (Path p : new Path[] {output, report}) {
+            Path dir = p == null ? null : p.toAbsolutePath().getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
+                err.println("streamlearn backtest: " + (p == output ? "--output " : "--report ") + p + ": no such directory " + dir);
+                return 2;
+            }
         }
         ProgressBar bar = System.console() != null ? new ProgressBar(err) : null;
         config.progress(bar);
         BacktestResult result;
-        try (EventSource source = EventSources.open(input, featureList, app.eventMapping());
+        Path file = input;
+        String label = stdin ? "standard input" : input.toString();
+        try {
+            if (stdin) {
+                file = StandardInput.toFile(in);
+            }
+        } catch (IOException e) {
+            err.println("streamlearn backtest: cannot read standard input: " + e.getMessage());
+            return 1;
+        }
+        if (!app.eventMapping().isDefault() && !EventSources.isMapped(file)) {
+            err.println("streamlearn backtest: " + (stdin ? label : input.getFileName()) + " has fixed columns (key,ts,label,features...);"
+                    + " the streamlearn.input.* mapping applies to JSON lines only");
+        }
+        try (EventSource source = EventSources.open(file, featureList, app.eventMapping());
              Writer w = output == null ? null : new BufferedWriter(
                      new OutputStreamWriter(Files.newOutputStream(output), StandardCharsets.UTF_8), 1 << 16)) {
             config.output(w);
@@ -142,17 +185,21 @@ public final class BacktestCommand implements Callable<Integer> {
             if (bar != null) {
                 bar.finish();
             }
-            err.println("streamlearn backtest: " + input + ": line " + e.line() + ": " + e.reason() + " (--strict: stopped)");
+            err.println("streamlearn backtest: " + label + ": line " + e.line() + ": " + e.reason() + " (--strict: stopped)");
             return 1;
         } catch (IOException | org.apache.avro.AvroRuntimeException e) {
             if (bar != null) {
                 bar.finish();
             }
-            err.println("streamlearn backtest: " + input + ": " + e.getMessage());
+            err.println("streamlearn backtest: " + label + ": " + e.getMessage());
             return 1;
         } catch (IllegalArgumentException e) {
             err.println("streamlearn backtest: " + e.getMessage());
             return 2;
+        } finally {
+            if (stdin) {
+                StandardInput.delete(file);
+            }
         }
         if (bar != null) {
             bar.finish();
@@ -162,7 +209,7 @@ public final class BacktestCommand implements Callable<Integer> {
             if (shown++ == 20) {
                 break;
             }
-            err.println(input + ": line " + bad.line() + ": " + bad.reason() + " (skipped)");
+            err.println(label + ": line " + bad.line() + ": " + bad.reason() + " (skipped)");
         }
         if (result.badRows() > 20) {
             err.println("... " + (result.badRows() - 20) + " more bad rows skipped");
@@ -170,7 +217,7 @@ public final class BacktestCommand implements Callable<Integer> {
         out.print(MetricsTable.format(result));
         if (report != null) {
             try {
-                HtmlReport.write(result, input.getFileName().toString(), report);
+                HtmlReport.write(result, stdin ? label : input.getFileName().toString(), report);
             } catch (IOException e) {
                 err.println("streamlearn backtest: cannot write report " + report + ": " + e.getMessage());
                 return 1;
@@ -178,37 +225,5 @@ public final class BacktestCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    /**
-     * A duration: a number with a unit ({@code ms}, {@code s}, {@code m}, {@code h}, {@code d}), an
-     * ISO-8601 duration ({@code PT1H}), or a bare number of milliseconds.
-     */
-    static long parseDuration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.startsWith("p") || t.startsWith("-p")) {
-                return nonNegative(Duration.parse(text.trim()).toMillis(), text);
-            }
-            for (String[] u : Arrays.asList(new String[] {"ms", "1"}, new String[] {"s", "1000"},
-                    new String[] {"m", "60000"}, new String[] {"h", "3600000"}, new String[] {"d", "86400000"})) {
-                if (t.endsWith(u[0])) {
-                    String number = t.substring(0, t.length() - u[0].length()).trim();
-                    if (!number.isEmpty() && number.chars().allMatch(Character::isDigit)) {
-                        return nonNegative(Math.multiplyExact(Long.parseLong(number), Long.parseLong(u[1])), text);
-                    }
-                }
-            }
-            return nonNegative(Long.parseLong(t), text);
-        } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
-            throw new IllegalArgumentException("bad --label-delay '" + text + "' (e.g. 30s, 15m, 1h, 2d, 500ms, PT1H)");
-        }
-    }
-
-    private static long nonNegative(long millis, String text) {
-        if (millis < 0) {
-            throw new IllegalArgumentException("--label-delay must not be negative: " + text);
-        }
-        return millis;
     }
 }

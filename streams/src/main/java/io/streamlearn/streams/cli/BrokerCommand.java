@@ -6,6 +6,8 @@ import io.streamlearn.streams.broker.EmbeddedSchemaRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,18 +41,25 @@ import java.util.concurrent.CountDownLatch;
         sortOptions = false)
 public final class BrokerCommand implements Callable<Integer> {
 
-    @Option(names = "--port", paramLabel = "N", description = "PLAINTEXT port (default: a free one).")
-    int port;
-
-    @Option(names = "--partitions", paramLabel = "N", description = "Partitions of the created topics (default: 1).")
-    int partitions = 1;
-
-    @Option(names = "--topic", paramLabel = "NAME",
-            description = "Topics to create (default: events, labels, predictions, predictions-shadow, dead-letters).")
-    List<String> topics = new ArrayList<>();
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "The application's properties file (see deploy/streamlearn.properties): the topics "
+                    + "it names (streamlearn.topic.*) are created, with streamlearn.topic.partitions partitions.")
+    Path configFile;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A broker setting, e.g. num.partitions=4; repeatable.")
     Map<String, String> settings = new LinkedHashMap<>();
+
+    @Option(names = "--port", paramLabel = "N", description = "PLAINTEXT port. Default: a free one.")
+    int port;
+
+    @Option(names = "--partitions", paramLabel = "N",
+            description = "Partitions of the created topics. Default: streamlearn.topic.partitions from --config, else 1.")
+    Integer partitions;
+
+    @Option(names = "--topic", paramLabel = "NAME",
+            description = "A topic to create; repeatable. Default: the application's topics (events, labels, "
+                    + "predictions, dead-letters, model-control, ...).")
+    List<String> topics = new ArrayList<>();
 
     @Option(names = "--schema-registry-port", paramLabel = "N",
             description = "Also run an in-memory Schema Registry (the Confluent REST API's common subset) on this port "
@@ -58,15 +67,21 @@ public final class BrokerCommand implements Callable<Integer> {
     Integer schemaRegistryPort;
 
     @Override
-    public Integer call() throws InterruptedException {
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, settings);
+    public Integer call() throws Exception {
+        AppConfig app = AppConfig.defaults();
+        if (configFile != null) {
+            if (!Files.isRegularFile(configFile)) {
+                throw CommandFailure.usage("--config " + configFile + ": no such file");
+            }
+            app = AppConfig.load(configFile);
+        }
         List<String> create = new ArrayList<>(topics);
         if (create.isEmpty()) {
-            AppConfig d = AppConfig.defaults();
-            create.addAll(List.of(d.eventsTopic(), d.labelsTopic(), d.predictionsTopic(), d.shadowPredictionsTopic(),
-                    d.deadLettersTopic()));
+            create.addAll(app.topics());
         }
-        broker.createTopics(partitions, create);
+        int n = partitions != null ? partitions : configFile != null ? app.topicPartitions() : 1;
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(port, settings);
+        broker.createTopics(n, create);
         EmbeddedSchemaRegistry registry = schemaRegistryPort == null ? null : EmbeddedSchemaRegistry.start(schemaRegistryPort);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -42,39 +42,40 @@ import java.util.concurrent.TimeUnit;
         sortOptions = false)
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--events", paramLabel = "N", description = "Valid events to produce (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--events", paramLabel = "N", description = "Valid events to produce. Default: ${DEFAULT-VALUE}.")
     int events = 20_000;
 
-    @Option(names = "--keys", paramLabel = "K", description = "Entity keys, each with its own model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keys", paramLabel = "K", description = "Entity keys, each with its own model. Default: ${DEFAULT-VALUE}.")
     int keys = 100;
 
     @Option(names = "--model", paramLabel = "SPEC",
-            description = "Model SPEC; repeat for challengers (default: " + AppConfig.DEFAULT_MODEL + ").")
+            description = "Model SPEC NAME[:param=value,...]; repeat for challengers (the first is the champion). Default: " + AppConfig.DEFAULT_MODEL + ".")
     List<String> models = new ArrayList<>();
 
-    @Option(names = "--labelled", paramLabel = "FRACTION", description = "Fraction of events carrying their label (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--labelled", paramLabel = "FRACTION", description = "Fraction of events carrying their label. Default: ${DEFAULT-VALUE}.")
     double labelled = 0.7;
 
-    @Option(names = "--noise", paramLabel = "SD", description = "Label noise standard deviation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--noise", paramLabel = "SD", description = "Label noise standard deviation. Default: ${DEFAULT-VALUE}.")
     double noise = 0.1;
 
-    @Option(names = "--malformed", paramLabel = "M", description = "Malformed records mixed in (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--malformed", paramLabel = "M", description = "Malformed records mixed in. Default: ${DEFAULT-VALUE}.")
     int malformed = 4;
 
-    @Option(names = "--input-format", paramLabel = "avro|json", description = "Format of the produced events (default: avro).")
+    @Option(names = "--input-format", paramLabel = "avro|json", description = "Format of the produced events. Default: avro.")
     String inputFormat = "avro";
 
-    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed. Default: ${DEFAULT-VALUE}.")
     long seed = 42;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
-    long timeoutSeconds = 600;
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "Give up after this long. Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
 
     @Override
     public Integer call() throws Exception {
         List<String> m = models.isEmpty() ? List.of(AppConfig.DEFAULT_MODEL) : models;
         Demo.Settings s = new Demo.Settings(events, keys, m, noise, labelled, malformed,
-                WireFormat.parse(inputFormat), seed, Duration.ofSeconds(timeoutSeconds));
+                WireFormat.parse(inputFormat), seed, timeout);
         try (StreamlearnMetrics metrics = new StreamlearnMetrics()) {
             Demo.Result r = new Demo(s, System.out, metrics.registry()).run();
             System.out.println();

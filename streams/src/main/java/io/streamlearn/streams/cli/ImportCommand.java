@@ -1,11 +1,13 @@
 package io.streamlearn.streams.cli;
 
+import io.streamlearn.streams.app.AppConfig;
 import io.streamlearn.streams.migration.ModelTransfer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -28,27 +30,26 @@ import java.util.concurrent.Callable;
                         + "restores the models from the changelog. A running instance, or one with local state, "
                         + "does not see imported models.",
                 "",
-                "Example (migration):",
-                "  ./streamlearn export --bootstrap-servers old-kafka:9092 --output models.avro",
-                "  ./streamlearn import --bootstrap-servers new-kafka:9092 --input models.avro",
-                "  ./streamlearn run --bootstrap-servers new-kafka:9092 --state-dir /fresh/dir",
+                "Example:",
+                "  ./streamlearn import --bootstrap-servers 127.0.0.1:9092 --input models.avro",
                 ""},
         sortOptions = false)
 public final class ImportCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", required = true, description = "Kafka to write to.")
-    String bootstrapServers;
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
-    @Option(names = "--application-id", paramLabel = "ID", defaultValue = "streamlearn",
-            description = "The target application's application.id. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--application-id", paramLabel = "ID",
+            description = "The target application's application.id. Default: application.id from --config, else streamlearn.")
     String applicationId;
 
-    @Option(names = "--store", paramLabel = "NAME", defaultValue = "models",
-            description = "The model store's name (streamlearn.store.name). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--store", paramLabel = "NAME",
+            description = "The model store's name. Default: streamlearn.store.name from --config, else models.")
     String store;
 
-    @Option(names = "--events-topic", paramLabel = "TOPIC", defaultValue = "events",
-            description = "The target application's events topic (must exist; it decides the partitioning). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--events-topic", paramLabel = "TOPIC",
+            description = "The target application's events topic (must exist; it decides the partitioning). "
+                    + "Default: streamlearn.topic.events from --config, else events.")
     String eventsTopic;
 
     @Option(names = "--input", paramLabel = "FILE", required = true, description = "The Avro file written by export.")
@@ -56,8 +57,20 @@ public final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String topic = ModelTransfer.changelogTopic(applicationId, store);
-        long n = ModelTransfer.importModels(Map.of("bootstrap.servers", bootstrapServers), topic, eventsTopic, input);
+        AppConfig config = kafka.requireKafka();
+        if (!Files.isRegularFile(input)) {
+            throw CommandFailure.usage("--input " + input + ": no such file");
+        }
+        String topic = ModelTransfer.changelogTopic(applicationId != null ? applicationId : config.applicationId(),
+                store != null ? store : config.storeName());
+        try {
+            ModelTransfer.read(input);
+        } catch (java.io.IOException | org.apache.avro.AvroRuntimeException e) {
+            throw CommandFailure.usage("--input " + input + ": not a file written by export (" + e.getMessage() + ")");
+        }
+        kafka.awaitKafka(config);
+        long n = ModelTransfer.importModels(config.connectionSettings(), topic,
+                eventsTopic != null ? eventsTopic : config.eventsTopic(), input);
         System.out.println("Imported " + n + " models into " + topic);
         return 0;
     }

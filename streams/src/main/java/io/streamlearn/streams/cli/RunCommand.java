@@ -7,7 +7,6 @@ import io.streamlearn.streams.http.HttpOptions;
 import io.streamlearn.streams.http.QueryEndpoint;
 import io.streamlearn.streams.metrics.StreamlearnMetrics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -61,15 +60,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
         sortOptions = false)
 public final class RunCommand extends AppOptions implements java.util.concurrent.Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka to connect to. Omit to start an embedded broker and print its address.")
-    String bootstrapServers;
-
     @Option(names = "--create-topics",
             description = "With --bootstrap-servers: create the topics that are missing (broker's default partitions and replication).")
     boolean createTopics;
 
-    @Option(names = "--port", paramLabel = "N", description = "Embedded broker only: its port (default: a free one).")
+    @Option(names = "--port", paramLabel = "N", description = "Embedded broker only: its port. Default: a free one.")
     int port;
 
     @Mixin
@@ -78,9 +73,6 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
     @Override
     public Integer call() throws Exception {
         AppConfig config = config();
-        if (bootstrapServers != null) {
-            config = config.with(AppConfig.BOOTSTRAP_SERVERS_KEY, bootstrapServers);
-        }
         EmbeddedKafkaBroker broker = null;
         Path tempStateDir = null;
         if (config.bootstrapServers() == null) {
@@ -94,8 +86,11 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
             }
             System.out.println("bootstrap.servers=" + broker.bootstrapServers());
             System.out.flush();
-        } else if (createTopics) {
-            createMissingTopics(config);
+        } else {
+            kafka.awaitKafka(config);
+            if (createTopics) {
+                createMissingTopics(config);
+            }
         }
 
         StreamlearnMetrics metrics = new StreamlearnMetrics();
@@ -143,7 +138,7 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
 
     static void createMissingTopics(AppConfig config) throws Exception {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.putAll(config.connectionSettings());
         try (Admin admin = Admin.create(p)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -171,10 +166,6 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
 
     /** For tests: the settings this command line resolves to, before a broker is started. */
     Map<String, String> resolvedSettings() throws IOException {
-        Map<String, String> m = new LinkedHashMap<>(config().values());
-        if (bootstrapServers != null) {
-            m.put(AppConfig.BOOTSTRAP_SERVERS_KEY, bootstrapServers);
-        }
-        return m;
+        return new LinkedHashMap<>(config().values());
     }
 }

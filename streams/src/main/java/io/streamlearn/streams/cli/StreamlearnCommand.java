@@ -2,6 +2,12 @@ package io.streamlearn.streams.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * The {@code streamlearn} command: per-key online learning inside Kafka.
@@ -38,21 +44,50 @@ public final class StreamlearnCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, order = 100,
+            description = "On failure, print the stack trace; show the Kafka clients' warnings while waiting.")
+    boolean verbose;
+
     /**
-     * The command line as {@link #main} runs it: a bad setting (an {@link IllegalArgumentException},
-     * e.g. an unknown model) prints one line on stderr and exits with 2, not a stack trace.
+     * The command line as {@link #main} runs it: every failure is one line on stderr (see
+     * {@link Failures}), exit code 2 for a wrong command line and 1 for a failure at run time; every
+     * duration option reads {@code 500ms}, {@code 30s}, {@code 15m}, {@code 2d} or ISO-8601.
      */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new StreamlearnCommand());
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException) {
-                commandLine.getErr().println(commandLine.getCommandName() + ": " + e.getMessage());
-                commandLine.getErr().flush();
-                return 2;
-            }
-            throw e;
-        });
+        cl.registerConverter(Duration.class, new DurationConverter());
+        Failures failures = new Failures();
+        cl.setExecutionExceptionHandler(failures);
+        cl.setParameterExceptionHandler(failures);
+        sameOptionOrder(cl);
         return cl;
+    }
+
+    /** Where every command lists an option: how to reach Kafka first, then its own, then the common ones. */
+    private static final List<String> FIRST = List.of("--bootstrap-servers", "--config", "--set", "--connect-timeout");
+    private static final List<String> LAST = List.of("--verbose", "--help", "--version");
+
+    /**
+     * Every command's help lists its options in one order: the connection options ({@link KafkaOptions})
+     * where the command has them, the command's own in declaration order, then --verbose, --help, --version.
+     */
+    private static void sameOptionOrder(CommandLine cl) {
+        List<OptionSpec> declared = cl.getCommandSpec().options();
+        Comparator<OptionSpec> order = Comparator.comparingInt(o -> {
+            String name = o.longestName();
+            if (FIRST.contains(name)) {
+                return FIRST.indexOf(name);
+            }
+            if (LAST.contains(name)) {
+                return 10_000 + LAST.indexOf(name);
+            }
+            return 1_000 + declared.indexOf(o);
+        });
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST,
+                help -> help.optionList(help.createDefaultLayout(), order, help.parameterLabelRenderer()));
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sameOptionOrder(sub);
+        }
     }
 
     public static void main(String[] args) {

@@ -2,7 +2,7 @@ package io.streamlearn.streams.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

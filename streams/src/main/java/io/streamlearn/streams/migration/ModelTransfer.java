@@ -96,6 +96,17 @@ public final class ModelTransfer {
      * @throws IllegalStateException if the topic does not exist or is not read to its end in time
      */
     public static List<ModelExport> readChangelog(Map<String, ?> kafka, String topic, Duration timeout) {
+        return readChangelog(kafka, topic, timeout, null);
+    }
+
+    /** Reports how far a read has come: {@code done} of {@code total} changelog offsets. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long done, long total);
+    }
+
+    /** {@link #readChangelog(Map, String, Duration)}, reporting its progress (may be null) after each poll. */
+    public static List<ModelExport> readChangelog(Map<String, ?> kafka, String topic, Duration timeout, Progress progress) {
         Properties p = clientProperties(kafka);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -111,8 +122,20 @@ public final class ModelTransfer {
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(30)));
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts, Duration.ofSeconds(30));
+            long total = 0;
+            for (TopicPartition tp : parts) {
+                total += end.get(tp) - begin.get(tp);
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reachedEnd(consumer, end)) {
+                if (progress != null) {
+                    long done = 0;
+                    for (TopicPartition tp : parts) {
+                        done += Math.min(consumer.position(tp, Duration.ofSeconds(30)), end.get(tp)) - begin.get(tp);
+                    }
+                    progress.update(done, total);
+                }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("did not read '" + topic + "' to its end offsets " + end + " within " + timeout);
                 }
@@ -150,7 +173,13 @@ public final class ModelTransfer {
      * @return how many models were exported
      */
     public static long export(Map<String, ?> kafka, String changelogTopic, Path output, Duration timeout) throws IOException {
-        List<ModelExport> models = readChangelog(kafka, changelogTopic, timeout);
+        return export(kafka, changelogTopic, output, timeout, null);
+    }
+
+    /** {@link #export(Map, String, Path, Duration)}, reporting the read's progress (may be null). */
+    public static long export(Map<String, ?> kafka, String changelogTopic, Path output, Duration timeout, Progress progress)
+            throws IOException {
+        List<ModelExport> models = readChangelog(kafka, changelogTopic, timeout, progress);
         write(models, output);
         return models.size();
     }

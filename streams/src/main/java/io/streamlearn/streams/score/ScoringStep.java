@@ -2,7 +2,7 @@ package io.streamlearn.streams.score;
 
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;
@@ -72,11 +72,13 @@ public final class ScoringStep {
         private final ModelState backup;
         private final Prediction prediction = new Prediction();
         private final long fingerprint;
+        private final int layout;
 
         Model(String name, Learner learner) {
             this.name = name;
             this.learner = learner;
             this.fingerprint = learner.fingerprint();
+            this.layout = learner.layout();
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
@@ -244,8 +246,8 @@ public final class ScoringStep {
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
     private static byte[] encode(Model m) {
-        byte[] out = new byte[StateCodec.encodedSize(m.state)];
-        StateCodec.encode(m.fingerprint, m.state, out);
+        byte[] out = new byte[StateCodec.encodedSize(m.layout, m.state)];
+        StateCodec.encode(m.fingerprint, m.layout, m.state, out);
         return out;
     }
 

@@ -1,7 +1,7 @@
 package io.streamlearn.streams.backtest;
 
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import org.junit.jupiter.api.Test;
@@ -156,6 +156,9 @@ class BacktestDatasetsTest {
             double ae = 0;
             double sum = 0;
             int count = 0;
+            int intervals = 0;
+            int in80 = 0;
+            int in95 = 0;
             for (int i = 0; i < in.size(); i++) {
                 BacktestCli.OutRow o = out.get(i * all.size() + m);
                 assertEquals(all.get(m), o.model());
@@ -163,6 +166,12 @@ class BacktestDatasetsTest {
                 double y = in.get(i).label();
                 if (Double.isNaN(y)) {
                     continue;
+                }
+                if (o.stddev() > 0) {
+                    // the standard normal quantiles 0.9 and 0.975
+                    intervals++;
+                    in80 += Math.abs(y - o.prediction()) <= 1.2815515655446004 * o.stddev() ? 1 : 0;
+                    in95 += Math.abs(y - o.prediction()) <= 1.959963984540054 * o.stddev() ? 1 : 0;
                 }
                 se += (o.prediction() - y) * (o.prediction() - y);
                 ae += Math.abs(o.prediction() - y);
@@ -181,6 +190,12 @@ class BacktestDatasetsTest {
             close(se / count, row.get("mse"), all.get(m) + " mse");
             close(ae / count, row.get("mae"), all.get(m) + " mae");
             close(1 - se / sst, row.get("r2"), all.get(m) + " r2");
+            if (intervals == 0) {
+                assertTrue(Double.isNaN(row.get("cover80")) && Double.isNaN(row.get("cover95")), all.get(m) + ": no stddev");
+            } else {
+                close(in80 / (double) intervals, row.get("cover80"), all.get(m) + " cover80");
+                close(in95 / (double) intervals, row.get("cover95"), all.get(m) + " cover95");
+            }
             mse[m] = se / count;
         }
         for (int m = 0; m < all.size(); m++) {

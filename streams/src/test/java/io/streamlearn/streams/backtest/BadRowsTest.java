@@ -84,7 +84,7 @@ class BadRowsTest {
     void shouldRefuseBadArgumentsWithUsageExitCode() throws IOException {
         assertEquals(2, BacktestCli.run("--input", input().toString(), "--model", "sgd", "--label-delay", "soon").exitCode);
         assertEquals(2, BacktestCli.run("--input", input().toString(), "--model", "nosuchmodel").exitCode);
-        assertEquals(1, BacktestCli.run("--input", dir.resolve("missing.csv").toString(), "--model", "sgd").exitCode);
+        assertEquals(2, BacktestCli.run("--input", dir.resolve("missing.csv").toString(), "--model", "sgd").exitCode, "a wrong command line");
         Path wrongHeader = dir.resolve("h.csv");
         Files.writeString(wrongHeader, "id,time,y\n1,2,3\n");
         BacktestCli run = BacktestCli.run("--input", wrongHeader.toString(), "--model", "sgd");

@@ -106,7 +106,7 @@ class LabelDelayTest {
         Path in = dir.resolve("stream-time.csv");
         Files.writeString(in, "key,ts,label,x\na,0,5,1\nb,1001,7,1\na,1002,9,1\na,1003,11,1\n");
         Path out = dir.resolve("st.csv");
-        BacktestCli run = BacktestCli.run("--input", in.toString(), "--model", "last", "--label-delay", "1000",
+        BacktestCli run = BacktestCli.run("--input", in.toString(), "--model", "last", "--label-delay", "1000ms",
                 "--output", out.toString());
         assertEquals(0, run.exitCode, run.err);
         List<BacktestCli.OutRow> rows = BacktestCli.readOutput(out);

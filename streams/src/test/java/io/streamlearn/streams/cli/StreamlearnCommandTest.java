@@ -22,7 +22,7 @@ class StreamlearnCommandTest {
 
     private static String help(String... args) {
         StringWriter out = new StringWriter();
-        CommandLine cl = new CommandLine(new StreamlearnCommand());
+        CommandLine cl = StreamlearnCommand.commandLine();
         cl.setOut(new PrintWriter(out));
         int code = cl.execute(args);
         assertEquals(0, code);
@@ -74,7 +74,7 @@ class StreamlearnCommandTest {
         cl.setErr(new PrintWriter(err));
         int code = cl.execute("run", "--model", "nosuchmodel", "--bootstrap-servers", "k:1");
         assertEquals(2, code);
-        assertTrue(err.toString().startsWith("run: unknown model 'nosuchmodel'"), err.toString());
+        assertTrue(err.toString().startsWith("streamlearn run: unknown model 'nosuchmodel'"), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
     }
 }

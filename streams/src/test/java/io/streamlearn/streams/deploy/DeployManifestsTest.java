@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
+import org.w3c.dom.Element;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
@@ -24,9 +25,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,11 +42,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Checks that the Kubernetes manifests in {@code deploy/k8s} and {@code deploy/Dockerfile} agree with
+ * Checks that the Kubernetes manifests in {@code deploy/k8s}, {@code deploy/k8s-plain} and the image profile (Jib) agree with
  * each other and with the code they start, without a cluster or docker: the manifests are read as YAML,
  * the ConfigMap's properties go through {@link AppConfig#load} (what {@code --config} uses), and the
  * container's arguments are parsed by picocli against the real {@link RunCommand} (parsed, never run).
- * What it cannot check: that the image builds, that the cluster accepts the objects, that pods start.
+ * What it cannot check: that the cluster accepts the objects, that pods start (the image itself:
+ * ImageTarballIT, with -Pimage).
  */
 class DeployManifestsTest {
 
@@ -307,33 +311,27 @@ class DeployManifestsTest {
     // ---- the image
 
     @Test
-    void shouldCopyTheJarTheShadePluginWrites() throws Exception {
-        Dockerfile docker = Dockerfile.read(DEPLOY.resolve("Dockerfile"));
-        String jar = "streams/" + shadedJar();   // the build context is the repository root
-        List<String> copy = docker.last("COPY");
-        assertEquals(jar, copy.get(0), "the Dockerfile must COPY the shaded jar " + jar);
-        String inImage = copy.get(1);
-        List<String> entrypoint = List.of(new ObjectMapper().readValue(String.join(" ", docker.last("ENTRYPOINT")), String[].class));
-        assertEquals("java", entrypoint.get(0));
-        int j = entrypoint.indexOf("-jar");
-        assertTrue(j > 0 && j + 1 < entrypoint.size() && entrypoint.get(j + 1).equals(inImage),
-                "ENTRYPOINT must run -jar " + inImage + ": " + entrypoint);
-        List<String> ignore = Files.readAllLines(DEPLOY.resolve("Dockerfile.dockerignore"));
-        assertTrue(ignore.contains("!" + jar), "Dockerfile.dockerignore must let " + jar + " into the build context");
-        Matcher from = Pattern.compile("[^:]+:(\\d+)\\b.*").matcher(docker.last("FROM").get(0));
-        assertTrue(from.matches(), "FROM needs a tag with the Java version: " + docker.last("FROM"));
-        assertTrue(Integer.parseInt(from.group(1)) >= javaRelease(), "the base image's Java must run release " + javaRelease());
+    void shouldBuildTheImageOfTheCommandTheManifestsRun() throws Exception {
+        Element jib = jibConfiguration();
+        assertEquals(shadeMainClass(), text(jib, "container", "mainClass"), "the image runs the command the shaded jar runs");
+        String to = text(jib, "to", "image").replace("${image.name}", properties("image.name"))
+                .replace("${project.version}", projectVersion());
+        assertEquals(container.path("image").asText(), to, "the StatefulSet runs the image the image profile builds");
+        String from = properties("image.base");
+        Matcher version = Pattern.compile("[^:]+:(\\d+)\\b.*").matcher(from);
+        assertTrue(version.matches(), "the base image's tag names its Java version: " + from);
+        assertTrue(Integer.parseInt(version.group(1)) >= javaRelease(), "the base image's Java must run release " + javaRelease());
+        assertFalse(Files.exists(DEPLOY.resolve("Dockerfile")), "one image definition: Jib's (deploy/Dockerfile is gone)");
     }
 
     @Test
-    void shouldRunAsTheImagesNonRootUser() throws IOException {
-        Dockerfile docker = Dockerfile.read(DEPLOY.resolve("Dockerfile"));
-        String user = docker.last("USER").get(0).split(":")[0];
-        assertTrue(user.matches("\\d+"), "USER must be numeric, else runAsNonRoot cannot verify it: " + user);
-        assertTrue(Integer.parseInt(user) != 0, "USER must not be root");
+    void shouldRunAsTheImagesNonRootUser() throws Exception {
+        String user = text(jibConfiguration(), "container", "user").split(":")[0];
+        assertTrue(user.matches("\\d+"), "the image's user must be numeric, else runAsNonRoot cannot verify it: " + user);
+        assertTrue(Integer.parseInt(user) != 0, "the image's user must not be root");
         JsonNode security = pod.path("spec").path("securityContext");
         assertTrue(security.path("runAsNonRoot").asBoolean(), "runAsNonRoot");
-        assertEquals(Integer.parseInt(user), security.path("runAsUser").asInt(-1), "runAsUser must be the image's USER");
+        assertEquals(Integer.parseInt(user), security.path("runAsUser").asInt(-1), "runAsUser must be the image's user");
         assertTrue(security.path("fsGroup").isNumber(), "fsGroup makes the state volume writable by the non-root user");
     }
 
@@ -348,7 +346,7 @@ class DeployManifestsTest {
             }
         }
         if (javaOptions == null) {
-            javaOptions = Dockerfile.read(DEPLOY.resolve("Dockerfile")).env("JDK_JAVA_OPTIONS");
+            javaOptions = text(jibConfiguration(), "container", "environment", "JDK_JAVA_OPTIONS");
         }
         Matcher m = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(javaOptions == null ? "" : javaOptions);
         assertTrue(m.find(), "the heap must be a share of the limit (-XX:MaxRAMPercentage in JDK_JAVA_OPTIONS): " + javaOptions);
@@ -366,6 +364,234 @@ class DeployManifestsTest {
         assertEquals(quantity(container.path("resources").path("requests").path("memory").asText()), limit,
                 "memory request = limit: a pod using more than its request is among the first evicted under node memory pressure, "
                         + "and an evicted pod's tasks restore elsewhere");
+    }
+
+    // ---- Strimzi: topics, user, credentials
+
+    private static final Path PLAIN = DEPLOY.resolve("k8s-plain");
+
+    /** Every topic the application reads or writes, and Kafka Streams' changelogs, by name. */
+    private Map<String, JsonNode> kafkaTopics() {
+        Map<String, JsonNode> m = new HashMap<>();
+        for (JsonNode t : byKind.getOrDefault("KafkaTopic", List.of())) {
+            String name = t.path("spec").path("topicName").asText(t.path("metadata").path("name").asText());
+            assertFalse(m.containsKey(name), "two KafkaTopics for " + name);
+            m.put(name, t);
+        }
+        return m;
+    }
+
+    private static List<String> changelogs(AppConfig c) {
+        // Kafka Streams names a store's changelog <application.id>-<store>-changelog
+        return List.of(c.applicationId() + "-" + c.storeName() + "-changelog",
+                c.applicationId() + "-" + c.pendingStoreName() + "-changelog");
+    }
+
+    private static String strimziCluster(JsonNode resource) {
+        String c = resource.path("metadata").path("labels").path("strimzi.io/cluster").asText();
+        assertFalse(c.isEmpty(), resource.path("metadata").path("name").asText() + ": the strimzi.io/cluster label names the Kafka");
+        return c;
+    }
+
+    @Test
+    void shouldDeclareAKafkaTopicForEveryTopicTheApplicationUsesAndItsChangelogs() throws Exception {
+        AppConfig c = effectiveConfig();
+        Map<String, JsonNode> topics = kafkaTopics();
+        List<String> needed = new ArrayList<>(c.topics());
+        if (!needed.contains(c.shadowPredictionsTopic())) {
+            needed.add(c.shadowPredictionsTopic());
+        }
+        needed.addAll(changelogs(c));
+        assertEquals(new TreeSet<>(needed), new TreeSet<>(topics.keySet()), "one KafkaTopic per topic, no more");
+        Set<String> compacted = new HashSet<>(changelogs(c));
+        compacted.add(c.controlTopic());
+        String cluster = strimziCluster(only("KafkaUser"));
+        for (Map.Entry<String, JsonNode> e : topics.entrySet()) {
+            JsonNode spec = e.getValue().path("spec");
+            String t = e.getKey();
+            assertEquals(cluster, strimziCluster(e.getValue()), t + ": the same Kafka as the KafkaUser");
+            assertTrue(spec.path("partitions").asInt() >= 1, t + ": partitions");
+            int replicas = spec.path("replicas").asInt();
+            assertTrue(replicas >= 3, t + ": replicas >= 3 (the changelogs are the models' only durable copy)");
+            int minIsr = Integer.parseInt(spec.path("config").path("min.insync.replicas").asText("1"));
+            assertTrue(minIsr >= 2 && minIsr < replicas, t + ": min.insync.replicas 2..replicas-1, got " + minIsr);
+            String policy = spec.path("config").path("cleanup.policy").asText();
+            assertEquals(compacted.contains(t) ? "compact" : "delete", policy, t + ": cleanup.policy");
+            String retention = spec.path("config").path("retention.ms").asText();
+            assertFalse(retention.isEmpty(), t + ": retention.ms");
+            long ms = Long.parseLong(retention);
+            if (compacted.contains(t)) {
+                assertEquals(-1, ms, t + ": a compacted topic keeps the latest value per key forever");
+            } else {
+                assertTrue(ms > 0, t + ": retention.ms");
+            }
+        }
+        int events = topics.get(c.eventsTopic()).path("spec").path("partitions").asInt();
+        for (String t : List.of(c.labelsTopic(), changelogs(c).get(0), changelogs(c).get(1))) {
+            assertEquals(events, topics.get(t).path("spec").path("partitions").asInt(),
+                    t + ": as many partitions as " + c.eventsTopic() + " (one task per partition)");
+        }
+        long labels = Long.parseLong(topics.get(c.labelsTopic()).path("spec").path("config").path("retention.ms").asText());
+        assertTrue(labels >= c.labelHorizon().toMillis(), "labels are kept at least the label horizon " + c.labelHorizon());
+    }
+
+    /** (resource type, pattern type, name) -> operations, from the KafkaUser's ACLs. */
+    private static Map<String, Set<String>> acls() {
+        Map<String, Set<String>> m = new HashMap<>();
+        JsonNode user = only("KafkaUser");
+        assertEquals("simple", user.path("spec").path("authorization").path("type").asText(), "ACLs: simple authorization");
+        for (JsonNode a : user.path("spec").path("authorization").path("acls")) {
+            JsonNode r = a.path("resource");
+            assertFalse(a.path("type").asText("allow").equals("deny"), "only allow rules");
+            String key = r.path("type").asText() + ":" + r.path("patternType").asText("literal") + ":" + r.path("name").asText();
+            Set<String> ops = m.computeIfAbsent(key, k -> new TreeSet<>());
+            for (JsonNode o : a.path("operations")) {
+                ops.add(o.asText());
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void shouldGrantTheKafkaUserWhatTheApplicationNeedsAndNothingElse() throws Exception {
+        AppConfig c = effectiveConfig();
+        String app = c.applicationId();
+        Map<String, Set<String>> need = new HashMap<>();
+        for (String in : List.of(c.eventsTopic(), c.labelsTopic())) {
+            need.put("topic:literal:" + in, Set.of("Describe", "Read"));
+        }
+        // every instance reads the control topic; DELETE /models/KEY writes forget requests to it
+        need.put("topic:literal:" + c.controlTopic(), Set.of("Describe", "Read", "Write"));
+        for (String out : List.of(c.predictionsTopic(), c.shadowPredictionsTopic(), c.deadLettersTopic(), c.forgetAcksTopic())) {
+            need.put("topic:literal:" + out, Set.of("Describe", "Write"));
+        }
+        need.put("topic:prefix:" + app + "-", Set.of("Create", "Describe", "DescribeConfigs", "Read", "Write"));
+        need.put("group:literal:" + app, Set.of("Describe", "Read"));
+        need.put("transactionalId:prefix:" + app + "-", Set.of("Describe", "Write"));
+        Map<String, Set<String>> granted = acls();
+        assertEquals(new TreeSet<>(need.keySet()), new TreeSet<>(granted.keySet()), "ACL resources: exactly the application's");
+        for (Map.Entry<String, Set<String>> e : need.entrySet()) {
+            assertEquals(new TreeSet<>(e.getValue()), granted.get(e.getKey()), e.getKey() + ": operations");
+        }
+        for (String t : changelogs(c)) {
+            assertTrue(t.startsWith(app + "-"), t + " falls under the internal-topic prefix");
+        }
+        assertTrue(changelogs(c).stream().allMatch(kafkaTopics()::containsKey));
+    }
+
+    @Test
+    void shouldConnectWithTheKafkaUsersCredentialsAndTheClusterCa() throws Exception {
+        AppConfig c = effectiveConfig();
+        JsonNode user = only("KafkaUser");
+        String cluster = strimziCluster(user);
+        assertEquals("scram-sha-512", user.path("spec").path("authentication").path("type").asText());
+        Map<String, String> k = c.connectionSettings();
+        assertEquals("SASL_SSL", k.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", k.get("sasl.mechanism"), "the mechanism of the KafkaUser's authentication");
+        assertTrue(k.getOrDefault("sasl.jaas.config", "").contains("ScramLoginModule"),
+                "sasl.jaas.config from the KafkaUser's Secret: " + k.get("sasl.jaas.config"));
+        assertTrue(c.bootstrapServers().startsWith(cluster + "-kafka-bootstrap"), "Strimzi's bootstrap service of " + cluster);
+        assertTrue(c.bootstrapServers().endsWith(":9093"), "the TLS listener");
+        // the truststore is the CA certificate Strimzi keeps in <cluster>-cluster-ca-cert, mounted read-only
+        assertEquals("PEM", k.get("ssl.truststore.type"));
+        Path truststore = Path.of(k.get("ssl.truststore.location"));
+        JsonNode caVolume = null;
+        for (JsonNode v : pod.path("spec").path("volumes")) {
+            if (v.path("secret").path("secretName").asText().equals(cluster + "-cluster-ca-cert")) {
+                caVolume = v;
+            }
+        }
+        assertNotNull(caVolume, "a volume of the Secret " + cluster + "-cluster-ca-cert");
+        JsonNode mount = mountOf(caVolume.path("name").asText());
+        assertTrue(mount.path("readOnly").asBoolean());
+        String relative = Path.of(mount.path("mountPath").asText()).relativize(truststore).toString();
+        boolean item = false;
+        for (JsonNode i : caVolume.path("secret").path("items")) {
+            item |= i.path("key").asText().equals("ca.crt") && i.path("path").asText().equals(relative);
+        }
+        assertTrue(item, "the truststore " + truststore + " is the Secret's ca.crt");
+        // Kafka Streams' internal topics need the replication the KafkaTopics have
+        assertEquals("3", c.kafkaSettings().get("replication.factor"));
+    }
+
+    @Test
+    void shouldRunWithoutStrimziOrCredentialsInThePlainOverlay() throws Exception {
+        JsonNode k = YAML.readTree(PLAIN.resolve("kustomization.yaml").toFile());
+        List<String> resources = new ArrayList<>();
+        k.path("resources").forEach(r -> resources.add(r.asText()));
+        assertEquals(List.of("../k8s"), resources, "the overlay builds on deploy/k8s");
+        Set<String> deletedKinds = new HashSet<>();
+        List<JsonNode> patches = new ArrayList<>();
+        for (JsonNode p : k.path("patches")) {
+            if (p.has("patch")) {
+                JsonNode doc = YAML.readTree(p.get("patch").asText());
+                assertEquals("delete", doc.path("$patch").asText());
+                assertEquals(p.path("target").path("kind").asText(), doc.path("kind").asText());
+                deletedKinds.add(doc.path("kind").asText());
+            } else {
+                Path file = PLAIN.resolve(p.path("path").asText());
+                assertTrue(Files.isRegularFile(file), file.toString());
+                patches.add(YAML.readTree(file.toFile()));
+            }
+        }
+        assertEquals(Set.of("KafkaTopic", "KafkaUser"), deletedKinds, "the Strimzi resources are dropped");
+        JsonNode sts = null;
+        for (JsonNode p : patches) {
+            if (p.path("kind").asText().equals("StatefulSet")) {
+                sts = p;
+            }
+            assertTrue(byKind.containsKey(p.path("kind").asText()), "patches an existing kind " + p.path("kind"));
+        }
+        assertNotNull(sts, "a StatefulSet patch");
+        JsonNode c = sts.path("spec").path("template").path("spec").path("containers").get(0);
+        assertEquals(container.path("name").asText(), c.path("name").asText());
+        // a patch replaces the args list whole: it must be the base's without the security settings
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < rawArgs.size(); i++) {
+            if (rawArgs.get(i).equals("--set") && rawArgs.get(i + 1).matches("(security|sasl|ssl)\\..*")) {
+                i++;
+                continue;
+            }
+            expected.add(rawArgs.get(i));
+        }
+        List<String> plainArgs = new ArrayList<>();
+        c.path("args").forEach(a -> plainArgs.add(a.asText()));
+        assertEquals(expected, plainArgs, "the overlay's args are deploy/k8s's minus the security --set lines");
+        // and what it deletes is what reads the Strimzi Secrets
+        Set<String> env = new HashSet<>();
+        c.path("env").forEach(e -> env.add(e.path("name").asText()));
+        Set<String> secretEnv = new HashSet<>();
+        container.path("env").forEach(e -> {
+            if (e.path("valueFrom").has("secretKeyRef")) {
+                secretEnv.add(e.path("name").asText());
+            }
+        });
+        assertEquals(secretEnv, env);
+        JsonNode volumes = sts.path("spec").path("template").path("spec").path("volumes");
+        String cluster = strimziCluster(only("KafkaUser"));
+        for (JsonNode v : volumes) {
+            boolean isCa = false;
+            for (JsonNode base : pod.path("spec").path("volumes")) {
+                isCa |= base.path("name").asText().equals(v.path("name").asText())
+                        && base.path("secret").path("secretName").asText().equals(cluster + "-cluster-ca-cert");
+            }
+            assertTrue(isCa, "deletes the CA volume: " + v);
+            String mountPath = mountOf(v.path("name").asText()).path("mountPath").asText();
+            boolean mountDeleted = false;
+            for (JsonNode m : c.path("volumeMounts")) {
+                mountDeleted |= m.path("mountPath").asText().equals(mountPath) && m.path("$patch").asText().equals("delete");
+            }
+            assertTrue(mountDeleted, "and its mount " + mountPath);
+        }
+        assertEquals(1, volumes.size());
+        JsonNode cm = null;
+        for (JsonNode p : patches) {
+            if (p.path("kind").asText().equals("ConfigMap")) {
+                cm = p;
+            }
+        }
+        assertNotNull(cm);
+        assertTrue(cm.path("data").path("bootstrap-servers").asText().matches("[^\\s:]+:\\d+"), "a plain bootstrap server");
     }
 
     // ---- helpers
@@ -417,6 +643,12 @@ class DeployManifestsTest {
                     case "metadata.namespace" -> SAMPLE_NAMESPACE;
                     default -> "sample-" + field;
                 });
+            } else if (from.has("secretKeyRef")) {
+                JsonNode ref = from.get("secretKeyRef");
+                assertEquals(only("KafkaUser").path("metadata").path("name").asText(), ref.path("name").asText(),
+                        name + ": the only Secret read into the env is the KafkaUser's (Strimzi names it after the user)");
+                assertEquals("sasl.jaas.config", ref.path("key").asText(), name + ": the key Strimzi writes the JAAS line to");
+                env.put(name, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"sample\" password=\"sample\";");
             } else if (from.has("configMapKeyRef")) {
                 JsonNode ref = from.get("configMapKeyRef");
                 assertEquals(configMap.path("metadata").path("name").asText(), ref.path("name").asText(), name + ": which ConfigMap");
@@ -534,76 +766,60 @@ class DeployManifestsTest {
         };
     }
 
-    /** The file name the shade plugin writes under the module's target directory (streams/pom.xml). */
-    private static String shadedJar() throws Exception {
-        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
-        var outputs = pom.getElementsByTagName("outputFile");
-        assertEquals(1, outputs.getLength(), "streams/pom.xml: one shade outputFile");
-        return outputs.item(0).getTextContent().trim().replace("${project.build.directory}", "target");
-    }
-
     private static int javaRelease() throws Exception {
         Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("../pom.xml").toFile());
         return Integer.parseInt(pom.getElementsByTagName("maven.compiler.release").item(0).getTextContent().trim());
     }
 
-    /** The instructions of a Dockerfile (continuation lines joined, comments dropped), enough to check it. */
-    private record Dockerfile(List<Map.Entry<String, String>> instructions) {
-
-        static Dockerfile read(Path file) throws IOException {
-            List<Map.Entry<String, String>> out = new ArrayList<>();
-            StringBuilder current = new StringBuilder();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                String t = line.strip();
-                if (t.startsWith("#") || (t.isEmpty() && current.isEmpty())) {
-                    continue;
-                }
-                boolean continued = t.endsWith("\\");
-                current.append(continued ? t.substring(0, t.length() - 1) : t).append(' ');
-                if (!continued) {
-                    String s = current.toString().strip();
-                    int space = s.indexOf(' ');
-                    out.add(Map.entry(s.substring(0, space).toUpperCase(java.util.Locale.ROOT), s.substring(space + 1).strip()));
-                    current.setLength(0);
-                }
+    /** The configuration of jib-maven-plugin in the image profile of streams/pom.xml. */
+    private static Element jibConfiguration() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        var plugins = pom.getElementsByTagName("plugin");
+        for (int i = 0; i < plugins.getLength(); i++) {
+            Element p = (Element) plugins.item(i);
+            if (text(p, "artifactId").equals("jib-maven-plugin")) {
+                return child(p, "configuration");
             }
-            return new Dockerfile(out);
         }
+        throw new AssertionError("streams/pom.xml has no jib-maven-plugin");
+    }
 
-        /** The words of the last instruction of that name (a JSON array stays one string). */
-        List<String> last(String name) {
-            String value = null;
-            for (Map.Entry<String, String> e : instructions) {
-                if (e.getKey().equals(name)) {
-                    value = e.getValue();
-                }
+    private static String shadeMainClass() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+        var mains = pom.getElementsByTagName("mainClass");
+        for (int i = 0; i < mains.getLength(); i++) {
+            if (((Element) mains.item(i).getParentNode()).getAttribute("implementation").endsWith("ManifestResourceTransformer")) {
+                return mains.item(i).getTextContent().trim();
             }
-            assertNotNull(value, "the Dockerfile has no " + name);
-            if (value.startsWith("[")) {
-                return List.of(value);
-            }
-            List<String> words = new ArrayList<>();
-            for (String w : value.split("\\s+")) {
-                if (!w.startsWith("--")) {   // COPY --chown=..., FROM --platform=...
-                    words.add(w);
-                }
-            }
-            return words;
         }
+        throw new AssertionError("no shade main class");
+    }
 
-        /** The value of an ENV KEY="VALUE" (or KEY=VALUE) instruction, or null. */
-        String env(String key) {
-            String found = null;
-            Pattern p = Pattern.compile(Pattern.quote(key) + "=(\"([^\"]*)\"|(\\S+))");
-            for (Map.Entry<String, String> e : instructions) {
-                if (e.getKey().equals("ENV")) {
-                    Matcher m = p.matcher(e.getValue());
-                    if (m.find()) {
-                        found = m.group(2) != null ? m.group(2) : m.group(3);
-                    }
-                }
+    private static String projectVersion() throws Exception {
+        Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(Path.of("../pom.xml").toFile());
+        return text(pom.getDocumentElement(), "version");
+    }
+
+    /** A property of the image profile. */
+    private static String properties(String name) throws Exception {
+        Element profile = (Element) jibConfiguration().getParentNode().getParentNode().getParentNode().getParentNode();
+        return text(profile, "properties", name);
+    }
+
+    private static Element child(Element e, String name) {
+        for (var n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element c && c.getTagName().equals(name)) {
+                return c;
             }
-            return found;
         }
+        throw new AssertionError("<" + e.getTagName() + "> has no <" + name + ">");
+    }
+
+    private static String text(Element e, String... path) {
+        Element at = e;
+        for (String p : path) {
+            at = child(at, p);
+        }
+        return at.getTextContent().trim();
     }
 }

@@ -2,7 +2,7 @@ package io.streamlearn.streams.http;
 
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.Learners;
+import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;

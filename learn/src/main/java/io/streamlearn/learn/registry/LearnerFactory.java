@@ -1,4 +1,7 @@
-package io.streamlearn.learn;
+package io.streamlearn.learn.registry;
+
+import io.streamlearn.learn.Learner;
+import io.streamlearn.learn.ModelSpec;
 
 /** Builds a learner of one family from its SPEC parameters. */
 @FunctionalInterface

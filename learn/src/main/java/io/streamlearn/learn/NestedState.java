@@ -1,7 +1,4 @@
-package io.streamlearn.learn.memory;
-
-import io.streamlearn.learn.Learner;
-import io.streamlearn.learn.ModelState;
+package io.streamlearn.learn;
 
 /**
  * Runs an inner learner on a slice of an outer learner's flat state. A {@link ModelState} owns its
