@@ -40,7 +40,7 @@ class LayeringTest {
         ALLOWED.put("publish", Set.of("metrics"));
         ALLOWED.put("control", Set.of("metrics", "publish"));
         ALLOWED.put("score", Set.of("control"));
-        ALLOWED.put("housekeeping", Set.of("control", "labels", "metrics"));
+        ALLOWED.put("housekeeping", Set.of("control", "labels", "metrics", "score"));   // score: a forgotten key leaves the population prior
         ALLOWED.put("topology", Set.of("decode", "map", "score", "labels", "publish", "control", "housekeeping", "metrics"));
         ALLOWED.put("backtest", Set.of("decode", "map", "score"));
         ALLOWED.put("migration", Set.of());

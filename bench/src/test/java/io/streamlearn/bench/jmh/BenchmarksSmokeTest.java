@@ -40,11 +40,12 @@ class BenchmarksSmokeTest {
         b.spec = "sgd";
         b.keys = 1000;
         b.setUp();
-        assertEquals(1000, b.store().size());
+        // 1000 states, with the population prior (the default) 1000 contributions and the population
+        assertEquals(2001, b.store().size());
         for (int n = 0; n < 5000; n++) {
             assertTrue(Double.isFinite(b.scoreAndLearn()));
         }
-        assertEquals(1000, b.store().size());
+        assertEquals(2001, b.store().size());
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
 import io.streamlearn.learn.NestedState;
 
 import java.util.LinkedHashMap;
@@ -33,7 +34,7 @@ import java.util.Map;
  * l.inspect(state).get("drift.detections");
  * }</pre>
  */
-public final class DriftGuard implements Learner {
+public final class DriftGuard implements Learner, PriorAware {
 
     /** What to do to the readout state on a detection. */
     public enum Action { RESET, INFLATE }
@@ -204,5 +205,34 @@ public final class DriftGuard implements Learner {
             m.put("readout." + e.getKey(), e.getValue());
         }
         return m;
+    }
+
+    // ---- population prior (issue #14): the readout's, on its slice of the state ----
+
+    /** The readout's contribution length, or 0 when the readout takes no part in population priors. */
+    @Override
+    public int contributionLength() {
+        return readout instanceof PriorAware pa ? pa.contributionLength() : 0;
+    }
+
+    @Override
+    public boolean contributesCovariance() {
+        return readout instanceof PriorAware pa && pa.contributesCovariance();
+    }
+
+    /** The readout's contribution; the memories contribute nothing. */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        return ((PriorAware) readout).contribute(nested.load(state, state.updates()), vector, within);
+    }
+
+    /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
+    @Override
+    public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
+        if (readout instanceof PriorAware pa) {
+            ModelState inner = nested.load(state, 0);
+            pa.startFrom(inner, prior);
+            nested.store(inner, state);
+        }
     }
 }

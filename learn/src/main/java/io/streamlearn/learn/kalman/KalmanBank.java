@@ -5,6 +5,8 @@ import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Prior;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -71,7 +73,7 @@ import java.util.Map;
  * Learner custom = Learners.create("kalman:bank=0/1e-2,prior=4,alpha=0.999", 8);
  * }</pre>
  */
-public final class KalmanBank implements Learner, DriftAware, Standardized.Rescalable {
+public final class KalmanBank implements Learner, DriftAware, Standardized.Rescalable, PriorAware {
 
     /** Floor of the normalised log-weights: a member never gets less than e^-500 of the others. */
     static final double LOG_WEIGHT_FLOOR = -500.0;
@@ -439,5 +441,78 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
             m.put("member" + k + ".weights", Arrays.copyOfRange(v, base, base + p));
         }
         return m;
+    }
+
+    // ---- population prior (issue #14) ----
+
+    @Override
+    public int contributionLength() {
+        return p;
+    }
+
+    @Override
+    public boolean contributesCovariance() {
+        return true;
+    }
+
+    /**
+     * The model-averaged weights (intercept last), the mixture's posterior covariance in label units
+     * ({@code sum pi_k (S_k C_k + (m_k - m)(m_k - m)')}) and the averaged noise variance
+     * {@code sum pi_k S_k} (NaN before the first update when the variance is learned).
+     */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        double[] v = state.values();
+        double total = 0.0;
+        for (int k = 0; k < members; k++) {
+            total += Math.exp(v[first + k * stride + lRel]);
+        }
+        Arrays.fill(vector, 0, p, 0.0);
+        double noise = 0.0;
+        for (int k = 0; k < members; k++) {
+            int base = first + k * stride;
+            double w = Math.exp(v[base + lRel]) / total;
+            for (int i = 0; i < p; i++) {
+                vector[i] += w * v[base + i];
+            }
+            noise += w * noise(v, base);
+        }
+        if (within != null) {
+            Arrays.fill(within, 0, Packed.size(p), 0.0);
+            for (int k = 0; k < members; k++) {
+                int base = first + k * stride;
+                double w = Math.exp(v[base + lRel]) / total;
+                double s = noise(v, base);
+                int at = 0;
+                for (int i = 0; i < p; i++) {
+                    double di = v[base + i] - vector[i];
+                    for (int j = i; j < p; j++) {
+                        within[at] += w * (s * v[base + cRel + at] + di * (v[base + j] - vector[j]));
+                        at++;
+                    }
+                }
+            }
+        }
+        return !known && !(v[nSlot] > 0) ? Double.NaN : noise;
+    }
+
+    /**
+     * Every member starts at the prior mean with the prior covariance relative to the observation
+     * variance (the known {@code v}, else the population's mean noise variance), plus
+     * {@value Priors#FLOOR} {@code prior}, capped at {@code prior} like the windup cap. The variance
+     * estimate and the log-weights keep their defaults.
+     */
+    @Override
+    public void startFrom(ModelState state, Prior from) {
+        if (!Priors.usableMean(from, p)) {
+            return;
+        }
+        double[] v = state.values();
+        double scale = known ? knownVariance : from.noiseVariance();
+        for (int k = 0; k < members; k++) {
+            int base = first + k * stride;
+            System.arraycopy(from.mean(), 0, v, base, p);
+            Priors.covariance(v, base + cRel, p, from, 1.0 / scale, Priors.FLOOR * prior, prior);
+        }
     }
 }

@@ -5,6 +5,8 @@ import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Prior;
 
 import java.util.Map;
 
@@ -65,7 +67,7 @@ import java.util.Map;
  * kf.learn(s, x, time, y);
  * }</pre>
  */
-public final class KalmanLearner implements Learner, DriftAware {
+public final class KalmanLearner implements Learner, DriftAware, PriorAware {
 
     private final int d;
     private final int p;
@@ -277,5 +279,39 @@ public final class KalmanLearner implements Learner, DriftAware {
             m.put("noiseDegreesOfFreedom", new double[] {v[nOff]});
         }
         return m;
+    }
+
+    // ---- population prior (issue #14) ----
+
+    @Override
+    public int contributionLength() {
+        return p;
+    }
+
+    @Override
+    public boolean contributesCovariance() {
+        return true;
+    }
+
+    /** The mean {@code m}, the covariance {@code C} (label units) and the noise variance. */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        double[] v = state.values();
+        System.arraycopy(v, 0, vector, 0, p);
+        if (within != null) {
+            System.arraycopy(v, cOff, within, 0, Packed.size(p));
+        }
+        return noise(v);
+    }
+
+    /** {@code m} = the prior mean, {@code C} = the prior covariance + {@value Priors#FLOOR} p0, capped at p0. */
+    @Override
+    public void startFrom(ModelState state, Prior from) {
+        if (!Priors.usableMean(from, p)) {
+            return;
+        }
+        double[] v = state.values();
+        System.arraycopy(from.mean(), 0, v, 0, p);
+        Priors.covariance(v, cOff, p, from, 1.0, Priors.FLOOR * p0, p0);
     }
 }

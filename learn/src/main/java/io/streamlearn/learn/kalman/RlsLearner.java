@@ -6,6 +6,8 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Prior;
 
 import java.util.Map;
 
@@ -38,7 +40,7 @@ import java.util.Map;
  * Learner rls = Learners.create("rls:lambda=0.99,p0=100", 8);
  * }</pre>
  */
-public final class RlsLearner implements Learner, DriftAware, Standardized.Rescalable {
+public final class RlsLearner implements Learner, DriftAware, Standardized.Rescalable, PriorAware {
 
     private final int d;
     private final int p;
@@ -175,5 +177,27 @@ public final class RlsLearner implements Learner, DriftAware, Standardized.Resca
         double[] v = state.values();
         Map<String, double[]> m = Packed.linearView(v, d, intercept, cOff, p);
         return m;
+    }
+
+    // ---- population prior (issue #14) ----
+
+    @Override
+    public int contributionLength() {
+        return p;
+    }
+
+    /** The weights; RLS has no noise model, so its matrix is not a covariance a prior could use. */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        System.arraycopy(state.values(), 0, vector, 0, p);
+        return Double.NaN;
+    }
+
+    /** The weights start at the prior mean; the matrix keeps {@code p0 I}. */
+    @Override
+    public void startFrom(ModelState state, Prior from) {
+        if (Priors.usableMean(from, p)) {
+            System.arraycopy(from.mean(), 0, state.values(), 0, p);
+        }
     }
 }

@@ -5,6 +5,8 @@ import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.Prior;
+import io.streamlearn.learn.PriorAware;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,7 +48,7 @@ import java.util.Map;
  * {@value #FLAG} plus the inner one's. The scaled input and the factors are per-thread scratch:
  * predict and learn allocate nothing.
  */
-public final class Standardized implements Learner, DriftAware {
+public final class Standardized implements Learner, DriftAware, PriorAware {
 
     /** Layout versions with this bit are standardized ones; below it, the inner learner's own layouts. */
     static final int FLAG = 0x100;
@@ -268,5 +270,35 @@ public final class Standardized implements Learner, DriftAware {
         m.put("featureScale", scale);
         m.put("scaledEvents", new double[] {Math.max(v[cSlot], 0.0)});
         return m;
+    }
+
+    // ---- population prior (issue #14): the inner learner's, in its standardized units ----
+
+    @Override
+    public int contributionLength() {
+        return inner instanceof PriorAware pa ? pa.contributionLength() : 0;
+    }
+
+    @Override
+    public boolean contributesCovariance() {
+        return inner instanceof PriorAware pa && pa.contributesCovariance();
+    }
+
+    /**
+     * The inner learner's contribution as it stands: weights per unit of each feature's reference
+     * scale in the key (its running RMS), so keys whose features have similar magnitudes contribute
+     * comparable vectors. The inner values are the prefix of this state.
+     */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        return ((PriorAware) inner).contribute(state, vector, within);
+    }
+
+    /** Starts the inner learner from the prior; the scales start as in a fresh state (learned from the key). */
+    @Override
+    public void startFrom(ModelState state, Prior prior) {
+        if (inner instanceof PriorAware pa) {
+            pa.startFrom(state, prior);
+        }
     }
 }

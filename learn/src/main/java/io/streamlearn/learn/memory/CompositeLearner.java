@@ -6,6 +6,7 @@ import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,7 @@ import java.util.Map;
  * l.inspect(s);   // lags.window, ema.labelAverages, ..., readout.values
  * }</pre>
  */
-public final class CompositeLearner implements Learner {
+public final class CompositeLearner implements Learner, PriorAware {
 
     private final int d;
     private final Memory[] memories;
@@ -262,5 +263,34 @@ public final class CompositeLearner implements Learner {
             m.put("readout." + e.getKey(), e.getValue());
         }
         return m;
+    }
+
+    // ---- population prior (issue #14): the readout's, on its slice of the state ----
+
+    /** The readout's contribution length, or 0 when the readout takes no part in population priors. */
+    @Override
+    public int contributionLength() {
+        return readout instanceof PriorAware pa ? pa.contributionLength() : 0;
+    }
+
+    @Override
+    public boolean contributesCovariance() {
+        return readout instanceof PriorAware pa && pa.contributesCovariance();
+    }
+
+    /** The readout's contribution; the memories contribute nothing. */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        return ((PriorAware) readout).contribute(nested.load(state, state.updates()), vector, within);
+    }
+
+    /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
+    @Override
+    public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
+        if (readout instanceof PriorAware pa) {
+            ModelState inner = nested.load(state, 0);
+            pa.startFrom(inner, prior);
+            nested.store(inner, state);
+        }
     }
 }

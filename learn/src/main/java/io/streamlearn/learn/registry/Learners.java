@@ -56,6 +56,13 @@ public final class Learners {
         READOUTS.put("auto", (p, d) -> io.streamlearn.learn.auto.AutoLearner.fromSpec(p, d, Learners::create));
     }
 
+    /**
+     * Readout parameter that chooses how the model's new keys start, read by the runtime rather than
+     * the learner ({@code coldstart=population|none}; {@code default} or absent: the application's
+     * setting); it is not part of the learner's {@link Learner#spec()}, so states stay compatible.
+     */
+    public static final String COLD_START = "coldstart";
+
     private Learners() {
     }
 
@@ -111,6 +118,7 @@ public final class Learners {
             throw new IllegalArgumentException("unknown model '" + stage.name() + "' (known: " + String.join(", ", READOUTS.keySet()) + ")");
         }
         ModelSpec.Params p = stage.reader();
+        p.choice(COLD_START, "default", "default", "population", "none");
         Learner l = f.create(p, dimension);
         p.requireAllRead();
         return l;

@@ -6,6 +6,8 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Prior;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -120,7 +122,7 @@ import java.util.Map;
  * array per thread, allocated on a thread's first event); states are not. {@code predict} and
  * {@code learn} allocate nothing after that.
  */
-public final class SgdLearner implements Learner, DriftAware {
+public final class SgdLearner implements Learner, DriftAware, PriorAware {
 
     /**
      * The default step, chosen by prequential evaluation (predict, then learn; one model per key;
@@ -409,5 +411,81 @@ public final class SgdLearner implements Learner, DriftAware {
     @Override
     public String toString() {
         return c.text;
+    }
+
+    // ---- population prior (issue #14) ----
+
+    /**
+     * {@code d + 1} (the weights, then the intercept), and for the normalized step {@code d} more: each
+     * feature's scale {@code s_i} (0 while the key has not seen the feature).
+     */
+    @Override
+    public int contributionLength() {
+        return step == Step.NORMALIZED ? 2 * d + 1 : d + 1;
+    }
+
+    /**
+     * The weights that predict (the average with {@code average=true}), the intercept at index d; for
+     * the normalized step the weights in its normalized units {@code ŵ_i = w_i s_i}, then the scales
+     * {@code s_i} (0 for a feature not seen yet). Normalized units, because a key's weights in feature
+     * units {@code ŵ_i / s_i} explode for a key whose first value of a feature was tiny, and the mean
+     * over keys would follow those outliers (measured: MSE 4x worse on the peers drift file). No
+     * covariance, no noise variance.
+     */
+    @Override
+    public double contribute(ModelState state, double[] vector, double[] within) {
+        double[] s = state.values();
+        int w = average ? l.avg : 0;
+        if (step == Step.NORMALIZED) {
+            for (int i = 0; i < d; i++) {
+                double inv = s[l.slotB + i];
+                vector[i] = s[w + i];
+                vector[d + 1 + i] = inv > 0 ? 1.0 / inv : 0.0;
+            }
+            vector[d] = s[w + d];
+        } else {
+            System.arraycopy(s, w, vector, 0, d + 1);
+        }
+        return Double.NaN;
+    }
+
+    /**
+     * The weights and intercept start at the prior mean; for the normalized step each feature with a
+     * population scale {@code s_i > 0} starts as seen at that scale with the mean normalized weight, for ftrl
+     * {@code z} is set so that the weights come out as the mean. Optimizer sums, counters and the
+     * average (set to the same weights) keep their meaning; nothing else changes.
+     */
+    @Override
+    public void startFrom(ModelState state, Prior prior) {
+        double[] m = prior.mean();
+        if (m == null || m.length != contributionLength()) {
+            return;
+        }
+        for (double x : m) {
+            if (!(Math.abs(x) < MAX_WEIGHT)) {
+                return;
+            }
+        }
+        double[] s = state.values();
+        for (int i = 0; i <= d; i++) {
+            double w = i == d && !c.fitIntercept ? 0.0 : m[i];
+            if (step == Step.NORMALIZED && i < d) {
+                double scale = m[d + 1 + i];
+                if (!(scale >= MIN_NORMALIZED_FEATURE && scale < Inputs.MAX_ABS)) {
+                    continue;
+                }
+                s[l.slotB + i] = 1.0 / scale;
+            } else if (step == Step.FTRL) {
+                double rate = i == d ? c.interceptLr : c.lr;
+                if (rate == 0 || w == 0) {
+                    continue;
+                }
+                s[l.slotA + i] = FtrlRule.z(w, 0.0, rate, c.ftrlBeta, i == d ? 0.0 : c.l1, i == d ? 0.0 : c.l2);
+            }
+            s[i] = w;
+            if (average) {
+                s[l.avg + i] = w;
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.score.PriorSettings;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.io.IOException;
@@ -136,7 +137,8 @@ public final class AppConfig {
     public static final String KEY_TTL_KEY = "streamlearn.key.ttl";
     /**
      * Per task: when the approximate number of entries of the models store (one per key and model)
-     * reaches this, events of keys without a model are dead-lettered with reason {@code max-keys};
+     * reaches this (counting, with the population prior on, a key's state and its contribution to the
+     * prior as one), events of keys without a model are dead-lettered with reason {@code max-keys};
      * existing keys keep working. {@code 0} (the default) means no limit.
      */
     public static final String MAX_KEYS_KEY = "streamlearn.max-keys";
@@ -151,6 +153,18 @@ public final class AppConfig {
      * times out, 45 s by default).
      */
     public static final String STATIC_MEMBERSHIP_KEY = "streamlearn.static-membership";
+
+    /**
+     * How new keys start: {@code population} (the default) starts each new key of a model from the
+     * population its task has learned (the mean weights and, for the Kalman family, the between-key
+     * spread; see {@code PopulationPriors}), {@code none} from the learner's default. A model SPEC
+     * overrides it with {@code coldstart=population|none}.
+     */
+    public static final String PRIOR_KEY = "streamlearn.prior";
+    /** Keys of a task that must contribute before its population is used (default 100). */
+    public static final String PRIOR_MIN_KEYS_KEY = "streamlearn.prior.min-keys";
+    /** A key contributes at update 1, 2, 4, ... up to this, then every this many updates (default 64). */
+    public static final String PRIOR_EVERY_KEY = "streamlearn.prior.every";
 
     private static final Map<String, String> DEFAULTS;
 
@@ -178,6 +192,9 @@ public final class AppConfig {
         d.put(MAX_KEYS_KEY, "0");
         d.put(FORGET_ACKS_TOPIC_KEY, "forget-acks");
         d.put(STATIC_MEMBERSHIP_KEY, "true");
+        d.put(PRIOR_KEY, PriorSettings.DEFAULT_MODE);
+        d.put(PRIOR_MIN_KEYS_KEY, Integer.toString(PriorSettings.DEFAULT_MIN_KEYS));
+        d.put(PRIOR_EVERY_KEY, Integer.toString(PriorSettings.DEFAULT_EVERY));
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -191,6 +208,7 @@ public final class AppConfig {
     private final Duration labelSweepInterval;
     private final Duration keyTtl;
     private final long maxKeys;
+    private final PriorSettings prior;
     private final FieldMapping eventMapping;
     private final FieldMapping labelMapping;
     private final int textBuckets;
@@ -223,6 +241,7 @@ public final class AppConfig {
         if (maxKeys < 0) {
             throw new IllegalArgumentException(MAX_KEYS_KEY + " must be >= 0 (0: no limit), got " + maxKeys);
         }
+        this.prior = parsePrior(values);
         String guarantee = values.get(PROCESSING_GUARANTEE_KEY);
         if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
             throw new IllegalArgumentException(PROCESSING_GUARANTEE_KEY + " must be exactly_once_v2 or at_least_once, got '"
@@ -437,6 +456,30 @@ public final class AppConfig {
     }
 
     /** The per-task limit of model-store entries beyond which new keys get no model; 0 = none. */
+    /** How new keys start ({@link #PRIOR_KEY} and its two settings). */
+    public PriorSettings prior() {
+        return prior;
+    }
+
+    private static PriorSettings parsePrior(Map<String, String> values) {
+        boolean population = PriorSettings.parseMode(values.getOrDefault(PRIOR_KEY, PriorSettings.DEFAULT_MODE));
+        int[] n = new int[2];
+        String[] keys = {PRIOR_MIN_KEYS_KEY, PRIOR_EVERY_KEY};
+        int[] dflt = {PriorSettings.DEFAULT_MIN_KEYS, PriorSettings.DEFAULT_EVERY};
+        for (int i = 0; i < 2; i++) {
+            String v = values.get(keys[i]);
+            try {
+                n[i] = v == null || v.isBlank() ? dflt[i] : Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(keys[i] + " must be an integer >= 1, got '" + v + "'");
+            }
+            if (n[i] < 1) {
+                throw new IllegalArgumentException(keys[i] + " must be an integer >= 1, got " + n[i]);
+            }
+        }
+        return new PriorSettings(population, n[0], n[1]);
+    }
+
     public long maxKeys() {
         return maxKeys;
     }
@@ -457,7 +500,7 @@ public final class AppConfig {
                 featureSpace, models, outputFormat, shadowEnabled(), labelHorizon, labelSweepInterval, keyTtl, maxKeys,
                 Stores.persistentKeyValueStore(storeName()), Stores.persistentKeyValueStore(pendingStoreName()),
                 new SkippedRecords(), this::topicPartitions, StreamlearnMeters.noop(), eventMapping, labelMapping,
-                registry, confluentOutput);
+                registry, confluentOutput, prior);
     }
 
     public int topicPartitions() {

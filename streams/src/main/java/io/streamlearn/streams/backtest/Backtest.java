@@ -5,6 +5,7 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.score.ScoringStep;
 
 import java.io.IOException;
@@ -37,6 +38,15 @@ import java.util.PriorityQueue;
  * </ul>
  * Metrics use each labelled event's label against the prediction made when it was scored, whether or
  * not the label had been learned yet. Rows without a label are scored (and written) only.
+ *
+ * <h2>Partitions and the population prior</h2>
+ * With the population prior on ({@link PriorSettings}), each live task learns the population of its
+ * own partition's keys. The backtest reproduces this with {@link Config#partitions(int) partitions(N)}:
+ * a key goes to the partition Kafka's default partitioner gives it ({@code murmur2} of its UTF-8
+ * bytes, positive, mod N; {@link PriorSettings#partition}) and each partition has its own store, scored
+ * in file order, so a key starts from the prior its live task would give it. Default 1: one task
+ * learns from every key (the live case of a one-partition events topic); give the events topic's
+ * partition count to reproduce a deployment.
  *
  * <h2>Bad rows</h2>
  * A row that cannot be used (see the sources; also an event whose time is earlier than the previous
@@ -71,6 +81,8 @@ public final class Backtest {
         private boolean report;
         private Writer output;
         private Progress progress;
+        private int partitions = 1;
+        private PriorSettings prior = PriorSettings.DEFAULT;
         private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
@@ -108,6 +120,21 @@ public final class Backtest {
         /** Label delay in event-time milliseconds (>= 0), or a negative value for none (learn at once). */
         public Config labelDelayMillis(long delay) {
             this.labelDelayMillis = delay;
+            return this;
+        }
+
+        /** Partitions of the live events topic to reproduce (default 1): one model store per partition. */
+        public Config partitions(int partitions) {
+            if (partitions < 1) {
+                throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+            }
+            this.partitions = partitions;
+            return this;
+        }
+
+        /** How new keys start (default {@link PriorSettings#DEFAULT}). */
+        public Config prior(PriorSettings prior) {
+            this.prior = prior;
             return this;
         }
 
@@ -214,8 +241,11 @@ public final class Backtest {
     public BacktestResult run(EventSource source) throws IOException, BadRowException {
         List<String> models = config.models;
         int k = models.size();
-        ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), models);
-        ModelStore store = new InMemoryModelStore();
+        ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), models, config.prior);
+        ModelStore[] stores = new ModelStore[config.partitions];
+        for (int i = 0; i < stores.length; i++) {
+            stores[i] = new InMemoryModelStore();
+        }
         List<ModelMetrics> metrics = new ArrayList<>();
         for (String m : models) {
             metrics.add(new ModelMetrics(m, config.window));
@@ -280,13 +310,13 @@ public final class Backtest {
                 }
                 while (!pending.isEmpty() && pending.peek().due < streamTime) {
                     Pending p = pending.poll();
-                    step.learn(p.key, p.time, p.features, p.label, store);
+                    step.learn(p.key, p.time, p.features, p.label, store(stores, p.key));
                     result.lateLearned++;
                 }
             }
             cursor[0] = 0;
             try {
-                step.score(e.key, e.time, e.features, delayed ? Double.NaN : e.label, store, sink);
+                step.score(e.key, e.time, e.features, delayed ? Double.NaN : e.label, store(stores, e.key), sink);
             } catch (InvalidInputException bad) {
                 bad(result, new BadRowException(e.line, bad.getMessage()));
                 continue;
@@ -343,7 +373,7 @@ public final class Backtest {
         }
         while (!pending.isEmpty()) {
             Pending p = pending.poll();
-            step.learn(p.key, p.time, p.features, p.label, store);
+            step.learn(p.key, p.time, p.features, p.label, store(stores, p.key));
             result.flushedAtEnd++;
         }
         if (config.progress != null) {
@@ -359,6 +389,11 @@ public final class Backtest {
         result.counters = step.counters();
         result.finish();
         return result;
+    }
+
+    /** The store of the partition Kafka's default partitioner gives {@code key}. */
+    private static ModelStore store(ModelStore[] stores, String key) {
+        return stores.length == 1 ? stores[0] : stores[PriorSettings.partition(key, stores.length)];
     }
 
     private void bad(BacktestResult result, BadRowException bad) throws BadRowException {

@@ -8,6 +8,7 @@ import io.streamlearn.streams.backtest.EventSources;
 import io.streamlearn.streams.backtest.HtmlReport;
 import io.streamlearn.streams.backtest.MetricsTable;
 import io.streamlearn.streams.backtest.ProgressBar;
+import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.app.AppConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,6 +99,23 @@ public final class BacktestCommand implements Callable<Integer> {
     @Option(names = "--window", paramLabel = "N", description = "Window of the rolling MSE, in labelled events. Default: ${DEFAULT-VALUE}.")
     int window = 1000;
 
+    @Option(names = "--partitions", paramLabel = "N",
+            description = "partitions of the live events topic to reproduce: each learns its own population prior"
+                    + " from the keys Kafka's default partitioner gives it (default 1)")
+    int partitions = 1;
+
+    @Option(names = "--prior", paramLabel = "MODE",
+            description = "how new keys start: population (from their partition's population, the default) or none")
+    String prior = PriorSettings.DEFAULT_MODE;
+
+    @Option(names = "--prior-min-keys", paramLabel = "N",
+            description = "keys that must contribute before a partition's population is used (default 100)")
+    int priorMinKeys = PriorSettings.DEFAULT_MIN_KEYS;
+
+    @Option(names = "--prior-every", paramLabel = "N",
+            description = "a key contributes at update 1, 2, 4, ... up to N, then every N updates (default 64)")
+    int priorEvery = PriorSettings.DEFAULT_EVERY;
+
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
@@ -139,7 +157,8 @@ public final class BacktestCommand implements Callable<Integer> {
                 featureList = app.featureSpace().names();
             }
             config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
-                    .collectReport(report != null).textBuckets(app.textBuckets());
+                    .collectReport(report != null).textBuckets(app.textBuckets()).partitions(partitions)
+                    .prior(new PriorSettings(PriorSettings.parseMode(prior), priorMinKeys, priorEvery));
         } catch (IOException e) {
             err.println("streamlearn backtest: cannot read --config " + settings.configFile + ": " + e.getMessage());
             return 2;

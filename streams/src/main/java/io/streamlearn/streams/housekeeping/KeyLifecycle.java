@@ -1,6 +1,8 @@
 package io.streamlearn.streams.housekeeping;
 
 import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.KeyValueModelStore;
+import io.streamlearn.streams.score.PopulationPriors;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
@@ -151,8 +153,27 @@ public final class KeyLifecycle {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
+    /**
+     * Deletes the key's model states; first takes each of its contributions out of the task's
+     * population priors ({@link PopulationPriors#forget}), so a forgotten or evicted key stops
+     * shaping the prior of new keys at once. Contribution entries are not counted as models.
+     */
     private int deleteModels(String key) {
-        return deletePrefix(models, io.streamlearn.state.ModelStore.storeKey(key, ""));
+        String prefix = io.streamlearn.state.ModelStore.storeKey(key, "");
+        List<String> contributions = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = models.prefixScan(prefix, KEYS)) {
+            while (it.hasNext()) {
+                String model = io.streamlearn.state.ModelStore.modelName(it.next().key);
+                if (model.startsWith(PopulationPriors.CONTRIBUTION)) {
+                    contributions.add(model.substring(PopulationPriors.CONTRIBUTION.length()));
+                }
+            }
+        }
+        KeyValueModelStore store = new KeyValueModelStore(models);
+        for (String model : contributions) {
+            PopulationPriors.forget(store, key, model);
+        }
+        return deletePrefix(models, prefix);
     }
 
     private static int deletePrefix(KeyValueStore<String, byte[]> store, String prefix) {

@@ -150,6 +150,43 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     }
 
     @Override
+    public List<PriorView> priors() {
+        List<PriorView> out = new ArrayList<>();
+        java.util.TreeSet<Integer> partitions = new java.util.TreeSet<>();
+        for (org.apache.kafka.streams.ThreadMetadata t : streams.metadataForLocalThreads()) {
+            for (org.apache.kafka.streams.TaskMetadata task : t.activeTasks()) {
+                partitions.add(task.taskId().partition());
+            }
+        }
+        for (int p : partitions) {
+            try {
+                out.addAll(StoreModelReader.priors(store(p), p));
+            } catch (InvalidStateStoreException e) {
+                // the task moved or is restoring: left out of this answer
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<PriorView> priorsOf(String entityKey) {
+        try {
+            KeyQueryMetadata md = streams.queryMetadataForKey(storeName, entityKey, KEYS);
+            if (md == null || md == KeyQueryMetadata.NOT_AVAILABLE || md.partition() < 0) {
+                return List.of();
+            }
+            return StoreModelReader.priors(store(md.partition()), md.partition());
+        } catch (IllegalStateException | InvalidStateStoreException e) {
+            return List.of();
+        }
+    }
+
+    private ReadOnlyKeyValueStore<String, byte[]> store(int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.<String, byte[]>keyValueStore())
+                .withPartition(partition));
+    }
+
+    @Override
     public List<ModelView> models(String entityKey) {
         return reader.models(store(), entityKey);
     }

@@ -66,6 +66,19 @@ public interface ModelQueries {
     record ScoreResult(List<Score> scores, int unknownFeatures) {
     }
 
+    /**
+     * The population prior of one model in one task (issue #14): what a new key of that partition
+     * starts from once {@code keys} reaches the configured minimum.
+     *
+     * @param partition          the task's partition
+     * @param keys               how many keys contribute
+     * @param mean               the population mean (weights, intercept last; sgd's normalized step: then the feature scales)
+     * @param covarianceDiagonal the prior variances (Kalman family), or null
+     * @param noiseVariance      the keys' mean noise variance, or NaN
+     */
+    record PriorView(int partition, String model, long keys, double[] mean, double[] covarianceDiagonal, double noiseVariance) {
+    }
+
     /** A page of entity keys in store order, and whether more matched than the limit. */
     record KeyPage(List<String> keys, boolean truncated) {
     }
@@ -91,6 +104,16 @@ public interface ModelQueries {
      * @throws io.streamlearn.learn.InvalidInputException for non-finite or absurd feature values
      */
     ScoreResult score(String entityKey, Map<String, Double> features, Long time);
+
+    /** The population priors of this instance's active tasks, by partition then model; empty when none. */
+    default List<PriorView> priors() {
+        return List.of();
+    }
+
+    /** The population priors of the task that owns {@code entityKey}, when this instance holds it. */
+    default List<PriorView> priorsOf(String entityKey) {
+        return List.of();
+    }
 
     /** Other instances of the application ({@code host:port} of their HTTP endpoint). */
     List<String> peers();

@@ -40,6 +40,8 @@ import java.util.function.Supplier;
  *       the number of store partitions being restored in the body. Never needs the token.</li>
  *   <li>{@code GET /ready}: as {@code /health}, but 503 also while any active task restores its store
  *       from the changelog (a Kubernetes readiness probe). Never needs the token.</li>
+ *   <li>{@code GET /priors}: the population priors of this instance's tasks, per partition and model
+ *       ({@link PriorsRoute}); {@code GET /models/{key}} also shows those of the key's task.</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
  * A key owned by another instance is answered through that instance (one hop: a forwarded request
@@ -54,7 +56,7 @@ import java.util.function.Supplier;
  * and never carry a stack trace.
  *
  * <p>This class holds the life cycle and the route table; each route is a class of its own
- * ({@link HealthRoute}, {@link ModelRoute}, {@link ForgetRoute}, {@link ScoreRoute}, {@link KeysRoute}),
+ * ({@link HealthRoute}, {@link ModelRoute}, {@link ForgetRoute}, {@link ScoreRoute}, {@link KeysRoute}, {@link PriorsRoute}),
  * beside the forwarding to other instances ({@link Forwarding}) and the access checks ({@link AccessChecks}).
  *
  * <pre>{@code
@@ -115,6 +117,7 @@ public final class ModelQueryServer implements AutoCloseable {
     private final ForgetRoute forget;
     private final ScoreRoute score;
     private final KeysRoute keys;
+    private final PriorsRoute priors;
 
     private ModelQueryServer(ModelQueries queries, ForgetRequests forget, Supplier<String> metrics, MeterRegistry registry,
                              Options options) throws IOException {
@@ -139,6 +142,7 @@ public final class ModelQueryServer implements AutoCloseable {
         this.forget = forget == null ? null : new ForgetRoute(forget, access, this::finishAsync);
         this.score = new ScoreRoute(queries, forwarding);
         this.keys = new KeysRoute(queries, forwarding);
+        this.priors = new PriorsRoute(queries);
         this.server = HttpServer.create(new InetSocketAddress(address, options.port()), 64);
         server.createContext("/", this::handle);
         server.setExecutor(executor);
@@ -223,7 +227,8 @@ public final class ModelQueryServer implements AutoCloseable {
 
     /** A bounded set of route names for the request counter's tag (never the raw path: keys are unbounded). */
     private static String routeName(String path) {
-        if (path.equals("/health") || path.equals("/ready") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")) {
+        if (path.equals("/health") || path.equals("/ready") || path.equals("/metrics") || path.equals("/models") || path.equals("/score")
+                || path.equals("/priors")) {
             return path.substring(1);
         }
         return path.startsWith("/models/") ? "models/{key}" : "other";
@@ -258,7 +263,8 @@ public final class ModelQueryServer implements AutoCloseable {
             health.handle(ex, path.equals("/ready"));
             return;
         }
-        boolean known = path.equals("/metrics") || path.equals("/models") || path.startsWith("/models/") || path.equals("/score");
+        boolean known = path.equals("/metrics") || path.equals("/models") || path.startsWith("/models/") || path.equals("/score")
+                || path.equals("/priors");
         if (!known) {
             throw new HttpError(404, "no such resource: " + path);
         }
@@ -269,6 +275,9 @@ public final class ModelQueryServer implements AutoCloseable {
         } else if (path.equals("/models")) {
             requireMethod(ex, "GET");
             keys.handle(ex);
+        } else if (path.equals("/priors")) {
+            requireMethod(ex, "GET");
+            priors.handle(ex);
         } else if (path.startsWith("/models/")) {
             String raw = path.substring("/models/".length());
             if (raw.contains("/")) {

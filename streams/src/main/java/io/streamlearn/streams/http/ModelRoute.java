@@ -49,6 +49,10 @@ final class ModelRoute {
         body.put("key", key);
         queries.self().ifPresent(s -> body.put("instance", s));
         body.put("models", models);
+        List<ModelQueries.PriorView> priors = queries.priorsOf(key);
+        if (!priors.isEmpty()) {
+            body.put("priors", PriorsRoute.json(priors));   // the population priors of the key's task
+        }
         Exchanges.sendJson(ex, 200, body);
     }
 }

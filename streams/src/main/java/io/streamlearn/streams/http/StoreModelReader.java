@@ -4,6 +4,7 @@ import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.score.PopulationPriors;
 import io.streamlearn.state.StateCodec;
 import io.streamlearn.state.StateFormatException;
 import io.streamlearn.streams.score.ModelSets;
@@ -67,7 +68,9 @@ public final class StoreModelReader {
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(entityKey + '\u0000', KEYS)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                found.put(ModelStore.modelName(kv.key), kv.value);
+                if (!PopulationPriors.reserved(kv.key)) {
+                    found.put(ModelStore.modelName(kv.key), kv.value);
+                }
             }
         }
         List<ModelQueries.ModelView> views = new ArrayList<>();
@@ -107,6 +110,32 @@ public final class StoreModelReader {
                 learner.inspect(state), null);
     }
 
+    /** The population priors stored in one task's {@code store} (see {@link PopulationPriors}). */
+    public static List<ModelQueries.PriorView> priors(ReadOnlyKeyValueStore<String, byte[]> store, int partition) {
+        List<ModelQueries.PriorView> out = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(PopulationPriors.POPULATION, KEYS)) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                io.streamlearn.learn.Population pop = PopulationPriors.decode(kv.value);
+                if (pop == null) {
+                    continue;
+                }
+                io.streamlearn.learn.Prior p = pop.prior();
+                double[] diag = null;
+                if (p.covariance() != null) {
+                    int l = p.mean().length;
+                    diag = new double[l];
+                    for (int i = 0, k = 0; i < l; k += l - i, i++) {
+                        diag[i] = p.covariance()[k];
+                    }
+                }
+                out.add(new ModelQueries.PriorView(partition, kv.key.substring(PopulationPriors.POPULATION.length()), p.keys(),
+                        p.mean(), diag, p.noiseVariance()));
+            }
+        }
+        return out;
+    }
+
     /** Up to {@code limit} distinct entity keys starting with {@code prefix}, in store order. */
     public ModelQueries.KeyPage keys(ReadOnlyKeyValueStore<String, byte[]> store, String prefix, int limit) {
         List<String> keys = new ArrayList<>();
@@ -116,7 +145,11 @@ public final class StoreModelReader {
         try (KeyValueIterator<String, byte[]> it = prefix.isEmpty() ? store.all() : store.prefixScan(prefix, KEYS)) {
             String last = null;
             while (it.hasNext()) {
-                String key = ModelStore.entityKey(it.next().key);
+                String storeKey = it.next().key;
+                if (PopulationPriors.reserved(storeKey)) {
+                    continue; // a task's population prior or a key's contribution to it
+                }
+                String key = ModelStore.entityKey(storeKey);
                 if (key.equals(last)) {
                     continue; // the models of one key are adjacent: U+0000 sorts before any other character
                 }

@@ -153,8 +153,13 @@ public final class ModelTransfer {
             }
         }
         List<ModelExport> out = new ArrayList<>(latest.size());
-        latest.forEach((storeKey, state) -> out.add(new ModelExport(ModelStore.entityKey(storeKey),
-                ModelStore.modelName(storeKey), ByteBuffer.wrap(state))));
+        // population priors and the keys' contributions (score.PopulationPriors: a store key or model name
+        // starting with U+0000) belong to the task's partition; an import starts them afresh
+        latest.forEach((storeKey, state) -> {
+            if (!storeKey.startsWith("\u0000") && !ModelStore.modelName(storeKey).startsWith("\u0000")) {
+                out.add(new ModelExport(ModelStore.entityKey(storeKey), ModelStore.modelName(storeKey), ByteBuffer.wrap(state)));
+            }
+        });
         return out;
     }
 

@@ -27,6 +27,7 @@ public final class ModelSets {
     private final List<String> configured;
     private final ReadOnlyKeyValueStore<String, String> control;
     private final Map<List<String>, ScoringStep> steps = new HashMap<>();
+    private final PriorSettings prior;
 
     private String version;
     private Map<String, List<String>> byKey = Map.of();
@@ -35,6 +36,13 @@ public final class ModelSets {
 
     /** @param control the control store, or null to run the configured models for every key */
     public ModelSets(FeatureSpace space, List<String> configured, ReadOnlyKeyValueStore<String, String> control) {
+        this(space, configured, control, PriorSettings.DEFAULT);
+    }
+
+    /** @param prior how the steps start new keys */
+    public ModelSets(FeatureSpace space, List<String> configured, ReadOnlyKeyValueStore<String, String> control,
+                     PriorSettings prior) {
+        this.prior = prior;
         this.space = space;
         this.configured = configured;
         this.control = control;
@@ -58,7 +66,7 @@ public final class ModelSets {
 
     /** The step that scores {@code key}. */
     public ScoringStep step(String key) {
-        return steps.computeIfAbsent(models(key), m -> new ScoringStep(space, m));
+        return steps.computeIfAbsent(models(key), m -> new ScoringStep(space, m, prior));
     }
 
     private void refresh() {

@@ -4,7 +4,10 @@ import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
+import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.Prediction;
+import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.state.StateCodec;
@@ -21,10 +24,12 @@ import java.util.Map;
  * <ol>
  *   <li>map the named features to the model's dense vector (missing = 0) and validate them;</li>
  *   <li>load the key's state bytes from the {@link ModelStore} and decode them (a fresh state for a new
- *       key, or when the stored state belongs to another spec);</li>
+ *       key, or when the stored state belongs to another spec; with the population prior on, a new key
+ *       starts from its task's population, see {@link PopulationPriors});</li>
  *   <li>predict and hand the prediction, stamped with the model's update count, to the {@link Sink};</li>
  *   <li>if the label is known, learn; a learned state that is not finite is discarded and counted;</li>
- *   <li>encode and store the state.</li>
+ *   <li>encode and store the state; at the key's contribution points ({@link PriorSettings#contributesAt})
+ *       replace its contribution to the task's population.</li>
  * </ol>
  * Not thread-safe: each stream task (or backtest) owns one step. After construction the per-event
  * path allocates only the state bytes it hands to the store.
@@ -72,12 +77,16 @@ public final class ScoringStep {
         private final ModelState backup;
         private final Prediction prediction = new Prediction();
         private final long fingerprint;
+        /** The model's population prior, or null when its new keys start from the learner's default. */
+        private final PopulationPriors priors;
         private final int layout;
 
-        Model(String name, Learner learner) {
+        Model(String name, Learner learner, boolean population) {
             this.name = name;
             this.learner = learner;
             this.fingerprint = learner.fingerprint();
+            this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
+                    ? new PopulationPriors(pa, fingerprint) : null;
             this.layout = learner.layout();
             this.initial = learner.newState();
             this.state = learner.newState();
@@ -91,6 +100,11 @@ public final class ScoringStep {
         public Learner learner() {
             return learner;
         }
+
+        /** The model's population prior, or null when it has none (off, or a learner without one). */
+        public PopulationPriors priors() {
+            return priors;
+        }
     }
 
     /** Counters the step keeps; callers turn them into metrics. */
@@ -98,6 +112,12 @@ public final class ScoringStep {
         long freshStates;
         long replacedStates;
         long discardedUpdates;
+        long priorStarts;
+
+        /** New keys that started from their task's population prior. */
+        public long priorStarts() {
+            return priorStarts;
+        }
 
         /** Keys seen for the first time, per model. */
         public long freshStates() {
@@ -119,12 +139,19 @@ public final class ScoringStep {
     private final List<Model> models;
     private final double[] x;
     private final Counters counters = new Counters();
+    private final PriorSettings prior;
+
+    /** As {@link #ScoringStep(FeatureSpace, List, PriorSettings)} with {@link PriorSettings#DEFAULT}. */
+    public ScoringStep(FeatureSpace space, List<String> specs) {
+        this(space, specs, PriorSettings.DEFAULT);
+    }
 
     /**
      * @param space feature mapping, shared by every model
      * @param specs model SPECs; the first is the champion. Each name must be unique.
+     * @param prior how new keys start (a SPEC's {@code coldstart=} overrides the mode)
      */
-    public ScoringStep(FeatureSpace space, List<String> specs) {
+    public ScoringStep(FeatureSpace space, List<String> specs, PriorSettings prior) {
         if (specs.isEmpty()) {
             throw new IllegalArgumentException("at least one model is needed");
         }
@@ -136,10 +163,32 @@ public final class ScoringStep {
                     throw new IllegalArgumentException("model '" + spec + "' listed twice");
                 }
             }
-            m.add(new Model(spec, Learners.create(spec, space.dimension())));
+            m.add(new Model(spec, Learners.create(spec, space.dimension()), population(spec, prior)));
         }
         this.models = Collections.unmodifiableList(m);
         this.x = new double[space.dimension()];
+        this.prior = prior;
+    }
+
+    /** Whether the model of {@code spec} starts new keys from the population: its coldstart= or the setting. */
+    static boolean population(String spec, PriorSettings settings) {
+        String word = ModelSpec.parse(spec).readout().params().get(Learners.COLD_START);
+        return word == null || word.equalsIgnoreCase("default") ? settings.population() : PriorSettings.parseMode(word);
+    }
+
+    /** How many models of this step start new keys from the population (their keys contribute to it). */
+    public int populationModels() {
+        int n = 0;
+        for (Model m : models) {
+            if (m.priors != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public PriorSettings priorSettings() {
+        return prior;
     }
 
     public FeatureSpace featureSpace() {
@@ -175,13 +224,15 @@ public final class ScoringStep {
             m.learner.predict(m.state, x, time, m.prediction);
             sink.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
             m.learner.observe(m.state, x, time);
-            if (labelled) {
-                learnLoaded(m, time, label);
-            } else {
+            boolean learned = labelled && learnLoaded(m, time, label);
+            if (!labelled) {
                 m.state.recordTime(time);
             }
             if (labelled || m.learner.observesEvents()) {
                 store.put(key, m.name, encode(m));
+            }
+            if (learned) {
+                contribute(m, key, store);
             }
         }
         return unknown;
@@ -239,8 +290,11 @@ public final class ScoringStep {
                 m.learner.predict(m.state, x, time, m.prediction);
                 beforeLearning.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
             }
-            learnLoaded(m, time, label);
+            boolean learned = learnLoaded(m, time, label);
             store.put(key, m.name, encode(m));
+            if (learned) {
+                contribute(m, key, store);
+            }
         }
     }
 
@@ -251,12 +305,37 @@ public final class ScoringStep {
         return out;
     }
 
-    private void learnLoaded(Model m, long time, double label) {
+    /** Learns in place; false when the update was not finite and was undone. */
+    private boolean learnLoaded(Model m, long time, double label) {
         m.backup.copyFrom(m.state);
         m.learner.learn(m.state, x, time, label);
         if (!m.state.isFinite()) {
             m.state.copyFrom(m.backup);
             counters.discardedUpdates++;
+            return false;
+        }
+        return true;
+    }
+
+    /** At the key's contribution points, replaces its contribution to the task's population. */
+    private void contribute(Model m, String key, ModelStore store) {
+        if (m.priors != null && prior.contributesAt(m.state.updates())) {
+            m.priors.contribute(store, key, m.name, m.state);
+        }
+    }
+
+    /**
+     * A fresh state for {@code key}: the learner's default, or with the population prior on, the
+     * task's population prior once enough keys contribute. Never on the hot path of a known key.
+     */
+    public void fresh(Model m, ModelStore store) {
+        m.state.copyFrom(m.initial);
+        if (m.priors != null) {
+            Prior p = m.priors.prior(store, m.name, prior.minKeys());
+            if (p != null) {
+                ((PriorAware) m.learner).startFrom(m.state, p);
+                counters.priorStarts++;
+            }
         }
     }
 
@@ -264,7 +343,7 @@ public final class ScoringStep {
     private boolean load(Model m, String key, ModelStore store) {
         byte[] bytes = store.get(key, m.name);
         if (bytes == null) {
-            m.state.copyFrom(m.initial);
+            fresh(m, store);
             counters.freshStates++;
             return false;
         }
@@ -272,7 +351,7 @@ public final class ScoringStep {
             StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
             return true;
         } catch (StateFormatException e) {
-            m.state.copyFrom(m.initial);
+            fresh(m, store);
             counters.replacedStates++;
             return false;
         }

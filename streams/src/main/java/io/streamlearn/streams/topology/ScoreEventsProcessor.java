@@ -187,6 +187,13 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             return false;
         }
         long entries = lifecycle.approximateModelEntries();
+        ScoringStep step = sets.step(key);
+        int priors = step.populationModels();
+        if (priors > 0) {
+            // a key that learned keeps one more entry per model with a population prior: its contribution
+            int m = step.models().size();
+            entries = entries * m / (m + priors);
+        }
         if (entries < maxKeys) {
             return false;
         }

@@ -112,6 +112,6 @@ public final class StreamlearnTopology {
     /** The model sets of a processor of the topology: from the control store when there is one. */
     static ModelSets modelSets(TopologySettings settings, ProcessorContext<?, ?> context) {
         return new ModelSets(settings.featureSpace(), settings.models(),
-                settings.controlled() ? context.getStateStore(CONTROL_STORE) : null);
+                settings.controlled() ? context.getStateStore(CONTROL_STORE) : null, settings.prior());
     }
 }

@@ -6,6 +6,7 @@ import io.streamlearn.schemas.registry.RegistryConfig;
 import io.streamlearn.schemas.wire.WireFormat;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
+import io.streamlearn.streams.score.PriorSettings;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
@@ -43,6 +44,7 @@ import java.util.function.IntSupplier;
  *                          then such records are {@code unknown-format} dead letters
  * @param confluentOutput   whether predictions and dead letters are written in the Confluent wire format
  *                          ({@code streamlearn.output.format=confluent-avro}; needs {@code registry})
+ * @param prior             how new keys start ({@code streamlearn.prior*}): the task's population prior or the default
  */
 public record TopologySettings(
         String eventsTopic, String labelsTopic, String controlTopic, String predictionsTopic,
@@ -52,7 +54,8 @@ public record TopologySettings(
         Duration labelHorizon, Duration labelSweepInterval, Duration keyTtl, long maxKeys,
         KeyValueBytesStoreSupplier modelStore, KeyValueBytesStoreSupplier pendingStore,
         SkippedRecords skipped, IntSupplier eventPartitions, StreamlearnMeters meters,
-        FieldMapping eventMapping, FieldMapping labelMapping, RegistryConfig registry, boolean confluentOutput) {
+        FieldMapping eventMapping, FieldMapping labelMapping, RegistryConfig registry, boolean confluentOutput,
+        PriorSettings prior) {
 
     /** @throws IllegalArgumentException when a store supplier's name differs from the store name */
     public TopologySettings {
@@ -65,6 +68,7 @@ public record TopologySettings(
         Objects.requireNonNull(meters, "meters");
         Objects.requireNonNull(eventMapping, "eventMapping");
         Objects.requireNonNull(labelMapping, "labelMapping");
+        Objects.requireNonNull(prior, "prior");
         if (confluentOutput && registry == null) {
             throw new IllegalArgumentException("Confluent output needs a schema registry");
         }
@@ -114,7 +118,7 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                events, labels, registry, confluentOutput);
+                events, labels, registry, confluentOutput, prior);
     }
 
     /** Whether the topology reads a control topic (then forget requests are carried out and acknowledged). */
@@ -127,6 +131,14 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, store, pending, skipped, eventPartitions, meters,
-                eventMapping, labelMapping, registry, confluentOutput);
+                eventMapping, labelMapping, registry, confluentOutput, prior);
+    }
+
+    /** These settings starting new keys as {@code prior} says. */
+    public TopologySettings withPrior(PriorSettings prior) {
+        return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
+                deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
+                labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
+                eventMapping, labelMapping, registry, confluentOutput, prior);
     }
 }

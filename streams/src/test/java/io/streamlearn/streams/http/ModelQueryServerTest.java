@@ -72,6 +72,17 @@ class ModelQueryServerTest {
         }
 
         @Override
+        public List<PriorView> priors() {
+            return List.of(new PriorView(3, "kalman", 120, new double[] {1.5, -1.0, 2.0}, new double[] {0.3, 0.2, 0.5}, 0.25),
+                    new PriorView(3, "sgd", 150, new double[] {1.4, -0.9, 2.1}, null, Double.NaN));
+        }
+
+        @Override
+        public List<PriorView> priorsOf(String entityKey) {
+            return keys.contains(entityKey) ? priors().subList(0, 1) : List.of();
+        }
+
+        @Override
         public KeyPage keys(String prefix, int limit) {
             List<String> out = new ArrayList<>();
             for (String k : keys.tailSet(prefix)) {
@@ -313,6 +324,28 @@ class ModelQueryServerTest {
         assertEquals(0.25, champion.get("state").get("intercept").get(0).asDouble(), 0.0);
         assertTrue(body.get("models").get(1).get("lastEventTime").isNull());
         assertJsonError(get(s, "/models/unknown"), 404);
+    }
+
+    @Test
+    void shouldShowThePopulationPriorsOfTheInstancesTasksAndOfAKeysTask() throws Exception {
+        ModelQueryServer s = start(new Fake("a", "dev-1"));
+        HttpResponse<String> r = get(s, "/priors");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode priors = json(r).get("priors");
+        assertEquals(2, priors.size());
+        assertEquals(3, priors.get(0).get("partition").asInt());
+        assertEquals("kalman", priors.get(0).get("model").asText());
+        assertEquals(120, priors.get(0).get("keys").asLong());
+        assertEquals(-1.0, priors.get(0).get("mean").get(1).asDouble(), 0.0);
+        assertEquals(0.5, priors.get(0).get("covarianceDiagonal").get(2).asDouble(), 0.0);
+        assertEquals(0.25, priors.get(0).get("noiseVariance").asDouble(), 0.0);
+        assertFalse(priors.get(1).has("covarianceDiagonal"), "sgd keeps only the mean");
+        assertFalse(priors.get(1).has("noiseVariance"));
+        JsonNode model = json(get(s, "/models/dev-1"));
+        assertEquals("kalman", model.get("priors").get(0).get("model").asText(), "the key's task's priors");
+        HttpResponse<String> delete = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/priors"))
+                .DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, delete.statusCode(), "read only");
     }
 
     @Test

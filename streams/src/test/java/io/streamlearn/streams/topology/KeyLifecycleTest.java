@@ -2,6 +2,7 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.streams.housekeeping.KeyLifecycle;
 import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.PopulationPriors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamlearn.schemas.DeadLetter;
@@ -106,7 +107,8 @@ class KeyLifecycleTest {
 
         assertNull(models.get(ModelStore.storeKey("old", MODEL)), "the idle key's state is deleted");
         assertNotNull(models.get(ModelStore.storeKey("fresh", MODEL)), "a key seen within the TTL stays");
-        assertEquals(List.of(ModelStore.storeKey("old", MODEL)), tombstones(), "a tombstone in the models changelog");
+        assertEquals(List.of(ModelStore.storeKey("old", PopulationPriors.CONTRIBUTION + MODEL), ModelStore.storeKey("old", MODEL)),
+                tombstones(), "tombstones in the models changelog: its contribution to the population prior, its state");
         assertEquals(1.0, count("streamlearn.evictions", "cause", "ttl"));
 
         event("old", "o2", 21_000, null);   // an evicted key that comes back starts a new model
@@ -148,7 +150,10 @@ class KeyLifecycleTest {
         assertEquals(List.of(), keysWithPrefix(pending, PendingLabels.entryKey("u1", "")), "pending events removed");
         assertNotNull(models.get(ModelStore.storeKey("u2", MODEL)), "other keys untouched");
         assertEquals(1, keysWithPrefix(pending, PendingLabels.entryKey("u2", "")).size());
-        assertEquals(List.of(ModelStore.storeKey("u1", MODEL)), tombstones());
+        assertEquals(List.of(ModelStore.storeKey("u1", PopulationPriors.CONTRIBUTION + MODEL), ModelStore.storeKey("u1", MODEL)),
+                tombstones());
+        assertEquals(1L, PopulationPriors.decode(models.get(ModelStore.storeKey("\u0000population", MODEL))).keys(),
+                "only u2 contributes to the task's population now");
 
         List<KeyValue<String, byte[]>> ack = acks.readKeyValuesToList();
         assertEquals(1, ack.size());
@@ -212,7 +217,7 @@ class KeyLifecycleTest {
         assertEquals(KeyLifecycle.MAX_KEYS, letter.getReason());
         assertEquals("c", letter.getKey());
         assertNull(models.get(ModelStore.storeKey("c", MODEL)));
-        assertEquals(2L, models.approximateNumEntries());
+        assertEquals(5L, models.approximateNumEntries(), "a and b, their contributions, the task's population");
         assertEquals(1.0, count("streamlearn.dead.letters", "reason", "max-keys"));
     }
 }
