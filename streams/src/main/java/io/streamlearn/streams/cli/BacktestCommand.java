@@ -100,20 +100,20 @@ public final class BacktestCommand implements Callable<Integer> {
     int window = 1000;
 
     @Option(names = "--partitions", paramLabel = "N",
-            description = "partitions of the live events topic to reproduce: each learns its own population prior"
-                    + " from the keys Kafka's default partitioner gives it (default 1)")
+            description = "Partitions of the live events topic to reproduce: each learns its own population prior"
+                    + " from the keys Kafka's default partitioner gives it. Default: 1.")
     int partitions = 1;
 
     @Option(names = "--prior", paramLabel = "MODE",
-            description = "how new keys start: population (from their partition's population, the default) or none")
+            description = "How new keys start: population (from their partition's population) or none. Default: population.")
     String prior = PriorSettings.DEFAULT_MODE;
 
     @Option(names = "--prior-min-keys", paramLabel = "N",
-            description = "keys that must contribute before a partition's population is used (default 100)")
+            description = "Keys that must contribute before a partition's population is used. Default: 100.")
     int priorMinKeys = PriorSettings.DEFAULT_MIN_KEYS;
 
     @Option(names = "--prior-every", paramLabel = "N",
-            description = "a key contributes at update 1, 2, 4, ... up to N, then every N updates (default 64)")
+            description = "A key contributes at update 1, 2, 4, ... up to N, then every N updates. Default: 64.")
     int priorEvery = PriorSettings.DEFAULT_EVERY;
 
     private final PrintStream out;
