@@ -22,9 +22,10 @@ class EndToEndBenchmarkSmokeTest {
         EndToEndBenchmark b = new EndToEndBenchmark();
         b.dimension = 8;
         b.models = List.of("kalman", "sgd");
-        // codec version 2 at d = 8: kalman 225 doubles, sgd 30, each after a 19- or 18-byte header
-        // (1000 updates and a 2020s time; the values count takes 2 bytes from 128 up); see bench/results/state.md
-        assertArrayEquals(new int[] {19 + 8 * 225, 18 + 8 * 30}, b.bareStateBytes());
+        // codec version 3 at d = 8: kalman 225 + 17 doubles (the bank and its standardization: c, 8 mean
+        // squares, 8 scales), sgd 30, after a 21- or 19-byte header (1000 updates and a 2020s time; the
+        // layout, 257 for kalman and 0 for sgd, and the values count take 2 bytes from 128 up)
+        assertArrayEquals(new int[] {21 + 8 * 242, 19 + 8 * 30}, b.bareStateBytes());
         b.stateBytes = "100,50";
         assertArrayEquals(new int[] {100, 50}, b.bareStateBytes());
     }

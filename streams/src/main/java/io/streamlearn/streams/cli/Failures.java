@@ -35,17 +35,30 @@ final class Failures implements CommandLine.IExecutionExceptionHandler, CommandL
         if (verbose) {
             e.printStackTrace(err);
         }
-        Line line = describe(e);
-        err.println(name(cl) + ": " + line.text + (verbose || line.code == CommandFailure.USAGE
-                || e instanceof CommandFailure ? "" : " (--verbose shows the stack trace)"));
+        Line line = describe(e, servers(cl));
+        err.println(name(cl) + ": " + line.text + (verbose || !line.hint ? "" : " (--verbose shows the stack trace)"));
         err.flush();
         return line.code;
     }
 
-    private record Line(int code, String text) {
+    /** @param hint whether to point at --verbose: for failures the line cannot explain */
+    private record Line(int code, String text, boolean hint) {
+        Line(int code, String text) {
+            this(code, text, false);
+        }
     }
 
-    private static Line describe(Throwable e) {
+    /** The Kafka the command was talking to, when it has {@link KafkaOptions} and got that far. */
+    private static String servers(CommandLine cl) {
+        for (CommandLine.Model.CommandSpec mixin : cl.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof KafkaOptions k && k.servers != null) {
+                return k.servers;
+            }
+        }
+        return "the cluster";
+    }
+
+    private static Line describe(Throwable e, String servers) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof CommandFailure f) {
                 return new Line(f.exitCode, f.getMessage());
@@ -63,16 +76,16 @@ final class Failures implements CommandLine.IExecutionExceptionHandler, CommandL
                 return new Line(CommandFailure.USAGE, f.getFile() + ": already exists");
             }
             if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
-                return new Line(CommandFailure.RUNTIME, KafkaCheck.failure("the cluster", Duration.ZERO, t).getMessage());
+                return new Line(CommandFailure.RUNTIME, KafkaCheck.failure(servers, Duration.ZERO, t).getMessage());
             }
         }
         if (e instanceof IllegalArgumentException) {
             return new Line(CommandFailure.USAGE, e.getMessage());
         }
         if (e instanceof IllegalStateException) {
-            return new Line(CommandFailure.RUNTIME, e.getMessage());
+            return new Line(CommandFailure.RUNTIME, e.getMessage(), true);
         }
-        return new Line(CommandFailure.RUNTIME, e.getClass().getSimpleName() + ": " + KafkaCheck.rootMessage(e));
+        return new Line(CommandFailure.RUNTIME, e.getClass().getSimpleName() + ": " + KafkaCheck.rootMessage(e), true);
     }
 
     /** "streamlearn export" for the export command. */

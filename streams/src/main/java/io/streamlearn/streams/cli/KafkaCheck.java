@@ -67,13 +67,30 @@ final class KafkaCheck {
             return CommandFailure.runtime("Kafka at " + servers + " refused the credentials: " + rootMessage(cause), cause);
         }
         if (cause instanceof AuthorizationException) {
-            return CommandFailure.runtime("Kafka at " + servers + " denied access: " + rootMessage(cause), cause);
+            return CommandFailure.runtime("Kafka at " + servers + " denied access" + resource(cause) + ": " + rootMessage(cause), cause);
         }
         if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
             return CommandFailure.runtime("cannot reach Kafka at " + servers + ": no answer within "
                     + Failures.format(timeout) + " (is it running, and are the address and security.protocol right?)", cause);
         }
         return CommandFailure.runtime("Kafka at " + servers + ": " + rootMessage(cause), cause);
+    }
+
+    /** " to topics [a, b]", " to group g", ... when the exception says which resource was refused. */
+    private static String resource(Throwable t) {
+        if (t instanceof org.apache.kafka.common.errors.TopicAuthorizationException e && !e.unauthorizedTopics().isEmpty()) {
+            return " to topics " + new java.util.TreeSet<>(e.unauthorizedTopics());
+        }
+        if (t instanceof org.apache.kafka.common.errors.GroupAuthorizationException e && e.groupId() != null) {
+            return " to consumer group " + e.groupId();
+        }
+        if (t instanceof org.apache.kafka.common.errors.TransactionalIdAuthorizationException) {
+            return " to transactional ids";
+        }
+        if (t instanceof org.apache.kafka.common.errors.ClusterAuthorizationException) {
+            return " to the cluster";
+        }
+        return "";
     }
 
     static String rootMessage(Throwable t) {

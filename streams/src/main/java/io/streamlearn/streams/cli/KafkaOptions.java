@@ -41,6 +41,9 @@ final class KafkaOptions {
             description = "How long to wait for Kafka to answer at start. Default: ${DEFAULT-VALUE}.")
     Duration connectTimeout;
 
+    /** The servers the command connects to, once known: for the failure line. */
+    String servers;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
@@ -51,6 +54,7 @@ final class KafkaOptions {
 
     /** Waits (up to {@code --connect-timeout}) for Kafka to answer with these settings; see {@link KafkaCheck}. */
     void awaitKafka(AppConfig config) {
+        servers = config.bootstrapServers();
         KafkaCheck.await(config.connectionSettings(), connectTimeout, verbose());
     }
 
@@ -78,6 +82,7 @@ final class KafkaOptions {
         if (c.bootstrapServers() == null || c.bootstrapServers().isBlank()) {
             throw CommandFailure.usage("no Kafka to connect to: give --bootstrap-servers, or bootstrap.servers in --config");
         }
+        servers = c.bootstrapServers();
         return c;
     }
 }
