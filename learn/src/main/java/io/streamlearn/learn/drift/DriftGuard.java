@@ -212,27 +212,23 @@ public final class DriftGuard implements Learner, PriorAware {
     /** The readout's contribution length, or 0 when the readout takes no part in population priors. */
     @Override
     public int contributionLength() {
-        return readout instanceof PriorAware pa ? pa.contributionLength() : 0;
+        return nested.contributionLength();
     }
 
     @Override
     public boolean contributesCovariance() {
-        return readout instanceof PriorAware pa && pa.contributesCovariance();
+        return nested.contributesCovariance();
     }
 
     /** The readout's contribution; the memories contribute nothing. */
     @Override
     public double contribute(ModelState state, double[] vector, double[] within) {
-        return ((PriorAware) readout).contribute(nested.load(state, state.updates()), vector, within);
+        return nested.contribute(state, vector, within);
     }
 
     /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
     @Override
     public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
-        if (readout instanceof PriorAware pa) {
-            ModelState inner = nested.load(state, 0);
-            pa.startFrom(inner, prior);
-            nested.store(inner, state);
-        }
+        nested.startFrom(state, prior);
     }
 }
