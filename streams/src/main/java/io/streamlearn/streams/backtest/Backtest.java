@@ -3,6 +3,7 @@ package io.streamlearn.streams.backtest;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.Label;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.score.PriorSettings;
@@ -11,6 +12,7 @@ import io.streamlearn.streams.score.ScoringStep;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +37,14 @@ import java.util.PriorityQueue;
  *       ({@link ScoringStep#learn}), oldest due time first, ties in file order. So no event with time
  *       {@code <= t + D} (in a file sorted by time) ever sees the label of the event at {@code t}.
  *       Labels still pending at the end of the file are learned then; they affect no prediction.</li>
+ *   <li>With {@link Config#labels labels} (a {@code Label} per event id, as recorded on the live
+ *       {@code labels} topic), an event of the input whose id has a label there is scored without a
+ *       label, and that label is due at its own time {@code ts}: it is learned, by the rule above,
+ *       before the first event later than {@code ts}, as the live task does when it processes the
+ *       events and labels partitions in time order. Events with a label of their own are learned at
+ *       once (unless a label delay is set). A label whose event is not in the input is not used; the
+ *       first label of an event wins (live, a second one is the dead letter {@code duplicate-label}).
+ *       The input must be sorted by time for this to reproduce the live order.</li>
  * </ul>
  * Metrics use each labelled event's label against the prediction made when it was scored, whether or
  * not the label had been learned yet. Rows without a label are scored (and written) only.
@@ -84,6 +94,7 @@ public final class Backtest {
         private int partitions = 1;
         private PriorSettings prior = PriorSettings.DEFAULT;
         private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
+        private Map<String, Label> labels = Map.of();
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
         public Config(List<String> models) {
@@ -120,6 +131,19 @@ public final class Backtest {
         /** Label delay in event-time milliseconds (>= 0), or a negative value for none (learn at once). */
         public Config labelDelayMillis(long delay) {
             this.labelDelayMillis = delay;
+            return this;
+        }
+
+        /**
+         * Labels that arrive apart from their events (the live {@code labels} topic), each learned at its
+         * own time; see the class comment. The first label of an event id wins.
+         */
+        public Config labels(Collection<Label> labels) {
+            Map<String, Label> byEvent = new HashMap<>();
+            for (Label l : labels) {
+                byEvent.putIfAbsent(ModelStore.storeKey(l.getKey(), l.getId()), l);
+            }
+            this.labels = byEvent;
             return this;
         }
 
@@ -261,6 +285,8 @@ public final class Backtest {
             cursor[0]++;
         };
         boolean delayed = config.labelDelayMillis >= 0;
+        Map<String, Label> separate = config.labels.isEmpty() ? Map.of() : new HashMap<>(config.labels);
+        boolean clock = delayed || !separate.isEmpty();
         PriorityQueue<Pending> pending = new PriorityQueue<>();
         Map<String, KeyStats> keys = new HashMap<>();
         List<String> keyNames = new ArrayList<>();
@@ -303,8 +329,15 @@ public final class Backtest {
                 bad(result, bad);
                 continue;
             }
+            Label later = null;
+            if (!separate.isEmpty() && Double.isNaN(e.label) && e.id != null) {
+                later = separate.remove(ModelStore.storeKey(e.key, e.id));
+                if (later != null) {
+                    e.label = later.getLabel();
+                }
+            }
             boolean labelled = !Double.isNaN(e.label);
-            if (delayed) {
+            if (clock) {
                 if (e.time > streamTime) {
                     streamTime = e.time;
                 }
@@ -316,7 +349,7 @@ public final class Backtest {
             }
             cursor[0] = 0;
             try {
-                step.score(e.key, e.time, e.features, delayed ? Double.NaN : e.label, store(stores, e.key), sink);
+                step.score(e.key, e.time, e.features, delayed || later != null ? Double.NaN : e.label, store(stores, e.key), sink);
             } catch (InvalidInputException bad) {
                 bad(result, new BadRowException(e.line, bad.getMessage()));
                 continue;
@@ -363,9 +396,9 @@ public final class Backtest {
                 report.sample(result.labelled - 1, e.time, metrics);
                 report.champion(ks.index, e.time, e.label, means[0]);
             }
-            if (delayed) {
-                long due = e.time + config.labelDelayMillis;
-                if (due < e.time) {
+            if (delayed || later != null) {
+                long due = later != null ? later.getTs() : e.time + config.labelDelayMillis;
+                if (later == null && due < e.time) {
                     due = Long.MAX_VALUE;   // overflow: never due before the end
                 }
                 pending.add(new Pending(due, seq++, e.key, e.time, new HashMap<>(e.features), e.label));
@@ -387,6 +420,15 @@ public final class Backtest {
         }
         result.report = report;
         result.counters = step.counters();
+        Map<String, byte[]> states = new java.util.TreeMap<>();
+        for (ModelStore s : stores) {
+            ((InMemoryModelStore) s).entries().forEach((storeKey, state) -> {
+                if (!storeKey.startsWith("\u0000") && !ModelStore.modelName(storeKey).startsWith("\u0000")) {
+                    states.put(storeKey, state);
+                }
+            });
+        }
+        result.finalStates = states;
         result.finish();
         return result;
     }
