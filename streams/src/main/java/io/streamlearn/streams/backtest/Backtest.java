@@ -3,6 +3,7 @@ package io.streamlearn.streams.backtest;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.Label;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.score.PriorSettings;
@@ -11,6 +12,7 @@ import io.streamlearn.streams.score.ScoringStep;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +42,14 @@ import java.util.concurrent.Future;
  *       ({@link ScoringStep#learn}), oldest due time first, ties in file order. So no event with time
  *       {@code <= t + D} (in a file sorted by time) ever sees the label of the event at {@code t}.
  *       Labels still pending at the end of the file are learned then; they affect no prediction.</li>
+ *   <li>With {@link Config#labels labels} (a {@code Label} per event id, as recorded on the live
+ *       {@code labels} topic), an event of the input whose id has a label there is scored without a
+ *       label, and that label is due at its own time {@code ts}: it is learned, by the rule above,
+ *       before the first event later than {@code ts}, as the live task does when it processes the
+ *       events and labels partitions in time order. Events with a label of their own are learned at
+ *       once (unless a label delay is set). A label whose event is not in the input is not used; the
+ *       first label of an event wins (live, a second one is the dead letter {@code duplicate-label}).
+ *       The input must be sorted by time for this to reproduce the live order.</li>
  * </ul>
  * Metrics use each labelled event's label against the prediction made when it was scored, whether or
  * not the label had been learned yet. Rows without a label are scored (and written) only.
@@ -95,6 +105,7 @@ public final class Backtest {
         private PriorSettings prior = PriorSettings.DEFAULT;
         private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
         private int threads = 1;
+        private Map<String, Label> labels = Map.of();
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
         public Config(List<String> models) {
@@ -131,6 +142,19 @@ public final class Backtest {
         /** Label delay in event-time milliseconds (>= 0), or a negative value for none (learn at once). */
         public Config labelDelayMillis(long delay) {
             this.labelDelayMillis = delay;
+            return this;
+        }
+
+        /**
+         * Labels that arrive apart from their events (the live {@code labels} topic), each learned at its
+         * own time; see the class comment. The first label of an event id wins.
+         */
+        public Config labels(Collection<Label> labels) {
+            Map<String, Label> byEvent = new HashMap<>();
+            for (Label l : labels) {
+                byEvent.putIfAbsent(ModelStore.storeKey(l.getKey(), l.getId()), l);
+            }
+            this.labels = byEvent;
             return this;
         }
 
@@ -364,7 +388,7 @@ public final class Backtest {
     /** The run, reading events from {@code source} (read ahead on another thread by {@link #run}). */
     private BacktestResult runOn(EventSource source) throws IOException, BadRowException {
         int workers = Math.min(config.partitions, config.threads);
-        if (workers > 1 && config.labelDelayMillis < 0) {
+        if (workers > 1 && config.labelDelayMillis < 0 && config.labels.isEmpty()) {
             return runParallel(source, workers);
         }
         List<String> models = config.models;
@@ -383,6 +407,8 @@ public final class Backtest {
             cursor[0]++;
         };
         boolean delayed = config.labelDelayMillis >= 0;
+        Map<String, Label> separate = config.labels.isEmpty() ? Map.of() : new HashMap<>(config.labels);
+        boolean clock = delayed || !separate.isEmpty();
         PriorityQueue<Pending> pending = new PriorityQueue<>();
         Tally tally = new Tally(source);
         BacktestResult result = tally.result;
@@ -413,7 +439,14 @@ public final class Backtest {
                 bad(result, bad);
                 continue;
             }
-            if (delayed) {
+            Label later = null;
+            if (!separate.isEmpty() && Double.isNaN(e.label) && e.id != null) {
+                later = separate.remove(ModelStore.storeKey(e.key, e.id));
+                if (later != null) {
+                    e.label = later.getLabel();
+                }
+            }
+            if (clock) {
                 if (e.time > streamTime) {
                     streamTime = e.time;
                 }
@@ -425,15 +458,15 @@ public final class Backtest {
             }
             cursor[0] = 0;
             try {
-                step.score(e.key, e.time, e.features, delayed ? Double.NaN : e.label, store(stores, e.key), sink);
+                step.score(e.key, e.time, e.features, delayed || later != null ? Double.NaN : e.label, store(stores, e.key), sink);
             } catch (InvalidInputException bad) {
                 bad(result, new BadRowException(e.line, bad.getMessage()));
                 continue;
             }
             boolean labelled = tally.scored(e, ks, means, stddevs, 0);
-            if (labelled && delayed) {
-                long due = e.time + config.labelDelayMillis;
-                if (due < e.time) {
+            if (labelled && (delayed || later != null)) {
+                long due = later != null ? later.getTs() : e.time + config.labelDelayMillis;
+                if (later == null && due < e.time) {
                     due = Long.MAX_VALUE;   // overflow: never due before the end
                 }
                 pending.add(new Pending(due, seq++, e.key, e.time, new HashMap<>(e.features), e.label));
@@ -447,7 +480,21 @@ public final class Backtest {
         if (config.progress != null) {
             config.progress.update(result.rows, source.position(), source.size());
         }
+        result.finalStates = finalStates(stores);
         return tally.finish(step.counters());
+    }
+
+    /** Every key's final state (store key to bytes), in key order, without the stores' internal entries. */
+    private static Map<String, byte[]> finalStates(ModelStore[] stores) {
+        Map<String, byte[]> states = new java.util.TreeMap<>();
+        for (ModelStore s : stores) {
+            ((InMemoryModelStore) s).entries().forEach((storeKey, state) -> {
+                if (!storeKey.startsWith("\u0000") && !ModelStore.modelName(storeKey).startsWith("\u0000")) {
+                    states.put(storeKey, state);
+                }
+            });
+        }
+        return states;
     }
 
     private static BadRowException backwards(BacktestEvent e, long lastTime) {
@@ -598,6 +645,7 @@ public final class Backtest {
         for (ScoringStep st : steps) {
             counters.add(st.counters());
         }
+        tally.result.finalStates = finalStates(stores);
         return tally.finish(counters);
     }
 

@@ -9,6 +9,7 @@ import java.util.Map;
  */
 public final class BacktestEvent {
     String key;
+    String id;
     long time;
     Map<String, Double> features = new HashMap<>();
     double label = Double.NaN;
@@ -16,6 +17,11 @@ public final class BacktestEvent {
 
     public String key() {
         return key;
+    }
+
+    /** The event's id ({@code id} of JSON lines and Avro), or null (CSV rows have none). */
+    public String id() {
+        return id;
     }
 
     /** Event time, epoch milliseconds. */
@@ -43,6 +49,9 @@ public final class BacktestEvent {
         String k = key;
         key = other.key;
         other.key = k;
+        String i = id;
+        id = other.id;
+        other.id = i;
         long t = time;
         time = other.time;
         other.time = t;
@@ -57,9 +66,17 @@ public final class BacktestEvent {
         other.line = n;
     }
 
+    /** Fills this event with an id; for sources and tests. */
+    public BacktestEvent set(String key, String id, long time, Map<String, Double> features, double label, long line) {
+        set(key, time, features, label, line);
+        this.id = id;
+        return this;
+    }
+
     /** Fills this event; for sources and tests. */
     public BacktestEvent set(String key, long time, Map<String, Double> features, double label, long line) {
         this.key = key;
+        this.id = null;
         this.time = time;
         this.features.clear();
         this.features.putAll(features);

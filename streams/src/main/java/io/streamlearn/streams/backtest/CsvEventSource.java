@@ -263,6 +263,7 @@ public final class CsvEventSource implements EventSource {
             }
         }
         into.key = key;
+        into.id = null;
         into.time = time;
         into.label = label;
         into.line = line;
