@@ -112,6 +112,9 @@ public final class Floods {
             // 10,000 keys; half the events unlabelled (they wait in the pending-label store: the clock does not move)
             flood("burst, all at one timestamp", n, i -> event("b" + (i % 10_000), "b" + i, same, i % 2 == 0 ? 1.0 : null),
                     "scored", n, null, 0);
+            if (Boolean.parseBoolean(opt.getOrDefault("expire", "true"))) {
+                expire(Long.parseLong(opt.getOrDefault("horizon-days", "7")));
+            }
         }
         n = Long.parseLong(opt.getOrDefault("hot", "2000000"));
         if (n > 0) {
@@ -157,6 +160,34 @@ public final class Floods {
         double probe = probe();
         System.out.printf(Locale.ROOT, "| %s | %,d | %.0f | %,.0f | %d | %d | %d | %s | %.1f |%n", what, n, seconds, n / seconds,
                 rssBefore / 1024, rssMax / 1024, app.rssKib() / 1024, counters, probe);
+    }
+
+    /**
+     * The burst's unlabelled events expire together: events of every partition move the task clocks past two label
+     * horizons, and the sweeps (every {@code streamlearn.label.sweep-interval}) must expire and delete them all.
+     */
+    private void expire(long horizonDays) throws Exception {
+        String pendingStore = "store=\"" + AppConfig.defaults().pendingStoreName() + "\"";
+        double before = app.metric("streamlearn_store_entries", pendingStore);
+        long rssBefore = app.rssKib();
+        maxRss.set(rssBefore);
+        long start = System.nanoTime();
+        ts += 2 * horizonDays * 86_400_000L + 60_000;
+        for (int i = 0; i < 1000; i++) {
+            producer.send(event("clock-" + i, "clock-" + i, next(), 1.0));
+        }
+        producer.flush();
+        double now = before;
+        long deadline = System.nanoTime() + 1_200_000_000_000L;
+        while (now > before / 20 && System.nanoTime() < deadline) {
+            Thread.sleep(2000);
+            now = app.metric("streamlearn_store_entries", pendingStore);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long rssMax = maxRss.get();
+        double probe = probe();
+        System.out.printf(Locale.ROOT, "| expiry of the burst's unlabelled events (sweeps) | %,.0f | %.0f | %,.0f | %d | %d | %d | store_entries{%s} %,.0f -> %,.0f | %.1f |%n",
+                before, seconds, before / seconds, rssBefore / 1024, rssMax / 1024, app.rssKib() / 1024, pendingStore, before, now, probe);
     }
 
     /** 1,000 labelled events of 100 known keys; seconds until all are scored. */

@@ -79,7 +79,7 @@ class DecodeStageFuzzTest {
               {"name": "outcome", "type": ["null", "string"], "default": null}
             ]}""");
 
-    private static final Map<String, String> FOREIGN = Map.of(
+    static final Map<String, String> FOREIGN = Map.of(
             "streamlearn.features", "amount,merchant.category=*",
             "streamlearn.features.text-buckets", "8",
             "streamlearn.input.key", "account.id",
@@ -90,8 +90,8 @@ class DecodeStageFuzzTest {
             "streamlearn.input.features", "*");
 
     private static EmbeddedSchemaRegistry registry;
-    private static ConfluentCodec confluent;
-    private static int paymentId;
+    static ConfluentCodec confluent;
+    static int paymentId;
     private static final Shape DEFAULT = new Shape(false);
     private static final Shape FOREIGN_SHAPE = new Shape(true);
     private static final Shape LABELS = new Shape(false);
@@ -351,6 +351,10 @@ class DecodeStageFuzzTest {
 
     @Provide
     Arbitrary<Event> validEvents() {
+        return validEventArbitrary();
+    }
+
+    static Arbitrary<Event> validEventArbitrary() {
         Arbitrary<String> names = Arbitraries.oneOf(Arbitraries.of("x1", "x2", "x3"), text(1, 12));
         Arbitrary<Map<String, Double>> features = Arbitraries.maps(names, values()).ofMaxSize(4);
         return Combinators.combine(text(1, 16), text(1, 16), Arbitraries.longs().between(0, 4_102_444_800_000L),
@@ -362,6 +366,10 @@ class DecodeStageFuzzTest {
         return values();
     }
 
+    static Arbitrary<Double> valueArbitrary() {
+        return values();
+    }
+
     @Provide
     Arbitrary<Random> randoms() {
         return Arbitraries.randoms();
@@ -370,13 +378,17 @@ class DecodeStageFuzzTest {
     /** "same", "none" (null), "empty", or another key. */
     @Provide
     Arbitrary<String> recordKeys() {
+        return recordKeyArbitrary();
+    }
+
+    static Arbitrary<String> recordKeyArbitrary() {
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(8, Arbitraries.just("same")),
                 net.jqwik.api.Tuple.of(1, Arbitraries.of("none", "empty")),
                 net.jqwik.api.Tuple.of(1, text(1, 8).map(s -> "other:" + s)));
     }
 
-    private static String recordKey(String choice, String eventKey) {
+    static String recordKey(String choice, String eventKey) {
         switch (choice) {
             case "same":
                 return eventKey;
@@ -391,6 +403,10 @@ class DecodeStageFuzzTest {
 
     @Provide
     Arbitrary<GenericRecord> payments() {
+        return paymentArbitrary();
+    }
+
+    static Arbitrary<GenericRecord> paymentArbitrary() {
         return Combinators.combine(text(1, 12), text(1, 12), Arbitraries.longs().between(0, 4_102_444_800_000L),
                 values().injectNull(0.2), Arbitraries.of("travel", "food", "games").injectNull(0.2),
                 Arbitraries.of("fraud", "ok").injectNull(0.4)).as(DecodeStageFuzzTest::payment);
@@ -411,12 +427,12 @@ class DecodeStageFuzzTest {
         return r;
     }
 
-    private static byte[] paymentJson(GenericRecord p) {
+    static byte[] paymentJson(GenericRecord p) {
         // Avro's JSON rendering of a generic record is the foreign JSON shape (unions unwrapped by toString)
         return GenericData.get().toString(p).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] encode(Event e, Format f) {
+    static byte[] encode(Event e, Format f) {
         return switch (f) {
             case AVRO -> WireCodec.encode(e, WireFormat.AVRO);
             case JSON -> WireCodec.encode(e, WireFormat.JSON);
@@ -424,7 +440,7 @@ class DecodeStageFuzzTest {
         };
     }
 
-    private static byte[] encode(Label l, Format f) {
+    static byte[] encode(Label l, Format f) {
         return switch (f) {
             case AVRO -> WireCodec.encode(l, WireFormat.AVRO);
             case JSON -> WireCodec.encode(l, WireFormat.JSON);
@@ -433,7 +449,7 @@ class DecodeStageFuzzTest {
     }
 
     /** The header a {@link Mutations#RANDOM_BODY} keeps: single-object Avro's 10 bytes, Confluent's 5, none for JSON. */
-    private static int header(Format f) {
+    static int header(Format f) {
         return switch (f) {
             case AVRO -> 10;
             case JSON -> 0;
