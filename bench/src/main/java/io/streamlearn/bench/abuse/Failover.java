@@ -74,8 +74,16 @@ public final class Failover {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             AppConfig config = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers());
             broker.createTopics(partitions, config.topics());
+            String model = opt.getOrDefault("model", "sgd");
+            boolean seed = Boolean.parseBoolean(opt.getOrDefault("seed-changelog", "false"));
+            if (seed) {
+                long t = System.nanoTime();
+                seedChangelog(broker, config.with(AppConfig.FEATURES_KEY, String.join(",", FEATURES)).with(AppConfig.MODELS_KEY, model),
+                        partitions, keys);
+                System.err.printf(Locale.ROOT, "seeded the changelog with %,d model states in %.0f s%n", keys, (System.nanoTime() - t) / 1e9);
+            }
             List<String> extra = new ArrayList<>(List.of("--features", String.join(",", FEATURES), "--model",
-                    opt.getOrDefault("model", "sgd"), "--output-format", "avro", "--set", "num.standby.replicas=" + standby));
+                    model, "--output-format", "avro", "--set", "num.standby.replicas=" + standby));
             for (String s : sets) {
                 extra.add("--set");
                 extra.add(s);
@@ -91,13 +99,13 @@ public final class Failover {
                 System.err.println("B runs partitions " + bParts);
 
                 long loadStart = System.nanoTime();
-                for (long i = 0; i < keys; i++) {
+                for (long i = 0; i < (seed ? 0 : keys); i++) {
                     String key = "key-" + i;
                     producer.send(new ProducerRecord<>("events", key, WireCodec.encode(new Event("load-" + i, key, 1_790_000_000_000L + i,
                             Map.of("x1", 1.0, "x2", (double) (i % 13), "x3", -1.0), 1.0), WireFormat.AVRO)));
                 }
                 producer.flush();
-                while (scored(a) + scored(b) < keys) {
+                while (seed ? !(a.ready() && b.ready()) : scored(a) + scored(b) < keys) {
                     if (!a.process.isAlive() || !b.process.isAlive()) {
                         throw new AssertionError("an instance died during the load, see " + out);
                     }
@@ -184,6 +192,34 @@ public final class Failover {
         }
     }
 
+    /**
+     * Writes a learned model state for each of {@code keys} keys straight into the models store's changelog (the
+     * partition of the key's events), as the application would after one labelled event per key: a fast way to
+     * give the instances millions of keys to restore.
+     */
+    private static void seedChangelog(EmbeddedKafkaBroker broker, AppConfig config, int partitions, long keys) throws Exception {
+        String changelog = config.applicationId() + "-" + config.storeName() + "-changelog";
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(changelog, partitions, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get();
+        }
+        io.streamlearn.streams.score.ScoringStep step = new io.streamlearn.streams.score.ScoringStep(config.featureSpace(), config.models());
+        String model = config.models().get(0);
+        io.streamlearn.state.InMemoryModelStore store = new io.streamlearn.state.InMemoryModelStore();
+        try (KafkaProducer<String, byte[]> producer = Floods.producer(broker.bootstrapServers())) {
+            for (long i = 0; i < keys; i++) {
+                String key = "key-" + i;
+                step.score(key, 1_790_000_000_000L + i, Map.of("x1", 1.0, "x2", (double) (i % 13), "x3", -1.0), 1.0, store,
+                        (m, champion, version, mean, stddev) -> { });
+                byte[] state = store.get(key, model);
+                store.delete(key, model);
+                int p = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+                producer.send(new ProducerRecord<>(changelog, p, key + '\u0000' + model, state));
+            }
+            producer.flush();
+        }
+    }
+
     private static String perPartition(Map<Integer, Long> first, long killedAt, int partitions) {
         StringBuilder s = new StringBuilder();
         for (int p = 0; p < partitions; p++) {
@@ -201,7 +237,13 @@ public final class Failover {
     private static Set<Integer> awaitSplit(Admin admin, String group, String instanceB, int partitions) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
-            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            ConsumerGroupDescription d;
+            try {
+                d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Thread.sleep(1000); // the group does not exist yet
+                continue;
+            }
             Set<Integer> b = new TreeSet<>();
             int members = 0;
             for (MemberDescription m : d.members()) {

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *     --jar streams/target/streamlearn.jar --unknown-labels 1000000 --new-keys 10000000 \
  *     --burst 1000000 --hot 2000000 [--heap 512m] [--model sgd] [--partitions 2] [--set KEY=VALUE ...]
  * </pre>
- * A flood with 0 records is skipped. Prints one Markdown table row per flood and the RSS trace to
+ * A flood with 0 records is skipped. Prints one Markdown table row per flood; writes the trace (every 5 s: seconds,
+ * RSS MiB, heap used MiB, events scored) to {@code rss.csv} and the instance's log to {@code run.log} in
  * {@code --out} (default {@code target/floods}).
  */
 public final class Floods {
@@ -43,15 +44,16 @@ public final class Floods {
     private final RunProcess app;
     private final KafkaProducer<String, byte[]> producer;
     private final AtomicLong maxRss = new AtomicLong();
-    private final List<String> trace = new ArrayList<>();
+    private final Path trace;
     private final long started = System.nanoTime();
     private final SplittableRandom random = new SplittableRandom(42);
     private long ts = T0;
     private int probes;
 
-    private Floods(RunProcess app, KafkaProducer<String, byte[]> producer) {
+    private Floods(RunProcess app, KafkaProducer<String, byte[]> producer, Path trace) {
         this.app = app;
         this.producer = producer;
+        this.trace = trace;
     }
 
     public static void main(String[] args) throws Exception {
@@ -81,7 +83,7 @@ public final class Floods {
             try (RunProcess app = RunProcess.start("floods", jar, opt.getOrDefault("heap", "512m"), broker.bootstrapServers(),
                     state, extra, out.resolve("run.log"));
                  KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
-                Floods f = new Floods(app, producer);
+                Floods f = new Floods(app, producer, out.resolve("rss.csv"));
                 f.run(opt);
             }
         }
@@ -121,7 +123,6 @@ public final class Floods {
             flood("one key with 10% of the traffic", n, i -> event(i % 10 == 0 ? "hot" : "h" + random.nextInt(100_000), "h" + i,
                     next(), 1.0), "scored", n, null, 0);
         }
-        Files.write(Path.of(opt.getOrDefault("out", "target/floods")).resolve("rss.csv"), trace);
         System.out.println();
         System.out.println("dead letters by reason: " + deadLetters());
         System.out.println("max RSS over the run: " + maxRss.get() / 1024 + " MiB");
@@ -248,12 +249,21 @@ public final class Floods {
         }
     }
 
+    /** Every second: VmRSS (for the maximum); every 5 s a line of the trace (seconds, RSS MiB, heap used MiB, events scored). */
     private void sample() {
-        while (true) {
+        for (long tick = 0; ; tick++) {
             long rss = app.rssKib();
             maxRss.accumulateAndGet(rss, Math::max);
-            synchronized (trace) {
-                trace.add(String.format(Locale.ROOT, "%.0f,%d", (System.nanoTime() - started) / 1e9, rss / 1024));
+            if (tick % 5 == 0) {
+                String m = app.scrape();
+                String line = String.format(Locale.ROOT, "%.0f,%d,%.0f,%.0f", (System.nanoTime() - started) / 1e9, rss / 1024,
+                        RunProcess.sum(m, "jvm_memory_used_bytes", "area=\"heap\"") / 1048576,
+                        RunProcess.sum(m, "streamlearn_events_total", "outcome=\"scored\""));
+                try {
+                    Files.writeString(trace, line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
             }
             try {
                 Thread.sleep(1000);

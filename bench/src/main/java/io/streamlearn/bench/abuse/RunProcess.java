@@ -47,6 +47,7 @@ final class RunProcess implements AutoCloseable {
                 "--bootstrap-servers", bootstrap, "--state-dir", stateDir.toString(), "--http-port", Integer.toString(port)));
         cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly)); // no orphan when the tool is stopped
         return new RunProcess(name, p, port, log);
     }
 
@@ -79,6 +80,19 @@ final class RunProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "";
+        }
+    }
+
+    /** Whether {@code /ready} answers 200: running, and no active task restoring. */
+    boolean ready() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
