@@ -105,14 +105,22 @@ public final class Failover {
                             Map.of("x1", 1.0, "x2", (double) (i % 13), "x3", -1.0), 1.0), WireFormat.AVRO)));
                 }
                 producer.flush();
-                while (seed ? !(a.ready() && b.ready()) : scored(a) + scored(b) < keys) {
+                int caughtUp = 0;
+                while (seed ? caughtUp < 3 : scored(a) + scored(b) < keys) {
+                    if (seed) {
+                        // restored, and standby copies caught up: no backlog on either instance, three times in a row
+                        boolean none = a.ready() && b.ready() && a.restoreBacklog() == 0 && b.restoreBacklog() == 0
+                                && System.nanoTime() - loadStart > 20_000_000_000L;
+                        caughtUp = none ? caughtUp + 1 : 0;
+                    }
                     if (!a.process.isAlive() || !b.process.isAlive()) {
                         throw new AssertionError("an instance died during the load, see " + out);
                     }
                     Thread.sleep(500);
                 }
                 double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-                System.err.printf(Locale.ROOT, "loaded %,d keys in %.0f s; settling %d s%n", keys, loadSeconds, settle);
+                System.err.printf(Locale.ROOT, "%s %,d keys in %.0f s; settling %d s%n", seed ? "restored (and standbys caught up)"
+                        : "loaded", keys, loadSeconds, settle);
                 Thread.sleep(settle * 1000);
                 bParts = awaitSplit(admin, config.applicationId(), instanceB, partitions);
                 long rssA = a.rssKib();

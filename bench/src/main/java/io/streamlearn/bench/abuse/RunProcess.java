@@ -96,6 +96,25 @@ final class RunProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Records its state stores still have to read from the models changelog: the restore remaining of its
+     * active tasks plus the lag of its restore consumer (which also keeps standby copies up to date).
+     */
+    double restoreBacklog() {
+        String m = scrape();
+        if (m.isEmpty()) {
+            return Double.MAX_VALUE;
+        }
+        double lag = 0;
+        for (String line : m.split("\n")) {
+            if (line.startsWith("kafka_consumer_fetch_manager_records_lag{") && line.contains("restore-consumer")
+                    && line.contains("models-changelog")) {
+                lag += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return lag + sum(m, "kafka_stream_task_restore_remaining_records_total", null);
+    }
+
     /** The sum of the samples of {@code name} whose labels contain {@code labelPart} (e.g. {@code outcome="scored"}). */
     double metric(String name, String labelPart) {
         return sum(scrape(), name, labelPart);
