@@ -255,10 +255,23 @@ public final class Backtest {
         double[] means = new double[k];
         double[] stddevs = new double[k];
         int[] cursor = new int[1];
-        ScoringStep.Sink sink = (model, champion, version, mean, stddev) -> {
-            means[cursor[0]] = mean;
-            stddevs[cursor[0]] = stddev;
-            cursor[0]++;
+        double[] intervals = new double[4 * k];
+        ScoringStep.Sink sink = new ScoringStep.Sink() {
+            @Override
+            public void accept(String model, boolean champion, long version, double mean, double stddev) {
+                throw new AssertionError("the step hands the prediction whole");
+            }
+
+            @Override
+            public void accept(String model, boolean champion, long version, io.streamlearn.learn.Prediction p) {
+                int c = cursor[0]++;
+                means[c] = p.mean();
+                stddevs[c] = p.stddev();
+                intervals[4 * c] = p.lower80();
+                intervals[4 * c + 1] = p.upper80();
+                intervals[4 * c + 2] = p.lower95();
+                intervals[4 * c + 3] = p.upper95();
+            }
         };
         boolean delayed = config.labelDelayMillis >= 0;
         PriorityQueue<Pending> pending = new PriorityQueue<>();
@@ -349,6 +362,7 @@ public final class Backtest {
                 binary = false;
             }
             for (int m = 0; m < k; m++) {
+                metrics.get(m).intervals(intervals, 4 * m, e.label);
                 metrics.get(m).update(means[m], stddevs[m], e.label, binary);
             }
             result.labelled++;
