@@ -80,6 +80,14 @@ public final class ScoringStep {
          * @param fresh  whether the key had no readable state for this model, so a new state predicted
          */
         void accept(String model, boolean champion, long version, double mean, double stddev, boolean fresh);
+
+        /**
+         * The prediction whole, with the calibrated intervals where the model has them; valid during the
+         * call only. The default passes its mean and standard deviation to the method above.
+         */
+        default void accept(String model, boolean champion, long version, Prediction prediction, boolean fresh) {
+            accept(model, champion, version, prediction.mean(), prediction.stddev(), fresh);
+        }
     }
 
     /** One model run by the step, with its reusable buffers. */
@@ -274,8 +282,10 @@ public final class ScoringStep {
             long last = m.state.lastEventTime();
             long at = time != null ? time : last == ModelState.NO_TIME ? 0L : last;
             m.learner.predict(m.state, x, at, m.prediction);
-            double stddev = m.learner.hasUncertainty() ? m.prediction.stddev() : Double.NaN;
-            out.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), stddev, fresh);
+            if (!m.learner.hasUncertainty()) {
+                m.prediction.set(m.prediction.mean());
+            }
+            out.accept(m.name, i == 0, m.state.updates(), m.prediction, fresh);
         }
         return unknown;
     }
