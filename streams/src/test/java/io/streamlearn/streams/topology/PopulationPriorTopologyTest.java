@@ -45,7 +45,8 @@ class PopulationPriorTopologyTest {
 
     private TopologyHarness harness;
     private KeyValueStore<String, byte[]> models;
-    private final Learner learner = Learners.create(MODEL, 2);
+    /** As the scoring step runs it: with calibrated intervals, whose levels the stored state carries. */
+    private final Learner learner = Learners.model(MODEL, 2);
 
     private void start(Map<String, String> settings) {
         AppConfig config = TopologyHarness.config(MODEL, settings);
