@@ -272,11 +272,18 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
         return m;
     }
 
-    // ---- population prior (issue #14): the inner learner's, in its standardized units ----
+    // ---- population prior (issue #14): the inner learner's, in standardized units, and the scales ----
 
+    /** The inner learner's contribution length, 0 when it takes no part in population priors. */
+    private int innerLength() {
+        return inner instanceof PriorAware pa ? pa.contributionLength() : 0;
+    }
+
+    /** The inner learner's vector (weights per unit of the key's reference scales), then the d scales. */
     @Override
     public int contributionLength() {
-        return inner instanceof PriorAware pa ? pa.contributionLength() : 0;
+        int l = innerLength();
+        return l == 0 ? 0 : l + d;
     }
 
     @Override
@@ -285,20 +292,102 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
     }
 
     /**
-     * The inner learner's contribution as it stands: weights per unit of each feature's reference
-     * scale in the key (its running RMS), so keys whose features have similar magnitudes contribute
-     * comparable vectors. The inner values are the prefix of this state.
+     * The inner learner's contribution as it stands, weights per unit of each feature's reference
+     * scale in the key, followed by the reference scales {@code s_j} (1 for a state kept unscaled),
+     * so that a new key can start in the population's units. The covariance of the scales is
+     * reported as 0 (only their mean is used). The inner values are the prefix of this state.
      */
     @Override
     public double contribute(ModelState state, double[] vector, double[] within) {
-        return ((PriorAware) inner).contribute(state, vector, within);
+        int l = innerLength();
+        double noise = ((PriorAware) inner).contribute(state, vector, within);
+        double[] v = state.values();
+        for (int j = 0; j < d; j++) {
+            double s = v[cSlot] < 0 ? 1.0 : v[sSlot + j];
+            vector[l + j] = s * s;
+        }
+        if (within != null) {
+            widen(within, l, l + d);
+        }
+        return noise;
     }
 
-    /** Starts the inner learner from the prior; the scales start as in a fresh state (learned from the key). */
+    /**
+     * Re-packs, in place, an upper-triangle {@code l x l} matrix at the start of {@code a} as the
+     * top-left block of an {@code L x L} one whose other entries are 0. Rows move from the last to
+     * the first, each from its end: a row's new place never starts before its old one.
+     */
+    static void widen(double[] a, int l, int wide) {
+        for (int i = l - 1; i >= 0; i--) {
+            int from = Packed.size(l) - Packed.size(l - i);
+            int to = Packed.size(wide) - Packed.size(wide - i);
+            for (int j = l - 1 - i; j >= 0; j--) {
+                a[to + j] = a[from + j];
+            }
+            java.util.Arrays.fill(a, to + l - i, to + wide - i, 0.0);
+        }
+        int rest = Packed.size(wide) - Packed.size(wide - l);
+        java.util.Arrays.fill(a, rest, Packed.size(wide), 0.0);
+    }
+
+    /** The top-left {@code l x l} block of a packed upper-triangle {@code L x L} matrix, packed. */
+    static double[] block(double[] a, int wide, int l) {
+        double[] out = new double[Packed.size(l)];
+        int k = 0;
+        for (int i = 0; i < l; i++) {
+            int row = Packed.size(wide) - Packed.size(wide - i);
+            for (int j = 0; j < l - i; j++) {
+                out[k++] = a[row + j];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Starts from the population: the reference scales (and mean squares) become the population's
+     * mean scales, counted as {@value #PRIOR_EVENTS} events of the key ({@link #startEarly}), and the
+     * inner learner starts from the prior's weights and covariance, which are in those units.
+     */
     @Override
     public void startFrom(ModelState state, Prior prior) {
-        if (inner instanceof PriorAware pa) {
-            pa.startFrom(state, prior);
+        int l = innerLength();
+        if (l == 0 || prior.mean() == null || prior.mean().length != l + d) {
+            return;
         }
+        startEarly(state, prior);
+        double[] cov = prior.covariance() == null || prior.covariance().length != Packed.size(l + d)
+                ? null : block(prior.covariance(), l + d, l);
+        ((PriorAware) inner).startFrom(state, new Prior(prior.keys(),
+                java.util.Arrays.copyOf(prior.mean(), l), cov, prior.noiseVariance()));
+    }
+
+    /** Events the population's scales count for in a new key's running mean squares. */
+    static final double PRIOR_EVENTS = 3.0;
+
+    /**
+     * The population's mean reference scale of each feature becomes the new key's reference scale
+     * and running RMS, as if the key had seen {@value #PRIOR_EVENTS} events at that scale; the
+     * weights keep their defaults. Usable from a single contributing key.
+     */
+    @Override
+    public void startEarly(ModelState state, Prior prior) {
+        int l = innerLength();
+        double[] m = prior.mean();
+        if (l == 0 || m == null || m.length != l + d) {
+            return;
+        }
+        double[] v = state.values();
+        for (int j = 0; j < d; j++) {
+            double s = m[l + j];
+            if (!(s > 0 && s < 1e100)) {
+                return;
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            double ms = m[l + j];
+            v[sSlot + j] = Math.sqrt(ms);
+            v[mSlot + j] = ms;
+        }
+        v[cSlot] = PRIOR_EVENTS;
     }
 }
