@@ -289,4 +289,10 @@ public final class CompositeLearner implements Learner, PriorAware {
     public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
         nested.startFrom(state, prior);
     }
+
+    /** The readout's slice from what it can use of a prior of few keys (its feature scales). */
+    @Override
+    public void startEarly(ModelState state, io.streamlearn.learn.Prior prior) {
+        nested.startEarly(state, prior);
+    }
 }

@@ -367,15 +367,18 @@ public final class ScoringStep {
 
     /**
      * A fresh state for {@code key}: the learner's default, or with the population prior on, the
-     * task's population prior once enough keys contribute. Never on the hot path of a known key.
+     * task's population prior once enough keys contribute (before that, with at least one, what the
+     * learner can use of it: {@link PriorAware#startEarly}). Never on the hot path of a known key.
      */
     public void fresh(Model m, ModelStore store) {
         m.state.copyFrom(m.initial);
         if (m.priors != null) {
-            Prior p = m.priors.prior(store, m.name, prior.minKeys());
-            if (p != null) {
+            Prior p = m.priors.prior(store, m.name, 1);
+            if (p != null && p.keys() >= prior.minKeys()) {
                 ((PriorAware) m.learner).startFrom(m.state, p);
                 counters.priorStarts++;
+            } else if (p != null) {
+                ((PriorAware) m.learner).startEarly(m.state, p);
             }
         }
     }
