@@ -261,4 +261,10 @@ public final class Conformal implements Learner, PriorAware {
     public void startFrom(ModelState state, Prior prior) {
         nested.startFrom(state, prior);
     }
+
+    /** The model's early start (its feature scales, for the standardized Kalman family) on its slice. */
+    @Override
+    public void startEarly(ModelState state, Prior prior) {
+        nested.startEarly(state, prior);
+    }
 }

@@ -296,4 +296,19 @@ class ConformalTest {
         double[] level = model.inspect(s).get("conformal.level");
         assertTrue(level[0] >= -1 && level[1] >= -1, java.util.Arrays.toString(level));
     }
+
+    @Test
+    void shouldStartTheModelsSliceFromAPopulationPriorEarlyOrInFull() {
+        Learner bare = Learners.create("kalman", 3);
+        Learner model = Conformal.wrap(bare);
+        double[] mean = {7.0, 7.0, 7.0, 7.0, 4.0, 1e4, 1e-6};
+        io.streamlearn.learn.Prior prior = new io.streamlearn.learn.Prior(1, mean, null, Double.NaN);
+        ModelState b = bare.newState();
+        ModelState m = model.newState();
+        ((io.streamlearn.learn.PriorAware) bare).startEarly(b, prior);
+        ((io.streamlearn.learn.PriorAware) model).startEarly(m, prior);
+        assertTrue(!java.util.Arrays.equals(b.values(), bare.newState().values()), "the early start changes the model");
+        assertArrayEquals(b.values(), java.util.Arrays.copyOf(m.values(), b.values().length));
+        assertEquals(0.20, m.values()[b.values().length]);
+    }
 }
