@@ -40,7 +40,8 @@ class ScoringStepCalibrationTest {
 
     @Test
     void shouldPublishTheIntervalsOfTheKeysOwnLevelsThroughTheStore() {
-        ScoringStep step = new ScoringStep(space, List.of("kalman", "sgd"));
+        // coldstart=none: each key starts as the reference does, not from the other key's population
+        ScoringStep step = new ScoringStep(space, List.of("kalman:coldstart=none", "sgd"));
         InMemoryModelStore store = new InMemoryModelStore();
         Capture capture = new Capture();
         // reference: each key's model run directly, one state per key, learning from what it published
@@ -71,7 +72,7 @@ class ScoringStepCalibrationTest {
         }
         assertEquals(0.80, covered / (double) n, 0.03);
         ModelState stored = model.newState();
-        StateCodec.decodeInto(model, store.get("k2", "kalman"), stored);
+        StateCodec.decodeInto(model, store.get("k2", "kalman:coldstart=none"), stored);
         assertEquals(states.get("k2"), stored);
         assertTrue(model.inspect(stored).get("conformal.level")[0] != 0.20, "the level moved");
     }
