@@ -7,6 +7,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Storage;
 import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
@@ -80,6 +81,7 @@ public final class ScoringStep {
         /** The model's population prior, or null when its new keys start from the learner's default. */
         private final PopulationPriors priors;
         private final int layout;
+        private final Storage storage;
 
         Model(String name, Learner learner, boolean population) {
             this.name = name;
@@ -88,6 +90,7 @@ public final class ScoringStep {
             this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
                     ? new PopulationPriors(pa, fingerprint) : null;
             this.layout = learner.layout();
+            this.storage = learner.storage(layout);
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
@@ -300,8 +303,8 @@ public final class ScoringStep {
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
     private static byte[] encode(Model m) {
-        byte[] out = new byte[StateCodec.encodedSize(m.layout, m.state)];
-        StateCodec.encode(m.fingerprint, m.layout, m.state, out);
+        byte[] out = new byte[StateCodec.encodedSize(m.storage, m.layout, m.state)];
+        StateCodec.encode(m.fingerprint, m.layout, m.storage, m.state, out);
         return out;
     }
 
@@ -348,7 +351,7 @@ public final class ScoringStep {
             return false;
         }
         try {
-            StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
+            StateCodec.decodeInto(m.learner, m.fingerprint, m.storage, bytes, m.state);
             return true;
         } catch (StateFormatException e) {
             fresh(m, store);
