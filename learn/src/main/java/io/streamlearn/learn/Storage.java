@@ -38,10 +38,29 @@ public final class Storage {
 
     private final byte[] kinds;
     private final int[] floatRuns;
+    /** Every run of equal kinds: start, end (exclusive), kind; in state order. */
+    private final int[] runs;
     private final boolean compact;
 
     private Storage(byte[] kinds) {
         this.kinds = kinds;
+        int count = 0;
+        for (int i = 0; i < kinds.length; i++) {
+            if (i == 0 || kinds[i] != kinds[i - 1]) {
+                count++;
+            }
+        }
+        this.runs = new int[3 * count];
+        for (int i = 0, r = 0; i < kinds.length; ) {
+            int end = i;
+            while (end < kinds.length && kinds[end] == kinds[i]) {
+                end++;
+            }
+            runs[r++] = i;
+            runs[r++] = end;
+            runs[r++] = kinds[i];
+            i = end;
+        }
         int runs = 0;
         boolean c = false;
         for (int i = 0; i < kinds.length; i++) {
@@ -84,6 +103,26 @@ public final class Storage {
     /** The kind of value {@code i}: {@link #DOUBLE}, {@link #FLOAT} or {@link #COUNT}. */
     public byte kind(int i) {
         return kinds[i];
+    }
+
+    /** Number of runs of equal kinds. */
+    public int runs() {
+        return runs.length / 3;
+    }
+
+    /** Where run {@code r} starts (an index into the state's values). */
+    public int runStart(int r) {
+        return runs[3 * r];
+    }
+
+    /** Where run {@code r} ends, exclusive. */
+    public int runEnd(int r) {
+        return runs[3 * r + 1];
+    }
+
+    /** The kind of run {@code r}. */
+    public byte runKind(int r) {
+        return (byte) runs[3 * r + 2];
     }
 
     /** Whether any value is stored in fewer than 8 bytes. */

@@ -109,9 +109,19 @@ public final class StateCodec {
             return header + 8 * n;
         }
         int size = header;
-        for (int i = 0; i < n; i++) {
-            byte kind = storage.kind(i);
-            size += kind == Storage.FLOAT ? 4 : kind == Storage.DOUBLE ? 8 : countSize(v[i]);
+        for (int r = 0; r < storage.runs(); r++) {
+            int from = storage.runStart(r);
+            int to = storage.runEnd(r);
+            byte kind = storage.runKind(r);
+            if (kind == Storage.FLOAT) {
+                size += 4 * (to - from);
+            } else if (kind == Storage.DOUBLE) {
+                size += 8 * (to - from);
+            } else {
+                for (int i = from; i < to; i++) {
+                    size += countSize(v[i]);
+                }
+            }
         }
         return size;
     }
@@ -122,6 +132,20 @@ public final class StateCodec {
             throw new IllegalArgumentException("storage describes " + storage.length() + " values, the state has " + v.length);
         }
         return storage.compact() && storage.fits(v, 0);
+    }
+
+    /**
+     * Encodes {@code state} into a new array of exactly its size: the scoring step's per-event path
+     * (one pass over the values to size them, one to write them).
+     *
+     * @param fingerprint the learner's {@link Learner#fingerprint()}
+     * @param layout      the learner's {@link Learner#layout()}
+     * @param storage     the learner's {@link Learner#storage(int) storage} of that layout
+     */
+    public static byte[] encode(long fingerprint, int layout, Storage storage, ModelState state) {
+        byte[] out = new byte[encodedSize(storage, layout, state)];
+        encode(fingerprint, layout, storage, state, out);
+        return out;
     }
 
     /** Encodes {@code state}, which {@code learner} owns, into a new array. */
@@ -161,16 +185,24 @@ public final class StateCodec {
             }
             return at;
         }
-        for (int i = 0; i < v.length; i++) {
-            byte kind = storage.kind(i);
+        for (int r = 0; r < storage.runs(); r++) {
+            int from = storage.runStart(r);
+            int to = storage.runEnd(r);
+            byte kind = storage.runKind(r);
             if (kind == Storage.FLOAT) {
-                putInt(out, at, Float.floatToRawIntBits((float) v[i]));
-                at += 4;
+                for (int i = from; i < to; i++) {
+                    putInt(out, at, Float.floatToRawIntBits((float) v[i]));
+                    at += 4;
+                }
             } else if (kind == Storage.DOUBLE) {
-                putLong(out, at, Double.doubleToRawLongBits(v[i]));
-                at += 8;
+                for (int i = from; i < to; i++) {
+                    putLong(out, at, Double.doubleToRawLongBits(v[i]));
+                    at += 8;
+                }
             } else {
-                at = putCount(out, at, v[i]);
+                for (int i = from; i < to; i++) {
+                    at = putCount(out, at, v[i]);
+                }
             }
         }
         return at;
@@ -350,33 +382,52 @@ public final class StateCodec {
         }
         // first pass: the values must end exactly with the bytes, so a refused state leaves into untouched
         int end = at;
-        for (int i = 0; i < n && end <= bytes.length; i++) {
-            byte kind = storage.kind(i);
-            end = kind == Storage.FLOAT ? end + 4 : kind == Storage.DOUBLE ? end + 8
-                    : end < bytes.length && bytes[end] == 0 ? end + 9 : end < bytes.length ? varintEnd(bytes, end) : end + 1;
+        for (int r = 0; r < storage.runs() && end <= bytes.length; r++) {
+            int count = storage.runEnd(r) - storage.runStart(r);
+            byte kind = storage.runKind(r);
+            if (kind == Storage.FLOAT) {
+                end += 4 * count;
+            } else if (kind == Storage.DOUBLE) {
+                end += 8 * count;
+            } else {
+                for (int i = 0; i < count && end <= bytes.length; i++) {
+                    end = end < bytes.length && bytes[end] == 0 ? end + 9 : end < bytes.length ? varintEnd(bytes, end) : end + 1;
+                }
+            }
         }
-        if (end != bytes.length) {
+        if (storage.length() != n || end != bytes.length) {
             throw new StateFormatException("truncated or padded state: " + n + " compact values in " + bytes.length
                     + " bytes, learner '" + learner.spec() + "'");
         }
-        for (int i = 0; i < n; i++) {
-            byte kind = storage.kind(i);
+        for (int r = 0; r < storage.runs(); r++) {
+            int from = storage.runStart(r);
+            int to = storage.runEnd(r);
+            byte kind = storage.runKind(r);
             if (kind == Storage.FLOAT) {
-                into[i] = Float.intBitsToFloat(getInt(bytes, at));
-                at += 4;
-            } else if (kind == Storage.DOUBLE || bytes[at] == 0) {
-                int from = kind == Storage.DOUBLE ? at : at + 1;
-                into[i] = Double.longBitsToDouble(getLong(bytes, from));
-                at = from + 8;
+                for (int i = from; i < to; i++) {
+                    into[i] = Float.intBitsToFloat(getInt(bytes, at));
+                    at += 4;
+                }
+            } else if (kind == Storage.DOUBLE) {
+                for (int i = from; i < to; i++) {
+                    into[i] = Double.longBitsToDouble(getLong(bytes, at));
+                    at += 8;
+                }
             } else {
-                int next = varintEnd(bytes, at);
-                long z = varint(bytes, at) - 1;
-                into[i] = (double) ((z >>> 1) ^ -(z & 1));
-                at = next;
+                for (int i = from; i < to; i++) {
+                    if (bytes[at] == 0) {
+                        into[i] = Double.longBitsToDouble(getLong(bytes, at + 1));
+                        at += 9;
+                    } else {
+                        int next = varintEnd(bytes, at);
+                        long z = varint(bytes, at) - 1;
+                        into[i] = (double) ((z >>> 1) ^ -(z & 1));
+                        at = next;
+                    }
+                }
             }
         }
     }
-
 
     /** The unsigned varint encoding of a time: zigzag(t) + 1, so {@link ModelState#NO_TIME} is 0. */
     static long time(long t) {

@@ -303,9 +303,7 @@ public final class ScoringStep {
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
     private static byte[] encode(Model m) {
-        byte[] out = new byte[StateCodec.encodedSize(m.storage, m.layout, m.state)];
-        StateCodec.encode(m.fingerprint, m.layout, m.storage, m.state, out);
-        return out;
+        return StateCodec.encode(m.fingerprint, m.layout, m.storage, m.state);
     }
 
     /** Learns in place; false when the update was not finite and was undone. */
