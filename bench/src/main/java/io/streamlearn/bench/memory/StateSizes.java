@@ -47,6 +47,7 @@ public final class StateSizes {
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
         int d = learner.dimension();
         double[] x = new double[d];
+        boolean binary = learner.spec().contains("loss=logistic");
         for (int t = 0; t < UPDATES; t++) {
             double y = 0.5;
             for (int i = 0; i < d; i++) {
@@ -55,7 +56,8 @@ public final class StateSizes {
             }
             long time = TIME - 1_000L * (UPDATES - 1 - t);
             learner.observe(state, x, time);
-            learner.learn(state, x, time, y + 0.3 * r.nextGaussian());
+            double label = y + 0.3 * r.nextGaussian();
+            learner.learn(state, x, time, binary ? (label > 0.5 ? 1.0 : 0.0) : label);
         }
         state.setCounters(UPDATES, TIME);
         return state;
