@@ -63,10 +63,11 @@ import java.util.Map;
  * {@code [n, t_last, M x (m (p), C (T), S, l)]} where {@code n} and every {@code S} are stored only
  * when the variance is learned (no {@code v=}) and {@code t_last} (the event time of the key's
  * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2)}
- * doubles: with M = 4 and intercept, 225 values at d=8 and 689 at d=16, about 4x the single filter.
+ * values: with M = 4 and intercept, 225 at d=8 and 689 at d=16, about 4x the single filter.
  * Since layout 2 (issue #17) every member's values are kept float32 between events ({@link #storage}:
  * computed in float64, rounded at the end of each update), so a state codec stores them in 4 bytes
- * and {@code n} as a varint: 897 bytes at d=8 (1,800 in doubles) and 2,753 at d=16. The vector {@code u = R z} is per-thread scratch (one array per thread
+ * and {@code n} as a varint: the bank's values take 897 bytes at d=8 (1,800 as doubles) and 2,753 at
+ * d=16. The vector {@code u = R z} is per-thread scratch (one array per thread
  * and learner): predict and learn allocate nothing per event. Cost per event: M times the single
  * filter's {@code O(p^2)}. Earlier layout (builds before issue #4, read by {@link #migrate}):
  * {@code [n, t_last, M x (m, C, S, l), u (p zeros)]} whatever the configuration.
