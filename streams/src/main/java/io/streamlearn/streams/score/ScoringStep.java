@@ -117,6 +117,14 @@ public final class ScoringStep {
         long discardedUpdates;
         long priorStarts;
 
+        /** Adds {@code other}'s counts to these (the steps of a backtest's parallel partitions). */
+        public void add(Counters other) {
+            freshStates += other.freshStates;
+            replacedStates += other.replacedStates;
+            discardedUpdates += other.discardedUpdates;
+            priorStarts += other.priorStarts;
+        }
+
         /** New keys that started from their task's population prior. */
         public long priorStarts() {
             return priorStarts;
