@@ -6,6 +6,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.NestedState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.Prior;
+import io.streamlearn.learn.Storage;
 import io.streamlearn.learn.PriorAware;
 
 import java.util.LinkedHashMap;
@@ -68,6 +69,7 @@ public final class Conformal implements Learner, PriorAware {
     private final int innerSize;
     private final int slot;
     private final int size;
+    private final Storage storage;
     private final ThreadLocal<Prediction> scratch = ThreadLocal.withInitial(Prediction::new);
 
     private Conformal(Learner inner) {
@@ -76,6 +78,7 @@ public final class Conformal implements Learner, PriorAware {
         this.innerSize = nested.size();
         this.slot = innerSize;
         this.size = innerSize + 2;
+        this.storage = calibrated(inner.storage(inner.layout()));
     }
 
     /**
@@ -189,6 +192,23 @@ public final class Conformal implements Learner, PriorAware {
     @Override
     public int layout() {
         return FLAG + inner.layout();
+    }
+
+    /**
+     * The model's storage of the model's layout, then the two levels as doubles; a state stored by the
+     * model alone (a layout below {@value #FLAG}) is the model's own. So a model that keeps its state
+     * compact ({@link Storage#FLOAT}) stays compact when calibrated.
+     */
+    @Override
+    public Storage storage(int layout) {
+        if (layout == layout()) {
+            return storage;
+        }
+        return layout >= FLAG ? calibrated(inner.storage(layout - FLAG)) : inner.storage(layout);
+    }
+
+    private static Storage calibrated(Storage model) {
+        return model == null ? null : Storage.builder().then(model).doubles(2).build();
     }
 
     /** States stored before layouts were versioned are the model's own. */

@@ -7,6 +7,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Storage;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,8 +61,9 @@ import java.util.Map;
  * standardized.
  *
  * <p>State layout: the inner learner's values, then {@code c}, {@code M_0 .. M_{d-1}},
- * {@code s_0 .. s_{d-1}}: 2d + 1 doubles more than the inner learner. The layout version is
- * {@value #FLAG} plus the inner one's. The scaled input and the factors are per-thread scratch:
+ * {@code s_0 .. s_{d-1}}: 2d + 1 values more than the inner learner, kept float32 (and {@code c} a
+ * count) when the inner learner keeps its own values float32 (the bank's layout 2, issue #17; see
+ * {@link #storage}), doubles otherwise. The layout version is {@value #FLAG} plus the inner one's. The scaled input and the factors are per-thread scratch:
  * predict and learn allocate nothing.
  */
 public final class Standardized implements Learner, DriftAware, PriorAware {
@@ -92,6 +94,8 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
     private final ThreadLocal<double[]> scratch;
     /** Per thread: the factors [0, d) and the new mean squares [d, 2d). */
     private final ThreadLocal<double[]> work;
+    /** The inner learner's storage, then c and the 2d scales: compact when the inner one keeps floats. */
+    private final Storage storage;
 
     Standardized(Rescalable inner) {
         this.inner = inner;
@@ -105,6 +109,15 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
         System.arraycopy(in, 0, fresh, 0, innerSize);
         this.scratch = Packed.scratch(d);
         this.work = Packed.scratch(2 * d);
+        this.storage = storageOf(inner.storage());
+        storage.round(fresh, 0);
+    }
+
+    /** The inner storage followed by c and the scales: a count and floats if the inner one keeps floats. */
+    private Storage storageOf(Storage in) {
+        return in.hasFloats()
+                ? Storage.builder().then(in).counts(1).floats(2 * d).build()
+                : Storage.builder().then(in).doubles(1 + 2 * d).build();
     }
 
     /** The learner that sees the standardized inputs. */
@@ -203,6 +216,7 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
         inner.learn(state, z, time, label);
         System.arraycopy(w, d, v, mSlot, d);
         v[cSlot] = n;
+        storage.round(v, 0);
     }
     @Override
     public void inflate(ModelState state, double factor) {
@@ -215,6 +229,22 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
     @Override
     public int layout() {
         return FLAG + inner.layout();
+    }
+
+    /**
+     * The inner learner's storage of the inner layout, then {@code c} and the scales: when the inner
+     * learner keeps floats (the bank since issue #17), {@code c} is a count and the scales floats,
+     * rounded at the end of {@code learn} (the feature scales need no more than the weights they
+     * scale); otherwise doubles. Null for the unstandardized layouts, which no format that stores
+     * layouts holds.
+     */
+    @Override
+    public Storage storage(int layout) {
+        if (layout == layout()) {
+            return storage;
+        }
+        Storage in = layout >= FLAG ? inner.storage(layout - FLAG) : null;
+        return in == null ? null : storageOf(in);
     }
 
     /** States stored before layouts were versioned are the inner learner's own, unstandardized. */
@@ -375,6 +405,7 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
                 ? null : block(prior.covariance(), l + d, l);
         ((PriorAware) inner).startFrom(state, new Prior(prior.keys(),
                 java.util.Arrays.copyOf(prior.mean(), l), cov, prior.noiseVariance()));
+        storage.round(state.values(), 0);
     }
 
     /** Events the population's scales count for in a new key's running mean squares. */
@@ -405,5 +436,6 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
             v[mSlot + j] = ms;
         }
         v[cSlot] = PRIOR_EVENTS;
+        storage.round(v, 0);
     }
 }

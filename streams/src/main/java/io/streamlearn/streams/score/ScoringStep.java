@@ -8,6 +8,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Storage;
 import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
@@ -104,6 +105,7 @@ public final class ScoringStep {
         private final int layout;
         /** The learner when its intervals are calibrated (learns from the published prediction), else null. */
         private final Conformal calibrated;
+        private final Storage storage;
 
         Model(String name, Learner learner, boolean population) {
             this.name = name;
@@ -113,6 +115,7 @@ public final class ScoringStep {
             this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
                     ? new PopulationPriors(pa, fingerprint) : null;
             this.layout = learner.layout();
+            this.storage = learner.storage(layout);
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
@@ -337,9 +340,7 @@ public final class ScoringStep {
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
     private static byte[] encode(Model m) {
-        byte[] out = new byte[StateCodec.encodedSize(m.layout, m.state)];
-        StateCodec.encode(m.fingerprint, m.layout, m.state, out);
-        return out;
+        return StateCodec.encode(m.fingerprint, m.layout, m.storage, m.state);
     }
 
     /** Learns in place; false when the update was not finite and was undone. */
@@ -392,7 +393,7 @@ public final class ScoringStep {
             return false;
         }
         try {
-            StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
+            StateCodec.decodeInto(m.learner, m.fingerprint, m.storage, bytes, m.state);
             return true;
         } catch (StateFormatException e) {
             fresh(m, store);
