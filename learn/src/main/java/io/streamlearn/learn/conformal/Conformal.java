@@ -281,4 +281,10 @@ public final class Conformal implements Learner, PriorAware {
     public void startFrom(ModelState state, Prior prior) {
         nested.startFrom(state, prior);
     }
+
+    /** The model's slice from what it can use of a prior of few keys (a standardized bank's feature scales). */
+    @Override
+    public void startEarly(ModelState state, Prior prior) {
+        nested.startEarly(state, prior);
+    }
 }
