@@ -282,7 +282,7 @@ public final class Conformal implements Learner, PriorAware {
         nested.startFrom(state, prior);
     }
 
-    /** The model's early start (its feature scales, for the standardized Kalman family) on its slice. */
+    /** The model's slice from what it can use of a prior of few keys (a standardized bank's feature scales). */
     @Override
     public void startEarly(ModelState state, Prior prior) {
         nested.startEarly(state, prior);

@@ -150,7 +150,7 @@ class PopulationPriorTopologyTest {
                 "8 keys < min-keys 20: the learner's default (zero weights)");
         // but the feature scales of the standardized bank come from the population from its first key on
         assertEquals(8.0, scaledEvents("k0"), "the first key learns its scales from its own 8 events");
-        assertEquals(3.0 + 8.0, scaledEvents("k1"), "the population's scales count as 3 events, then 8 of its own");
+        assertEquals(3.0 + 8.0, scaledEvents("k7"), "the population's scales count as 3 events, then 8 of its own");
         harness.close();
         harness = null;
         start(Map.of(AppConfig.PRIOR_KEY, "none"));
