@@ -38,7 +38,7 @@ import java.util.Map;
  * ({@link #learn(ModelState, double[], long, double, Prediction)}), which for a model whose
  * {@code observe} changes its state is the one that was published.
  *
- * <p>State layout: {@code [the model's state, α_t of 80%, α_t of 95%]} (16 bytes more per key); layout
+ * <p>State layout: {@code [the model's state, α_t of 80%, α_t of 95%]} (two float32 values: 8 bytes more per key); layout
  * version {@value #FLAG} plus the model's. A state stored by the model alone (a layout below
  * {@value #FLAG}: stored before calibration) is read with the nominal levels. SPEC and fingerprint
  * are the model's own, so turning calibration on keeps every key's model.
@@ -123,8 +123,8 @@ public final class Conformal implements Learner, PriorAware {
     public ModelState newState() {
         ModelState s = new ModelState(size);
         nested.reset(inner.newState().values(), s);
-        s.values()[slot] = ALPHA80;
-        s.values()[slot + 1] = ALPHA95;
+        s.values()[slot] = (float) ALPHA80;
+        s.values()[slot + 1] = (float) ALPHA95;
         return s;
     }
 
@@ -177,8 +177,8 @@ public final class Conformal implements Learner, PriorAware {
         nested.store(s, state);
         if (published.hasIntervals()) {
             double[] v = state.values();
-            v[slot] = level(v[slot], ALPHA80, label < published.lower80() || label > published.upper80());
-            v[slot + 1] = level(v[slot + 1], ALPHA95, label < published.lower95() || label > published.upper95());
+            v[slot] = (float) level(v[slot], ALPHA80, label < published.lower80() || label > published.upper80());
+            v[slot + 1] = (float) level(v[slot + 1], ALPHA95, label < published.lower95() || label > published.upper95());
         }
         state.setCounters(s.updates(), Math.max(state.lastEventTime(), s.lastEventTime()));
     }
@@ -195,7 +195,8 @@ public final class Conformal implements Learner, PriorAware {
     }
 
     /**
-     * The model's storage of the model's layout, then the two levels as doubles; a state stored by the
+     * The model's storage of the model's layout, then the two levels as float32 values ({@link Storage#FLOAT}:
+     * every change to a level is rounded to float32, 8 bytes per key in all); a state stored by the
      * model alone (a layout below {@value #FLAG}) is the model's own. So a model that keeps its state
      * compact ({@link Storage#FLOAT}) stays compact when calibrated.
      */
@@ -208,7 +209,7 @@ public final class Conformal implements Learner, PriorAware {
     }
 
     private static Storage calibrated(Storage model) {
-        return model == null ? null : Storage.builder().then(model).doubles(2).build();
+        return model == null ? null : Storage.builder().then(model).floats(2).build();
     }
 
     /** States stored before layouts were versioned are the model's own. */
@@ -238,11 +239,11 @@ public final class Conformal implements Learner, PriorAware {
             return false;
         }
         if (calibrated) {
-            into[at + slot] = stored[from + innerLength];
-            into[at + slot + 1] = stored[from + innerLength + 1];
+            into[at + slot] = (float) stored[from + innerLength];
+            into[at + slot + 1] = (float) stored[from + innerLength + 1];
         } else {
-            into[at + slot] = ALPHA80;
-            into[at + slot + 1] = ALPHA95;
+            into[at + slot] = (float) ALPHA80;
+            into[at + slot + 1] = (float) ALPHA95;
         }
         return true;
     }

@@ -108,7 +108,7 @@ class ConformalTest {
         Random rnd = new Random(7);
         double gamma = 0.005;
         double[] alpha = {0.20, 0.05};
-        double[] level = alpha.clone();
+        double[] level = {(float) 0.20, (float) 0.05};   // the levels are kept float32 (compact state, issue #17)
         double lowest = 1;
         int widest = 0;
         for (int t = 0; t < 2000; t++) {
@@ -127,7 +127,7 @@ class ConformalTest {
             double pValue = 2 * tail(Math.abs(y));
             for (int j = 0; j < 2; j++) {
                 int err = pValue < Math.max(level[j], 2e-12) ? 1 : 0;
-                level[j] = level[j] + gamma * (alpha[j] - err);
+                level[j] = (float) (level[j] + gamma * (alpha[j] - err));
             }
             assertArrayEquals(level, model.inspect(state).get("conformal.level"), 1e-9, "t=" + t);
         }
@@ -264,8 +264,8 @@ class ConformalTest {
         double[] stored = bare.values();
         assertTrue(model.migrate(kalman.layout(), stored, 0, stored.length, into, 0));
         double[] expected = java.util.Arrays.copyOf(stored, stored.length + 2);
-        expected[stored.length] = 0.20;
-        expected[stored.length + 1] = 0.05;
+        expected[stored.length] = (float) 0.20;
+        expected[stored.length + 1] = (float) 0.05;
         assertArrayEquals(expected, into);
         double[] inner = java.util.Arrays.copyOf(wrapped.values(), stored.length);
         assertArrayEquals(stored, inner, "the wrapped model learns exactly as the model alone");
@@ -309,6 +309,6 @@ class ConformalTest {
         ((io.streamlearn.learn.PriorAware) model).startEarly(m, prior);
         assertTrue(!java.util.Arrays.equals(b.values(), bare.newState().values()), "the early start changes the model");
         assertArrayEquals(b.values(), java.util.Arrays.copyOf(m.values(), b.values().length));
-        assertEquals(0.20, m.values()[b.values().length]);
+        assertEquals((float) 0.20, m.values()[b.values().length]);
     }
 }
