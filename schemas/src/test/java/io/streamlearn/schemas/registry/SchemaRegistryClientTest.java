@@ -91,6 +91,22 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void shouldRememberABoundedNumberOfUnknownIdsUnderAFloodOfRandomIds() {
+        int bound = 20; // MAX_UNKNOWN_IDS, smaller
+        SchemaRegistryClient c = new SchemaRegistryClient(client(stub.url()).config(), bound);
+        int flood = 3 * bound + 5;
+        for (int id = 10_000; id < 10_000 + flood; id++) {
+            int i = id;
+            assertEquals("unknown-schema", assertThrows(MalformedRecordException.class, () -> c.schema(i)).reason());
+            assertTrue(c.unknownIdsRemembered() <= bound, "remembered: " + c.unknownIdsRemembered());
+        }
+        assertEquals(flood, stub.requests.get(), "each new id asked once");
+        int last = 10_000 + flood - 1;
+        assertThrows(MalformedRecordException.class, () -> c.schema(last));
+        assertEquals(flood, stub.requests.get(), "the latest unknown id is still remembered");
+    }
+
+    @Test
     void shouldRetryServerErrorsWithBackoffAndThenSucceed() throws Exception {
         int id = stub.put("AVRO", SENSOR);
         stub.failNext.set(3);

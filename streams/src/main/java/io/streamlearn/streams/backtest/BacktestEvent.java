@@ -11,7 +11,7 @@ public final class BacktestEvent {
     String key;
     String id;
     long time;
-    final Map<String, Double> features = new HashMap<>();
+    Map<String, Double> features = new HashMap<>();
     double label = Double.NaN;
     long line;
 
@@ -42,6 +42,28 @@ public final class BacktestEvent {
     /** The 1-based line (CSV, JSON lines) or record number (Avro) in the input. */
     public long line() {
         return line;
+    }
+
+    /** Exchanges contents with {@code other} (no copy: the feature maps change hands). */
+    void swap(BacktestEvent other) {
+        String k = key;
+        key = other.key;
+        other.key = k;
+        String i = id;
+        id = other.id;
+        other.id = i;
+        long t = time;
+        time = other.time;
+        other.time = t;
+        Map<String, Double> f = features;
+        features = other.features;
+        other.features = f;
+        double l = label;
+        label = other.label;
+        other.label = l;
+        long n = line;
+        line = other.line;
+        other.line = n;
     }
 
     /** Fills this event with an id; for sources and tests. */

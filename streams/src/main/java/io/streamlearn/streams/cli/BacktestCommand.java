@@ -119,6 +119,11 @@ public final class BacktestCommand implements Callable<Integer> {
                     + " from the keys Kafka's default partitioner gives it. Default: 1.")
     int partitions = 1;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads that score the --partitions in parallel (used without --label-delay; the result is"
+                    + " the same for any N). Default: the number of processors.")
+    int threads = Runtime.getRuntime().availableProcessors();
+
     @Option(names = "--prior", paramLabel = "MODE",
             description = "How new keys start: population (from their partition's population) or none. Default: population.")
     String prior = PriorSettings.DEFAULT_MODE;
@@ -197,7 +202,7 @@ public final class BacktestCommand implements Callable<Integer> {
                 featureList = app.featureSpace().names();
             }
             config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
-                    .collectReport(report != null).textBuckets(app.textBuckets()).partitions(partitions)
+                    .collectReport(report != null).textBuckets(app.textBuckets()).partitions(partitions).threads(threads)
                     .prior(new PriorSettings(PriorSettings.parseMode(prior), priorMinKeys, priorEvery));
         } catch (IOException e) {
             err.println("streamlearn backtest: cannot read --config " + settings.configFile + ": " + e.getMessage());
