@@ -163,6 +163,7 @@ public final class ChaosRun {
         } else {
             EmbeddedKafkaCluster c = EmbeddedKafkaCluster.start(o.brokers(), java.util.Map.of("log.retention.ms", "-1"));
             c.createTopics(o.partitions(), "events", "labels", "predictions", "predictions-shadow", "dead-letters");
+            c.createTopics(1, List.of("model-control"), java.util.Map.of("cleanup.policy", "compact"));
             kafka = c;
             bootstrap = c.bootstrapServers();
         }

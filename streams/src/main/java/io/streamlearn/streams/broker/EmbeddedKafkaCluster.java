@@ -239,8 +239,12 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
     /** An admin client for the cluster (every node as bootstrap); the caller closes it. */
     public Admin admin() {
+        return admin(bootstrapServers());
+    }
+
+    private static Admin admin(String bootstrap) {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
         return Admin.create(p);
@@ -303,14 +307,20 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                     }
                 }
             }
+            // every running node must know the leaders: a client asks any of them (Kafka Streams' global
+            // thread fails at start when the node it asks does not know the topic yet)
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                if (allPartitions(admin, topics, p -> p.leader() != null && !p.leader().isEmpty())) {
-                    return;
+            for (int node : runningNodes()) {
+                try (Admin one = admin("127.0.0.1:" + brokerPorts[node - 1])) {
+                    while (!allPartitions(one, topics, p -> p.leader() != null && !p.leader().isEmpty())) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("topics " + topics + " have partitions without a leader on node "
+                                    + node + " after 60 s");
+                        }
+                        Thread.sleep(50);
+                    }
                 }
-                Thread.sleep(50);
             }
-            throw new IllegalStateException("topics " + topics + " have partitions without a leader after 60 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

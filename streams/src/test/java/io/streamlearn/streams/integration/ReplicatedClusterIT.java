@@ -61,7 +61,9 @@ class ReplicatedClusterIT {
                     .with("replication.factor", "3")
                     .with("commit.interval.ms", "100");
             cluster.createTopics(PARTITIONS, config.eventsTopic(), config.labelsTopic(), config.predictionsTopic(),
-                    config.shadowPredictionsTopic(), config.deadLettersTopic());
+                    config.shadowPredictionsTopic(), config.deadLettersTopic(), config.forgetAcksTopic());
+            // created here rather than by the application, so that every node knows it before the global thread asks
+            cluster.createTopics(1, List.of(config.controlTopic()), Map.of("cleanup.policy", "compact"));
             try (StreamlearnApp app = new StreamlearnApp(config)) {
                 app.start();
                 assertTrue(app.awaitRunning(Duration.ofSeconds(90)), "the application runs");
