@@ -83,4 +83,13 @@ public final class NestedState {
             store(s, outer);
         }
     }
+
+    /** {@link PriorAware#startEarly} on the inner learner's slice of {@code outer}. */
+    public void startEarly(ModelState outer, Prior prior) {
+        if (inner instanceof PriorAware pa) {
+            ModelState s = load(outer, 0);
+            pa.startEarly(s, prior);
+            store(s, outer);
+        }
+    }
 }

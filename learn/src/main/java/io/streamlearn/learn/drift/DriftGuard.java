@@ -48,6 +48,8 @@ public final class DriftGuard implements Learner, PriorAware {
     private final double[] freshReadout;
     private final int size;
     private final String spec;
+    /** The current layout's storage, built once. */
+    private final io.streamlearn.learn.Storage storage;
     private final ThreadLocal<Prediction> prediction = ThreadLocal.withInitial(Prediction::new);
 
     public DriftGuard(DriftDetector detector, Learner readout, Action action, double factor) {
@@ -68,6 +70,7 @@ public final class DriftGuard implements Learner, PriorAware {
         this.size = detectionsSlot + 3 + nested.size();
         this.spec = "drift:" + detector.spec() + ",action=" + action.name().toLowerCase(java.util.Locale.ROOT)
                 + (action == Action.INFLATE ? ",factor=" + factor : "") + "+" + readout.spec();
+        this.storage = storage(readout.layout());
     }
 
     /**
@@ -163,6 +166,16 @@ public final class DriftGuard implements Learner, PriorAware {
         return readout.layout();
     }
 
+    /** Doubles for the detector's slots and counters, then the readout's storage of {@code layout}. */
+    @Override
+    public io.streamlearn.learn.Storage storage(int layout) {
+        if (layout == readout.layout() && storage != null) {
+            return storage;
+        }
+        io.streamlearn.learn.Storage in = readout.storage(layout);
+        return in == null ? null : io.streamlearn.learn.Storage.builder().doubles(detectionsSlot + 3).then(in).build();
+    }
+
     @Override
     public int unversionedLayout(int length) {
         int prefix = detectionsSlot + 3;
@@ -230,5 +243,11 @@ public final class DriftGuard implements Learner, PriorAware {
     @Override
     public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
         nested.startFrom(state, prior);
+    }
+
+    /** The readout's slice from what it can use of a prior of few keys (its feature scales). */
+    @Override
+    public void startEarly(ModelState state, io.streamlearn.learn.Prior prior) {
+        nested.startEarly(state, prior);
     }
 }

@@ -63,6 +63,8 @@ public final class CompositeLearner implements Learner, PriorAware {
     private final double[] fresh;
     private final String spec;
     private final ThreadLocal<Scratch> scratch;
+    /** The current layout's storage, built once. */
+    private final io.streamlearn.learn.Storage storage;
 
     private static final class Scratch {
         final double[] z;
@@ -128,6 +130,7 @@ public final class CompositeLearner implements Learner, PriorAware {
         int zSize = out;
         int memScratch = scratchSize;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(zSize, memScratch));
+        this.storage = storage(readout.layout());
     }
 
     @Override
@@ -226,6 +229,16 @@ public final class CompositeLearner implements Learner, PriorAware {
         return readout.layout();
     }
 
+    /** Doubles for the memories' slots and the flag, then the readout's storage of {@code layout}. */
+    @Override
+    public io.streamlearn.learn.Storage storage(int layout) {
+        if (layout == readout.layout() && storage != null) {
+            return storage;
+        }
+        io.streamlearn.learn.Storage in = readout.storage(layout);
+        return in == null ? null : io.streamlearn.learn.Storage.builder().doubles(flagSlot + 1).then(in).build();
+    }
+
     @Override
     public int unversionedLayout(int length) {
         int prefix = flagSlot + 1;
@@ -288,5 +301,11 @@ public final class CompositeLearner implements Learner, PriorAware {
     @Override
     public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
         nested.startFrom(state, prior);
+    }
+
+    /** The readout's slice from what it can use of a prior of few keys (its feature scales). */
+    @Override
+    public void startEarly(ModelState state, io.streamlearn.learn.Prior prior) {
+        nested.startEarly(state, prior);
     }
 }

@@ -321,7 +321,8 @@ public final class Backtest {
         }
 
         /** Counts a scored event whose k predictions are {@code means[at, at + k)}; true when it was labelled. */
-        boolean scored(BacktestEvent e, KeyStats known, double[] means, double[] stddevs, int at) throws IOException {
+        boolean scored(BacktestEvent e, KeyStats known, double[] means, double[] stddevs, double[] intervals, int at)
+                throws IOException {
             KeyStats ks = known;
             if (ks == null) {
                 ks = keys.get(e.key);
@@ -354,6 +355,7 @@ public final class Backtest {
                 binary = false;
             }
             for (int m = 0; m < k; m++) {
+                metrics.get(m).intervals(intervals, 4 * (at + m), e.label);
                 metrics.get(m).update(means[at + m], stddevs[at + m], e.label, binary);
             }
             result.labelled++;
@@ -401,11 +403,8 @@ public final class Backtest {
         double[] means = new double[k];
         double[] stddevs = new double[k];
         int[] cursor = new int[1];
-        ScoringStep.Sink sink = (model, champion, version, mean, stddev) -> {
-            means[cursor[0]] = mean;
-            stddevs[cursor[0]] = stddev;
-            cursor[0]++;
-        };
+        double[] intervals = new double[4 * k];
+        ScoringStep.Sink sink = sink(cursor, means, stddevs, intervals);
         boolean delayed = config.labelDelayMillis >= 0;
         Map<String, Label> separate = config.labels.isEmpty() ? Map.of() : new HashMap<>(config.labels);
         boolean clock = delayed || !separate.isEmpty();
@@ -463,7 +462,7 @@ public final class Backtest {
                 bad(result, new BadRowException(e.line, bad.getMessage()));
                 continue;
             }
-            boolean labelled = tally.scored(e, ks, means, stddevs, 0);
+            boolean labelled = tally.scored(e, ks, means, stddevs, intervals, 0);
             if (labelled && (delayed || later != null)) {
                 long due = later != null ? later.getTs() : e.time + config.labelDelayMillis;
                 if (later == null && due < e.time) {
@@ -495,6 +494,31 @@ public final class Backtest {
             });
         }
         return states;
+    }
+
+    /**
+     * A sink writing the c-th prediction it receives ({@code c = cursor[0]}, then advanced) to
+     * {@code means[c]}, {@code stddevs[c]} and its calibrated 80% and 95% bounds to
+     * {@code intervals[4c, 4c + 4)}.
+     */
+    private static ScoringStep.Sink sink(int[] cursor, double[] means, double[] stddevs, double[] intervals) {
+        return new ScoringStep.Sink() {
+            @Override
+            public void accept(String model, boolean champion, long version, double mean, double stddev) {
+                throw new AssertionError("the step hands the prediction whole");
+            }
+
+            @Override
+            public void accept(String model, boolean champion, long version, io.streamlearn.learn.Prediction p) {
+                int c = cursor[0]++;
+                means[c] = p.mean();
+                stddevs[c] = p.stddev();
+                intervals[4 * c] = p.lower80();
+                intervals[4 * c + 1] = p.upper80();
+                intervals[4 * c + 2] = p.lower95();
+                intervals[4 * c + 3] = p.upper95();
+            }
+        };
     }
 
     private static BadRowException backwards(BacktestEvent e, long lastTime) {
@@ -533,6 +557,7 @@ public final class Backtest {
         int[] partitionOf = new int[CHUNK];
         double[] means = new double[CHUNK * k];
         double[] stddevs = new double[CHUNK * k];
+        double[] intervals = new double[4 * CHUNK * k];
         Tally tally = new Tally(source);
         BacktestResult result = tally.result;
         int[] count = new int[1];
@@ -542,11 +567,7 @@ public final class Backtest {
             ScoringStep step = steps[w];
             Map<String, Long> lastTimes = new HashMap<>();
             int[] cursor = new int[1];
-            ScoringStep.Sink sink = (model, champion, version, mean, stddev) -> {
-                means[cursor[0]] = mean;
-                stddevs[cursor[0]] = stddev;
-                cursor[0]++;
-            };
+            ScoringStep.Sink sink = sink(cursor, means, stddevs, intervals);
             tasks.add(() -> {
                 for (int i = 0; i < count[0]; i++) {
                     if (bad[i] != null || partitionOf[i] % workers != worker) {
@@ -616,7 +637,7 @@ public final class Backtest {
                         bad(result, bad[i]);
                         continue;
                     }
-                    tally.scored(chunk[i], null, means, stddevs, i * k);
+                    tally.scored(chunk[i], null, means, stddevs, intervals, i * k);
                 }
             }
         } catch (ExecutionException x) {

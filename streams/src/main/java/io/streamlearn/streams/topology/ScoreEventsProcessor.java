@@ -262,6 +262,20 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
         @Override
         public void accept(String model, boolean champion, long version, double mean, double stddev) {
+            publish(model, champion, version, mean, stddev, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+
+        @Override
+        public void accept(String model, boolean champion, long version, io.streamlearn.learn.Prediction p) {
+            publish(model, champion, version, p.mean(), p.stddev(), p.lower80(), p.upper80(), p.lower95(), p.upper95());
+        }
+
+        private void publish(String model, boolean champion, long version, double mean, double stddev,
+                             double lower80, double upper80, double lower95, double upper95) {
+            prediction.setLower80(Double.isNaN(lower80) ? null : lower80);
+            prediction.setUpper80(Double.isNaN(upper80) ? null : upper80);
+            prediction.setLower95(Double.isNaN(lower95) ? null : lower95);
+            prediction.setUpper95(Double.isNaN(upper95) ? null : upper95);
             prediction.setId(event.getId());
             prediction.setKey(key);
             prediction.setTs(event.getTs());
