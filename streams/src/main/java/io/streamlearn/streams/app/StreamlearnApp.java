@@ -269,6 +269,11 @@ public final class StreamlearnApp implements AutoCloseable {
         return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Whether the application has been RUNNING at least once (its first tasks assigned and restored). */
+    public boolean hasBeenRunning() {
+        return running.getCount() == 0;
+    }
+
     /** The Kafka Streams instance, for interactive queries (the HTTP endpoint) and metrics. */
     public KafkaStreams streams() {
         return streams;

@@ -131,6 +131,15 @@ public interface ModelQueries {
     boolean isServing();
 
     /**
+     * Whether Kafka Streams has been RUNNING at least once since this instance started, i.e. its first
+     * tasks were assigned and restored: until then a starting instance is in REBALANCING with nothing
+     * restoring <em>yet</em>, and must not count as ready. Default true (an instance known to be running).
+     */
+    default boolean hasStarted() {
+        return true;
+    }
+
+    /**
      * Store partitions of active tasks being restored from their changelogs right now (a new or moved
      * task catching up); 0 when every active task is up to date, or when unknown.
      */
