@@ -1,13 +1,12 @@
 package io.streamlearn.learn.conformal;
 
+import io.streamlearn.learn.SlicePriorAware;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.NestedState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.Storage;
-import io.streamlearn.learn.PriorAware;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,7 +49,7 @@ import java.util.Map;
  * ((Conformal) model).learn(state, x, time, label, p);
  * }</pre>
  */
-public final class Conformal implements Learner, PriorAware {
+public final class Conformal implements Learner, SlicePriorAware {
 
     /** Added to the model's layout version. */
     public static final int FLAG = 0x10000;
@@ -264,28 +263,7 @@ public final class Conformal implements Learner, PriorAware {
     // ---- population prior (issue #14): the model's, on its slice of the state ----
 
     @Override
-    public int contributionLength() {
-        return nested.contributionLength();
-    }
-
-    @Override
-    public boolean contributesCovariance() {
-        return nested.contributesCovariance();
-    }
-
-    @Override
-    public double contribute(ModelState state, double[] vector, double[] within) {
-        return nested.contribute(state, vector, within);
-    }
-
-    @Override
-    public void startFrom(ModelState state, Prior prior) {
-        nested.startFrom(state, prior);
-    }
-
-    /** The model's slice from what it can use of a prior of few keys (a standardized bank's feature scales). */
-    @Override
-    public void startEarly(ModelState state, Prior prior) {
-        nested.startEarly(state, prior);
+    public NestedState priorSlice() {
+        return nested;
     }
 }

@@ -1,12 +1,12 @@
 package io.streamlearn.learn.drift;
 
+import io.streamlearn.learn.SlicePriorAware;
 import io.streamlearn.learn.DriftAware;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.PriorAware;
 import io.streamlearn.learn.NestedState;
 
 import java.util.LinkedHashMap;
@@ -34,7 +34,7 @@ import java.util.Map;
  * l.inspect(state).get("drift.detections");
  * }</pre>
  */
-public final class DriftGuard implements Learner, PriorAware {
+public final class DriftGuard implements Learner, SlicePriorAware {
 
     /** What to do to the readout state on a detection. */
     public enum Action { RESET, INFLATE }
@@ -222,32 +222,8 @@ public final class DriftGuard implements Learner, PriorAware {
 
     // ---- population prior (issue #14): the readout's, on its slice of the state ----
 
-    /** The readout's contribution length, or 0 when the readout takes no part in population priors. */
     @Override
-    public int contributionLength() {
-        return nested.contributionLength();
-    }
-
-    @Override
-    public boolean contributesCovariance() {
-        return nested.contributesCovariance();
-    }
-
-    /** The readout's contribution; the memories contribute nothing. */
-    @Override
-    public double contribute(ModelState state, double[] vector, double[] within) {
-        return nested.contribute(state, vector, within);
-    }
-
-    /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
-    @Override
-    public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
-        nested.startFrom(state, prior);
-    }
-
-    /** The readout's slice from what it can use of a prior of few keys (its feature scales). */
-    @Override
-    public void startEarly(ModelState state, io.streamlearn.learn.Prior prior) {
-        nested.startEarly(state, prior);
+    public NestedState priorSlice() {
+        return nested;
     }
 }
