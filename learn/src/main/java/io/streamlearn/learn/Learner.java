@@ -125,6 +125,22 @@ public interface Learner {
     }
 
     /**
+     * How the values of a state in layout {@code layout} are stored ({@link Storage}), or null for a
+     * layout this learner cannot describe. A learner that declares {@link Storage#FLOAT} or
+     * {@link Storage#COUNT} values keeps them so after every change it makes to a state, so the compact
+     * bytes decode to exactly the state it holds. Implementations return a cached instance for the
+     * current layout. The default: every value a double, for the current layout only.
+     */
+    default Storage storage(int layout) {
+        return layout == layout() ? Storage.doubles(newState().values().length) : null;
+    }
+
+    /** {@link #storage(int)} of the current layout. */
+    default Storage storage() {
+        return storage(layout());
+    }
+
+    /**
      * A 64-bit fingerprint of {@link #spec()} and {@link #dimension()}, stored with the state bytes so
      * that state written by a different model is never read as this one's.
      */

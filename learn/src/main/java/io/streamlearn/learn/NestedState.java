@@ -12,6 +12,7 @@ package io.streamlearn.learn;
  */
 public final class NestedState {
 
+    private final Learner inner;
     private final int offset;
     private final int size;
     private final ThreadLocal<ModelState> local;
@@ -21,6 +22,7 @@ public final class NestedState {
      * @param offset where the slice starts in the outer array
      */
     public NestedState(Learner inner, int offset) {
+        this.inner = inner;
         this.offset = offset;
         this.size = inner.newState().values().length;
         this.local = ThreadLocal.withInitial(inner::newState);
@@ -54,5 +56,40 @@ public final class NestedState {
     /** Writes a fresh inner state into {@code outer}'s slice. */
     public void reset(double[] fresh, ModelState outer) {
         System.arraycopy(fresh, 0, outer.values(), offset, size);
+    }
+
+    // ---- population prior (issue #14) of a wrapper whose readout lives in this slice ----
+
+    /** The inner learner's contribution length, or 0 when it takes no part in population priors. */
+    public int contributionLength() {
+        return inner instanceof PriorAware pa ? pa.contributionLength() : 0;
+    }
+
+    /** Whether the inner learner contributes a covariance. */
+    public boolean contributesCovariance() {
+        return inner instanceof PriorAware pa && pa.contributesCovariance();
+    }
+
+    /** The inner learner's contribution, read from {@code outer}'s slice; see {@link PriorAware#contribute}. */
+    public double contribute(ModelState outer, double[] vector, double[] within) {
+        return ((PriorAware) inner).contribute(load(outer, outer.updates()), vector, within);
+    }
+
+    /** Starts the inner learner's slice of {@code outer} from {@code prior} (nothing when it is not prior-aware). */
+    public void startFrom(ModelState outer, Prior prior) {
+        if (inner instanceof PriorAware pa) {
+            ModelState s = load(outer, 0);
+            pa.startFrom(s, prior);
+            store(s, outer);
+        }
+    }
+
+    /** {@link PriorAware#startEarly} on the inner learner's slice of {@code outer}. */
+    public void startEarly(ModelState outer, Prior prior) {
+        if (inner instanceof PriorAware pa) {
+            ModelState s = load(outer, 0);
+            pa.startEarly(s, prior);
+            store(s, outer);
+        }
     }
 }

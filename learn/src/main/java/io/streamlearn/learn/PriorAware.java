@@ -50,4 +50,12 @@ public interface PriorAware {
      * Recurrent memories, counters and optimizer slots keep their defaults.
      */
     void startFrom(ModelState state, Prior prior);
+
+    /**
+     * Sets a fresh state to start from what a learner can use of a prior that fewer keys contribute
+     * than the weights need ({@code streamlearn.prior.min-keys}): for the standardized Kalman family,
+     * the population's feature scales. Does nothing by default.
+     */
+    default void startEarly(ModelState state, Prior prior) {
+    }
 }

@@ -235,6 +235,44 @@ public abstract class LearnerContractTest {
         }
     }
 
+    /**
+     * Issue #17: the state in memory is always what its compact bytes hold: after a fresh start, every
+     * update and a widening, each value the storage calls a float equals a float32 and each count is
+     * an integer. So a backtest keeping states in memory and a live key decoding them predict alike.
+     */
+    @Test
+    void shouldKeepEveryStateAsItsStorageStoresIt() {
+        Learner l = learner();
+        Storage storage = l.storage();
+        ModelState s = l.newState();
+        assertEquals(s.values().length, storage.length(), "the storage describes every value");
+        assertStored(storage, s, "fresh");
+        SplittableRandom r = new SplittableRandom(17);
+        for (int t = 0; t < 300; t++) {
+            double[] x = features(dimension(), r);
+            l.observe(s, x, t * 1000L);
+            l.learn(s, x, t * 1000L, (binaryLabels() ? 1.0 : 100.0) * label(x, r));
+            assertStored(storage, s, "after update " + t);
+            if (t == 150 && l instanceof DriftAware a) {
+                a.inflate(s, 7.0);
+                assertStored(storage, s, "after inflate");
+            }
+        }
+    }
+
+    private static void assertStored(Storage storage, ModelState s, String when) {
+        assertTrue(storage.fits(s.values(), 0), when + ": a float value is not a float32");
+        double[] v = s.values();
+        for (int i = 0; i < v.length; i++) {
+            if (storage.kind(i) == Storage.COUNT) {
+                assertEquals(Math.rint(v[i]), v[i], 0.0, when + ": count " + i);
+            }
+        }
+        double[] rounded = v.clone();
+        storage.round(rounded, 0);
+        assertArrayEquals(v, rounded, when + ": rounding changes nothing");
+    }
+
     @Test
     void shouldHaveAStableCanonicalSpec() {
         Learner l = learner();

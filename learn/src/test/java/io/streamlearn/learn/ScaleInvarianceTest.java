@@ -97,7 +97,8 @@ class ScaleInvarianceTest {
                             assertTrue(Double.isNaN(b), spec + ": event " + t);
                             continue;
                         }
-                        assertEquals(a, b, 1e-7 * (1 + Math.abs(a)), spec + ": feature " + j + " times " + c + ", event " + t
+                        // the Kalman bank keeps its state float32 (issue #17): invariant up to that rounding
+                        assertEquals(a, b, 1e-5 * (1 + Math.abs(a)), spec + ": feature " + j + " times " + c + ", event " + t
                                 + (k == 0 ? " mean" : " stddev"));
                     }
                 }

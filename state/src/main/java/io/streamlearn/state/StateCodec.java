@@ -2,16 +2,38 @@ package io.streamlearn.state;
 
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
+import io.streamlearn.learn.Storage;
 
 /**
  * The versioned binary layout of a {@link ModelState}. Every format version that was ever released
  * stays readable; an unknown version is refused with {@link StateFormatException}. New states are
- * written in {@link #CURRENT_VERSION} (3); versions 1 and 2 are read (fixtures in
- * {@code state/src/test/resources/fixtures/v1}, {@code v2}) and rewritten as version 3 on the key's
+ * written in {@link #CURRENT_VERSION} (4) when the learner's {@link Learner#storage() storage} keeps
+ * some values in fewer than 8 bytes and the state fits it, else in version 3; versions 1 to 3 are read
+ * (fixtures in {@code state/src/test/resources/fixtures/v1} to {@code v4}) and rewritten on the key's
  * next update.
  *
  * <pre>
- * version 3 (current; multi-byte fixed fields big-endian):
+ * version 4 (current, issue #17): the header of version 3, then each value as its kind in the
+ * learner's {@link Learner#storage(int) storage} of the stored layout says:
+ *   offset  size  field
+ *   0       1     format version = 4
+ *   1       8     learner fingerprint
+ *   9       1-10  updates, unsigned varint (as in version 2)
+ *   .       1-10  last event time, as in version 2
+ *   .       1-5   the learner's state layout version, unsigned varint
+ *   .       1-5   n, number of values, unsigned varint
+ *   h       ...   n values, in order:
+ *                 {@link Storage#DOUBLE}: 8 bytes, IEEE 754 double bits, big-endian
+ *                 {@link Storage#FLOAT}:  4 bytes, IEEE 754 float32 bits, big-endian (the learner keeps
+ *                                         the value equal to that float32; a state where one is not is
+ *                                         written in version 3 instead)
+ *                 {@link Storage#COUNT}:  an integer v with |v| &lt; 2^62 as the unsigned varint of
+ *                                         zigzag(v) + 1; anything else as the byte 0 then 8 bytes of
+ *                                         double bits
+ *   (the default kalman at d = 8: 21 bytes of header, 1 + 4 x 56 x 4 bytes for the bank, 1 + 16 x 4
+ *    for its feature scales: under 1,000 bytes, against 1,957 in version 3)
+ *
+ * version 3 (written for learners that keep doubles only; multi-byte fixed fields big-endian):
  *   offset  size  field
  *   0       1     format version = 3
  *   1       8     learner fingerprint ({@link Learner#fingerprint()}: spec and dimension)
@@ -64,7 +86,8 @@ public final class StateCodec {
     public static final byte VERSION_1 = 1;
     public static final byte VERSION_2 = 2;
     public static final byte VERSION_3 = 3;
-    public static final byte CURRENT_VERSION = VERSION_3;
+    public static final byte VERSION_4 = 4;
+    public static final byte CURRENT_VERSION = VERSION_4;
     static final int HEADER_V1 = 29;
     /** Version byte and fingerprint: the fixed part of a version-2 and version-3 header. */
     static final int FIXED_V2 = 9;
@@ -72,42 +95,140 @@ public final class StateCodec {
     private StateCodec() {
     }
 
-    /** Size in bytes of the (current version's) encoding of {@code state} in layout {@code layout}. */
-    public static int encodedSize(int layout, ModelState state) {
-        int n = state.values().length;
-        return FIXED_V2 + varintSize(state.updates()) + varintSize(time(state.lastEventTime())) + varintSize(layout)
-                + varintSize(n) + 8 * n;
+    /**
+     * Size in bytes of the encoding of {@code state} in layout {@code layout}, whose storage is
+     * {@code storage} ({@link Learner#storage(int)}): version 4 if the storage is compact and the
+     * state fits it, else version 3.
+     */
+    public static int encodedSize(Storage storage, int layout, ModelState state) {
+        double[] v = state.values();
+        int n = v.length;
+        int header = FIXED_V2 + varintSize(state.updates()) + varintSize(time(state.lastEventTime())) + varintSize(layout)
+                + varintSize(n);
+        if (!compact(storage, v)) {
+            return header + 8 * n;
+        }
+        int size = header;
+        for (int r = 0; r < storage.runs(); r++) {
+            int from = storage.runStart(r);
+            int to = storage.runEnd(r);
+            byte kind = storage.runKind(r);
+            if (kind == Storage.FLOAT) {
+                size += 4 * (to - from);
+            } else if (kind == Storage.DOUBLE) {
+                size += 8 * (to - from);
+            } else {
+                for (int i = from; i < to; i++) {
+                    size += countSize(v[i]);
+                }
+            }
+        }
+        return size;
+    }
+
+    /** Whether {@code v} is written compactly (version 4) with {@code storage}. */
+    private static boolean compact(Storage storage, double[] v) {
+        if (storage.length() != v.length) {
+            throw new IllegalArgumentException("storage describes " + storage.length() + " values, the state has " + v.length);
+        }
+        return storage.compact() && storage.fits(v, 0);
+    }
+
+    /**
+     * Encodes {@code state} into a new array of exactly its size: the scoring step's per-event path
+     * (one pass over the values to size them, one to write them).
+     *
+     * @param fingerprint the learner's {@link Learner#fingerprint()}
+     * @param layout      the learner's {@link Learner#layout()}
+     * @param storage     the learner's {@link Learner#storage(int) storage} of that layout
+     */
+    public static byte[] encode(long fingerprint, int layout, Storage storage, ModelState state) {
+        byte[] out = new byte[encodedSize(storage, layout, state)];
+        encode(fingerprint, layout, storage, state, out);
+        return out;
     }
 
     /** Encodes {@code state}, which {@code learner} owns, into a new array. */
     public static byte[] encode(Learner learner, ModelState state) {
         int layout = learner.layout();
-        byte[] out = new byte[encodedSize(layout, state)];
-        encode(learner.fingerprint(), layout, state, out);
+        Storage storage = learner.storage(layout);
+        byte[] out = new byte[encodedSize(storage, layout, state)];
+        encode(learner.fingerprint(), layout, storage, state, out);
         return out;
     }
 
     /**
-     * Encodes into {@code out}, which must hold at least {@link #encodedSize(int, ModelState)} bytes.
+     * Encodes into {@code out}, which must hold at least {@link #encodedSize(Storage, int, ModelState)}
+     * bytes. Allocates nothing.
      *
      * @param fingerprint the learner's {@link Learner#fingerprint()}
      * @param layout      the learner's {@link Learner#layout()}
+     * @param storage     the learner's {@link Learner#storage(int) storage} of that layout
+     * @return the number of bytes written
      */
-    public static void encode(long fingerprint, int layout, ModelState state, byte[] out) {
+    public static int encode(long fingerprint, int layout, Storage storage, ModelState state, byte[] out) {
         if (layout < 0) {
             throw new IllegalArgumentException("layout version must be >= 0, got " + layout);
         }
         double[] v = state.values();
-        out[0] = CURRENT_VERSION;
+        boolean compact = compact(storage, v);
+        out[0] = compact ? VERSION_4 : VERSION_3;
         putLong(out, 1, fingerprint);
         int at = putVarint(out, FIXED_V2, state.updates());
         at = putVarint(out, at, time(state.lastEventTime()));
         at = putVarint(out, at, layout);
         at = putVarint(out, at, v.length);
-        for (double d : v) {
-            putLong(out, at, Double.doubleToRawLongBits(d));
-            at += 8;
+        if (!compact) {
+            for (double d : v) {
+                putLong(out, at, Double.doubleToRawLongBits(d));
+                at += 8;
+            }
+            return at;
         }
+        for (int r = 0; r < storage.runs(); r++) {
+            int from = storage.runStart(r);
+            int to = storage.runEnd(r);
+            byte kind = storage.runKind(r);
+            if (kind == Storage.FLOAT) {
+                for (int i = from; i < to; i++) {
+                    putInt(out, at, Float.floatToRawIntBits((float) v[i]));
+                    at += 4;
+                }
+            } else if (kind == Storage.DOUBLE) {
+                for (int i = from; i < to; i++) {
+                    putLong(out, at, Double.doubleToRawLongBits(v[i]));
+                    at += 8;
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    at = putCount(out, at, v[i]);
+                }
+            }
+        }
+        return at;
+    }
+
+    /** Whether {@code x} is an integer a count varint holds: |x| &lt; 2^62, and not -0.0. */
+    private static boolean integral(double x) {
+        long l = (long) x;
+        return Math.abs(l) < (1L << 62) && Double.doubleToRawLongBits((double) l) == Double.doubleToRawLongBits(x);
+    }
+
+    private static int countSize(double x) {
+        return integral(x) ? varintSize(zigzag((long) x) + 1) : 9;
+    }
+
+    private static int putCount(byte[] out, int at, double x) {
+        if (integral(x)) {
+            return putVarint(out, at, zigzag((long) x) + 1);
+        }
+        out[at] = 0;
+        putLong(out, at + 1, Double.doubleToRawLongBits(x));
+        return at + 9;
+    }
+
+    private static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
     }
 
     /**
@@ -118,7 +239,7 @@ public final class StateCodec {
      *                              is neither the learner's nor one of its earlier layouts)
      */
     public static void decodeInto(Learner learner, byte[] bytes, ModelState into) {
-        decodeInto(learner, learner.fingerprint(), bytes, into);
+        decodeInto(learner, learner.fingerprint(), learner.storage(), bytes, into);
     }
 
     /**
@@ -127,8 +248,10 @@ public final class StateCodec {
      * for a state in the learner's current layout.
      *
      * @param expectedFingerprint {@code learner.fingerprint()}
+     * @param storage             {@code learner.storage()}, the current layout's
      */
-    public static void decodeInto(Learner learner, long expectedFingerprint, byte[] bytes, ModelState into) {
+    public static void decodeInto(Learner learner, long expectedFingerprint, Storage storage, byte[] bytes,
+                                  ModelState into) {
         int version = version(bytes);
         long fingerprint;
         long updates;
@@ -148,7 +271,7 @@ public final class StateCodec {
             fingerprint = getLong(bytes, 1);
             int timeAt = varintEnd(bytes, FIXED_V2);
             int nAt = varintEnd(bytes, timeAt);
-            if (version == VERSION_3) {
+            if (version >= VERSION_3) {
                 int layoutAt = nAt;
                 nAt = varintEnd(bytes, layoutAt);
                 layout = varint(bytes, layoutAt);
@@ -163,31 +286,41 @@ public final class StateCodec {
                     + Long.toHexString(fingerprint) + ", expected " + Long.toHexString(expectedFingerprint)
                     + " for '" + learner.spec() + "')");
         }
-        if (n < 0 || n > Integer.MAX_VALUE || bytes.length != valuesAt + 8L * n) {
+        if (n < 0 || n > Integer.MAX_VALUE || (version != VERSION_4 && bytes.length != valuesAt + 8L * n)) {
             throw new StateFormatException("truncated or padded state: " + n + " values in " + bytes.length
                     + " bytes (header " + valuesAt + " bytes), learner '" + learner.spec() + "'");
         }
-        if (version != VERSION_3) {
+        if (version < VERSION_3) {
             layout = learner.unversionedLayout((int) n);
         }
         double[] v = into.values();
         int current = learner.layout();
+        Storage stored = null;
+        if (version == VERSION_4) {
+            stored = layout == current ? storage
+                    : layout >= 0 && layout <= Integer.MAX_VALUE ? learner.storage((int) layout) : null;
+            if (stored == null || stored.length() != n) {
+                throw new StateFormatException("state layout mismatch: " + n + " compact values of layout " + layout
+                        + ", learner '" + learner.spec() + "' (layout " + current + ") knows no such storage");
+            }
+        }
         if (layout == current) {
             if (n != v.length) {
                 throw new StateFormatException("state size mismatch: " + n + " values of layout " + layout
                         + ", learner '" + learner.spec() + "' expects " + v.length);
             }
-            readValues(bytes, valuesAt, v, v.length);
+            readValues(bytes, valuesAt, stored, v, v.length, learner);
         } else {
-            migrate(learner, layout, bytes, valuesAt, (int) n, v);
+            migrate(learner, layout, bytes, valuesAt, stored, (int) n, v);
         }
         into.setCounters(updates, lastTime);
     }
 
     /** Reads a stored earlier layout of {@code learner} into {@code v}, in its current layout. Allocates. */
-    private static void migrate(Learner learner, long layout, byte[] bytes, int valuesAt, int n, double[] v) {
+    private static void migrate(Learner learner, long layout, byte[] bytes, int valuesAt, Storage storage, int n,
+                                double[] v) {
         double[] stored = new double[n];
-        readValues(bytes, valuesAt, stored, n);
+        readValues(bytes, valuesAt, storage, stored, n, learner);
         double[] migrated = learner.newState().values();
         if (layout < 0 || layout > Integer.MAX_VALUE || migrated.length != v.length
                 || !learner.migrate((int) layout, stored, 0, n, migrated, 0)) {
@@ -222,7 +355,7 @@ public final class StateCodec {
             throw new StateFormatException("empty state bytes");
         }
         byte version = bytes[0];
-        if (version != VERSION_1 && version != VERSION_2 && version != VERSION_3) {
+        if (version != VERSION_1 && version != VERSION_2 && version != VERSION_3 && version != VERSION_4) {
             throw new StateFormatException("unknown state format version " + version
                     + " (this build reads versions 1.." + CURRENT_VERSION + ")");
         }
@@ -236,9 +369,63 @@ public final class StateCodec {
         }
     }
 
-    private static void readValues(byte[] bytes, int at, double[] into, int n) {
-        for (int i = 0; i < n; i++) {
-            into[i] = Double.longBitsToDouble(getLong(bytes, at + 8 * i));
+    /**
+     * Reads n values from {@code at} to the end of {@code bytes}: doubles (versions 1 to 3, storage
+     * null) or as {@code storage} says (version 4), checking that they end exactly with the bytes.
+     */
+    private static void readValues(byte[] bytes, int at, Storage storage, double[] into, int n, Learner learner) {
+        if (storage == null) {
+            for (int i = 0; i < n; i++) {
+                into[i] = Double.longBitsToDouble(getLong(bytes, at + 8 * i));
+            }
+            return;
+        }
+        // first pass: the values must end exactly with the bytes, so a refused state leaves into untouched
+        int end = at;
+        for (int r = 0; r < storage.runs() && end <= bytes.length; r++) {
+            int count = storage.runEnd(r) - storage.runStart(r);
+            byte kind = storage.runKind(r);
+            if (kind == Storage.FLOAT) {
+                end += 4 * count;
+            } else if (kind == Storage.DOUBLE) {
+                end += 8 * count;
+            } else {
+                for (int i = 0; i < count && end <= bytes.length; i++) {
+                    end = end < bytes.length && bytes[end] == 0 ? end + 9 : end < bytes.length ? varintEnd(bytes, end) : end + 1;
+                }
+            }
+        }
+        if (storage.length() != n || end != bytes.length) {
+            throw new StateFormatException("truncated or padded state: " + n + " compact values in " + bytes.length
+                    + " bytes, learner '" + learner.spec() + "'");
+        }
+        for (int r = 0; r < storage.runs(); r++) {
+            int from = storage.runStart(r);
+            int to = storage.runEnd(r);
+            byte kind = storage.runKind(r);
+            if (kind == Storage.FLOAT) {
+                for (int i = from; i < to; i++) {
+                    into[i] = Float.intBitsToFloat(getInt(bytes, at));
+                    at += 4;
+                }
+            } else if (kind == Storage.DOUBLE) {
+                for (int i = from; i < to; i++) {
+                    into[i] = Double.longBitsToDouble(getLong(bytes, at));
+                    at += 8;
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    if (bytes[at] == 0) {
+                        into[i] = Double.longBitsToDouble(getLong(bytes, at + 1));
+                        at += 9;
+                    } else {
+                        int next = varintEnd(bytes, at);
+                        long z = varint(bytes, at) - 1;
+                        into[i] = (double) ((z >>> 1) ^ -(z & 1));
+                        at = next;
+                    }
+                }
+            }
         }
     }
 
@@ -309,6 +496,13 @@ public final class StateCodec {
             out[at + i] = (byte) v;
             v >>>= 8;
         }
+    }
+
+    private static void putInt(byte[] out, int at, int v) {
+        out[at] = (byte) (v >>> 24);
+        out[at + 1] = (byte) (v >>> 16);
+        out[at + 2] = (byte) (v >>> 8);
+        out[at + 3] = (byte) v;
     }
 
     private static int getInt(byte[] in, int at) {

@@ -66,8 +66,8 @@ class StateCodecTest {
             assertEquals(Double.doubleToRawLongBits(v), b.getLong());
         }
         assertEquals(0, b.remaining());
-        assertEquals(14 + 8 * s.values().length, StateCodec.encodedSize(learner.layout(), s));
-        assertEquals(bytes.length, StateCodec.encodedSize(learner.layout(), s));
+        assertEquals(14 + 8 * s.values().length, StateCodec.encodedSize(learner.storage(), learner.layout(), s));
+        assertEquals(bytes.length, StateCodec.encodedSize(learner.storage(), learner.layout(), s));
         assertEquals(2L, StateCodec.updates(bytes));
         assertEquals(learner.fingerprint(), StateCodec.fingerprint(bytes));
         assertEquals(3, StateCodec.version(bytes));
@@ -79,12 +79,126 @@ class StateCodecTest {
         ModelState s = bank.newState();
         assertTrue(bank.layout() >= 128, "a standardized bank's layout: " + bank.layout());
         byte[] bytes = StateCodec.encode(bank, s);
-        assertEquals(bytes.length, StateCodec.encodedSize(bank.layout(), s));
-        assertEquals(9 + 1 + 1 + 2 + 1 + 8 * s.values().length, bytes.length);
+        assertEquals(bytes.length, StateCodec.encodedSize(bank.storage(), bank.layout(), s));
+        // version 4: header, then the bank (n: 1 byte; 4 members of p + p(p+1)/2 + 2 = 11 floats) and the
+        // scales (c: 1 byte; 2d = 4 floats)
+        assertEquals(4, bytes[0]);
+        assertEquals(9 + 1 + 1 + 2 + 1 + 1 + 4 * 11 * 4 + 1 + 4 * 4, bytes.length);
         ModelState back = bank.newState();
         back.values()[0] = 42;
         StateCodec.decodeInto(bank, bytes, back);
         assertEquals(s, back);
+    }
+
+    /** A default kalman after a few updates, whose bank and scales are kept float32. */
+    private static ModelState learnedBank(Learner bank) {
+        ModelState s = bank.newState();
+        for (int t = 0; t < 40; t++) {
+            double[] x = {Math.sin(t), 100 * Math.cos(0.3 * t)};
+            bank.learn(s, x, 1_000L * t, 3 * x[0] - 0.02 * x[1] + Math.sin(7 * t));
+        }
+        return s;
+    }
+
+    @Test
+    void shouldWriteTheDocumentedVersion4Layout() {
+        Learner bank = Learners.create("kalman", 2);
+        ModelState s = learnedBank(bank);
+        byte[] bytes = StateCodec.encode(bank, s);
+        // Independent reading of the layout in StateCodec's Javadoc and the bank's: n, 4 members of
+        // 3 + 6 + 2 float32, then c and 4 float32 scales.
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        assertEquals(4, b.get());
+        assertEquals(bank.fingerprint(), b.getLong());
+        assertEquals(40, b.get(), "updates 40: one varint byte");
+        // time 39000: zigzag 78000, + 1 = 78001 = 4 * 128^2 + 97 * 128 + 49
+        assertEquals((byte) (0x80 | 49), b.get());
+        assertEquals((byte) (0x80 | 97), b.get());
+        assertEquals(4, b.get());
+        assertEquals((byte) (0x80 | (bank.layout() & 0x7F)), b.get());
+        assertEquals(bank.layout() >> 7, b.get());
+        assertEquals(s.values().length, b.get(), "n < 128: one varint byte");
+        double[] v = s.values();
+        assertEquals(2 * 40 + 1, b.get(), "the bank's n = 40 as zigzag + 1");
+        assertEquals(40.0, v[0]);
+        for (int i = 1; i < 1 + 4 * 11; i++) {
+            assertEquals(Double.doubleToRawLongBits(v[i]), Double.doubleToRawLongBits(b.getFloat()), "value " + i);
+        }
+        assertEquals(2 * 40 + 1, b.get(), "the scales' c = 40");
+        for (int i = 2 + 4 * 11; i < v.length; i++) {
+            assertEquals(Double.doubleToRawLongBits(v[i]), Double.doubleToRawLongBits(b.getFloat()), "value " + i);
+        }
+        assertEquals(0, b.remaining());
+        ModelState back = bank.newState();
+        StateCodec.decodeInto(bank, bytes, back);
+        assertEquals(s, back);
+    }
+
+    @Test
+    void shouldWriteVersion3WhenAFloatValueIsNoFloat32() {
+        Learner bank = Learners.create("kalman", 2);
+        ModelState s = learnedBank(bank);
+        for (double odd : new double[] {0.1, 1e300, -1e-300, Double.longBitsToDouble(0x7ff8000000000001L)}) {
+            ModelState t = s.copy();
+            t.values()[5] = odd;
+            byte[] bytes = StateCodec.encode(bank, t);
+            assertEquals(3, bytes[0], "full doubles for " + odd);
+            assertEquals(bytes.length, StateCodec.encodedSize(bank.storage(), bank.layout(), t));
+            ModelState back = bank.newState();
+            StateCodec.decodeInto(bank, bytes, back);
+            assertTrue(Arrays.equals(t.values(), back.values()), "bit for bit with " + odd);
+        }
+    }
+
+    @Test
+    void shouldKeepACountThatIsNoIntegerInFull() {
+        Learner bank = Learners.create("kalman", 2);
+        ModelState s = learnedBank(bank);
+        for (double odd : new double[] {0.5, -0.0, 1e300, -1.0, 4.0e18, Double.NaN}) {
+            ModelState t = s.copy();
+            t.values()[0] = odd;
+            byte[] bytes = StateCodec.encode(bank, t);
+            assertEquals(4, bytes[0]);
+            assertEquals(bytes.length, StateCodec.encodedSize(bank.storage(), bank.layout(), t));
+            ModelState back = bank.newState();
+            StateCodec.decodeInto(bank, bytes, back);
+            assertEquals(Double.doubleToRawLongBits(odd), Double.doubleToRawLongBits(back.values()[0]), "count " + odd);
+            assertTrue(Arrays.equals(t.values(), back.values()));
+        }
+    }
+
+    @Test
+    void shouldRefuseATruncatedOrPaddedVersion4StateLeavingTheTargetUntouched() {
+        Learner bank = Learners.create("kalman", 2);
+        byte[] good = StateCodec.encode(bank, learnedBank(bank));
+        assertEquals(4, good[0]);
+        for (byte[] bad : new byte[][] {Arrays.copyOf(good, good.length - 1), Arrays.copyOf(good, good.length + 1),
+                Arrays.copyOf(good, good.length - 4), Arrays.copyOf(good, 16)}) {
+            ModelState into = bank.newState();
+            assertThrows(StateFormatException.class, () -> StateCodec.decodeInto(bank, bad, into));
+            assertEquals(bank.newState(), into);
+        }
+    }
+
+    /**
+     * A version-3 state of the bank's layout 1 (full doubles, written before issue #17) decodes to the
+     * same values; its next update keeps them float32, and it is then written in version 4.
+     */
+    @Test
+    void shouldReadTheBanksDoubleLayoutAndCompactItOnTheNextUpdate() {
+        Learner bank = Learners.create("kalman", 2);
+        ModelState s = learnedBank(bank);
+        s.values()[3] = 0.1;   // a double as layout 1 held them
+        byte[] v3 = StateCodec.encode(bank, s);
+        assertEquals(3, v3[0]);
+        int layoutAt = StateCodec.varintEnd(v3, StateCodec.varintEnd(v3, 9));
+        assertEquals(bank.layout(), (int) StateCodec.varint(v3, layoutAt));
+        v3[layoutAt] = (byte) (0x80 | ((bank.layout() - 1) & 0x7F));   // layout 0x101: the standardized bank of issue #13
+        ModelState back = bank.newState();
+        StateCodec.decodeInto(bank, v3, back);
+        assertEquals(s, back);
+        bank.learn(back, new double[] {1, 2}, 100_000L, 3.0);
+        assertEquals(4, StateCodec.encode(bank, back)[0]);
     }
 
     @Test
@@ -109,7 +223,7 @@ class StateCodecTest {
         assertEquals(0, fresh[10], "no time: zigzag(Long.MIN_VALUE) + 1 wraps to 0");
         assertEquals(13 + 8 * s.values().length, fresh.length);
         s.setCounters(40, 1_700_000_039_000L);
-        assertEquals(9 + 1 + 6 + 1 + 1 + 8 * s.values().length, StateCodec.encodedSize(learner.layout(), s));
+        assertEquals(9 + 1 + 6 + 1 + 1 + 8 * s.values().length, StateCodec.encodedSize(learner.storage(), learner.layout(), s));
     }
 
     @Test
@@ -132,7 +246,7 @@ class StateCodecTest {
             for (long time : times) {
                 s.setCounters(updates, time);
                 byte[] bytes = StateCodec.encode(learner, s);
-                assertEquals(bytes.length, StateCodec.encodedSize(learner.layout(), s));
+                assertEquals(bytes.length, StateCodec.encodedSize(learner.storage(), learner.layout(), s));
                 ModelState back = learner.newState();
                 StateCodec.decodeInto(learner, bytes, back);
                 assertEquals(updates, back.updates(), "updates " + updates);

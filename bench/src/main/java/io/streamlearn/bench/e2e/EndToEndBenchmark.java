@@ -198,7 +198,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 Learner learner = Learners.create(m.get(i), dimension);
                 ModelState state = learner.newState();
                 state.setCounters(1000, System.currentTimeMillis());
-                sizes[i] = StateCodec.encodedSize(learner.layout(), state);
+                sizes[i] = StateCodec.encodedSize(learner.storage(), learner.layout(), state);
             }
             return sizes;
         }

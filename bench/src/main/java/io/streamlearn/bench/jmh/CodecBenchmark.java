@@ -50,7 +50,7 @@ public class CodecBenchmark {
         eventJson = WireCodec.encode(event, WireFormat.JSON);
         eventAvro = WireCodec.encode(event, WireFormat.AVRO);
         prediction = new Prediction(event.getId(), event.getKey(), event.getTs(), "kalman:q=1e-4,r=1,p0=1", 1234L,
-                0.123456789, 0.5, data.ys[0]);
+                0.123456789, 0.5, data.ys[0], 0.1, 0.2, 0.0, 0.3);
     }
 
     @Benchmark

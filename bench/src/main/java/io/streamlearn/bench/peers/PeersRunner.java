@@ -257,11 +257,23 @@ public final class PeersRunner {
         return n == 0 ? Double.NaN : s / n;
     }
 
+    /**
+     * Times the learner alone and, for a model with a stddev, the same with calibrated intervals
+     * ({@link Learners#model}, learning from the published prediction as the scoring step does), the two
+     * alternating in each repetition so that both see the same machine load.
+     */
     static void micro(String spec, int d, int keys, int events, int repeat) {
-        Learner l = Learners.create(spec, d);
-        ModelState[] states = new ModelState[keys];
-        for (int k = 0; k < keys; k++) {
-            states[k] = l.newState();
+        Learner plain = Learners.create(spec, d);
+        Learner calibrated = Learners.model(spec, d);
+        List<Learner> variants = calibrated == plain || calibrated.getClass() == plain.getClass()
+                ? List.of(plain) : List.of(plain, calibrated);
+        List<ModelState[]> states = new ArrayList<>();
+        for (Learner l : variants) {
+            ModelState[] st = new ModelState[keys];
+            for (int k = 0; k < keys; k++) {
+                st[k] = l.newState();
+            }
+            states.add(st);
         }
         SplittableRandom r = new SplittableRandom(42);
         int pool = 4096;
@@ -278,19 +290,29 @@ public final class PeersRunner {
         Prediction out = new Prediction();
         double sink = 0;
         for (int rep = 0; rep < repeat; rep++) {
-            long c0 = CPU.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < events; i++) {
-                ModelState s = states[i % keys];
-                double[] x = xs[i & (pool - 1)];
-                l.predict(s, x, i, out);
-                sink += out.mean();
-                l.learn(s, x, i, ys[i & (pool - 1)]);
+            for (int v = 0; v < variants.size(); v++) {
+                Learner l = variants.get(v);
+                io.streamlearn.learn.conformal.Conformal c = l instanceof io.streamlearn.learn.conformal.Conformal cc ? cc : null;
+                ModelState[] st = states.get(v);
+                long c0 = CPU.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < events; i++) {
+                    ModelState s = st[i % keys];
+                    double[] x = xs[i & (pool - 1)];
+                    l.predict(s, x, i, out);
+                    sink += out.mean();
+                    if (c != null) {
+                        c.learn(s, x, i, ys[i & (pool - 1)], out);
+                    } else {
+                        l.learn(s, x, i, ys[i & (pool - 1)]);
+                    }
+                }
+                double sec = (System.nanoTime() - t0) / 1e9;
+                double cpu = (CPU.getCurrentThreadCpuTime() - c0) / 1e9;
+                System.out.printf(Locale.ROOT, "micro spec=%s%s d=%d state=%d doubles: %,.0f events/s wall, %,.0f events/s CPU"
+                        + " (predict+learn)%n", l.spec(), c != null ? " (calibrated)" : "", d, st[0].values().length,
+                        events / sec, events / cpu);
             }
-            double sec = (System.nanoTime() - t0) / 1e9;
-            double cpu = (CPU.getCurrentThreadCpuTime() - c0) / 1e9;
-            System.out.printf(Locale.ROOT, "micro spec=%s d=%d state=%d doubles: %,.0f events/s wall, %,.0f events/s CPU"
-                    + " (predict+learn)%n", l.spec(), d, states[0].values().length, events / sec, events / cpu);
         }
         if (!Double.isFinite(sink)) {
             System.out.println("non-finite predictions");

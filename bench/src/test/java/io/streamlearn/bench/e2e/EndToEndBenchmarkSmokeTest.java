@@ -22,10 +22,11 @@ class EndToEndBenchmarkSmokeTest {
         EndToEndBenchmark b = new EndToEndBenchmark();
         b.dimension = 8;
         b.models = List.of("kalman", "sgd");
-        // codec version 3 at d = 8: kalman 225 + 17 doubles (the bank and its standardization: c, 8 mean
-        // squares, 8 scales), sgd 30, after a 21- or 19-byte header (1000 updates and a 2020s time; the
-        // layout, 257 for kalman and 0 for sgd, and the values count take 2 bytes from 128 up)
-        assertArrayEquals(new int[] {21 + 8 * 242, 19 + 8 * 30}, b.bareStateBytes());
+        // at d = 8, after a 21- or 19-byte header (1000 updates and a 2020s time; the layout, 258 for
+        // kalman and 0 for sgd, and the values count take 2 bytes from 128 up): kalman in codec version 4,
+        // the bank's count n (1 byte for a fresh state) and 4 members of 56 float32, then the
+        // standardization's count c (1 byte) and 16 float32 scales; sgd in version 3, 30 doubles
+        assertArrayEquals(new int[] {21 + 1 + 4 * 56 * 4 + 1 + 16 * 4, 19 + 8 * 30}, b.bareStateBytes());
         b.stateBytes = "100,50";
         assertArrayEquals(new int[] {100, 50}, b.bareStateBytes());
     }

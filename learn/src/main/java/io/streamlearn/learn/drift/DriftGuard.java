@@ -1,12 +1,12 @@
 package io.streamlearn.learn.drift;
 
+import io.streamlearn.learn.SlicePriorAware;
 import io.streamlearn.learn.DriftAware;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.PriorAware;
 import io.streamlearn.learn.NestedState;
 
 import java.util.LinkedHashMap;
@@ -34,7 +34,7 @@ import java.util.Map;
  * l.inspect(state).get("drift.detections");
  * }</pre>
  */
-public final class DriftGuard implements Learner, PriorAware {
+public final class DriftGuard implements Learner, SlicePriorAware {
 
     /** What to do to the readout state on a detection. */
     public enum Action { RESET, INFLATE }
@@ -48,6 +48,8 @@ public final class DriftGuard implements Learner, PriorAware {
     private final double[] freshReadout;
     private final int size;
     private final String spec;
+    /** The current layout's storage, built once. */
+    private final io.streamlearn.learn.Storage storage;
     private final ThreadLocal<Prediction> prediction = ThreadLocal.withInitial(Prediction::new);
 
     public DriftGuard(DriftDetector detector, Learner readout, Action action, double factor) {
@@ -68,6 +70,7 @@ public final class DriftGuard implements Learner, PriorAware {
         this.size = detectionsSlot + 3 + nested.size();
         this.spec = "drift:" + detector.spec() + ",action=" + action.name().toLowerCase(java.util.Locale.ROOT)
                 + (action == Action.INFLATE ? ",factor=" + factor : "") + "+" + readout.spec();
+        this.storage = storage(readout.layout());
     }
 
     /**
@@ -163,6 +166,16 @@ public final class DriftGuard implements Learner, PriorAware {
         return readout.layout();
     }
 
+    /** Doubles for the detector's slots and counters, then the readout's storage of {@code layout}. */
+    @Override
+    public io.streamlearn.learn.Storage storage(int layout) {
+        if (layout == readout.layout() && storage != null) {
+            return storage;
+        }
+        io.streamlearn.learn.Storage in = readout.storage(layout);
+        return in == null ? null : io.streamlearn.learn.Storage.builder().doubles(detectionsSlot + 3).then(in).build();
+    }
+
     @Override
     public int unversionedLayout(int length) {
         int prefix = detectionsSlot + 3;
@@ -209,30 +222,8 @@ public final class DriftGuard implements Learner, PriorAware {
 
     // ---- population prior (issue #14): the readout's, on its slice of the state ----
 
-    /** The readout's contribution length, or 0 when the readout takes no part in population priors. */
     @Override
-    public int contributionLength() {
-        return readout instanceof PriorAware pa ? pa.contributionLength() : 0;
-    }
-
-    @Override
-    public boolean contributesCovariance() {
-        return readout instanceof PriorAware pa && pa.contributesCovariance();
-    }
-
-    /** The readout's contribution; the memories contribute nothing. */
-    @Override
-    public double contribute(ModelState state, double[] vector, double[] within) {
-        return ((PriorAware) readout).contribute(nested.load(state, state.updates()), vector, within);
-    }
-
-    /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
-    @Override
-    public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
-        if (readout instanceof PriorAware pa) {
-            ModelState inner = nested.load(state, 0);
-            pa.startFrom(inner, prior);
-            nested.store(inner, state);
-        }
+    public NestedState priorSlice() {
+        return nested;
     }
 }

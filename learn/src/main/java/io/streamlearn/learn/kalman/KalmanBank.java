@@ -7,6 +7,7 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.PriorAware;
 import io.streamlearn.learn.Prior;
+import io.streamlearn.learn.Storage;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -62,8 +63,11 @@ import java.util.Map;
  * {@code [n, t_last, M x (m (p), C (T), S, l)]} where {@code n} and every {@code S} are stored only
  * when the variance is learned (no {@code v=}) and {@code t_last} (the event time of the key's
  * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2)}
- * doubles: with M = 4 and intercept, 225 doubles (1,800 bytes) at d=8 and 689 (5,512 bytes) at d=16,
- * about 4x the single filter. The vector {@code u = R z} is per-thread scratch (one array per thread
+ * values: with M = 4 and intercept, 225 at d=8 and 689 at d=16, about 4x the single filter.
+ * Since layout 2 (issue #17) every member's values are kept float32 between events ({@link #storage}:
+ * computed in float64, rounded at the end of each update), so a state codec stores them in 4 bytes
+ * and {@code n} as a varint: the bank's values take 897 bytes at d=8 (1,800 as doubles) and 2,753 at
+ * d=16. The vector {@code u = R z} is per-thread scratch (one array per thread
  * and learner): predict and learn allocate nothing per event. Cost per event: M times the single
  * filter's {@code O(p^2)}. Earlier layout (builds before issue #4, read by {@link #migrate}):
  * {@code [n, t_last, M x (m, C, S, l), u (p zeros)]} whatever the configuration.
@@ -102,6 +106,8 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     private final int tSlot;
     private final int first;
     private final ThreadLocal<double[]> scratch;
+    /** Layout 2's storage: n a count, every member's values float32, t_last a double. */
+    private final Storage storage;
 
     /**
      * @param dimension     number of features d
@@ -156,6 +162,11 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         this.legacyStride = p + Packed.size(p) + 2;
         this.legacySize = 2 + members * legacyStride + p;
         this.scratch = Packed.scratch(p);
+        Storage.Builder st = Storage.builder().counts(known ? 0 : 1).doubles(qtime ? 1 : 0);
+        for (int k = 0; k < members; k++) {
+            st.floats(stride);
+        }
+        this.storage = st.build();
         StringBuilder b = new StringBuilder("kalman:bank=");
         for (int k = 0; k < members; k++) {
             b.append(k == 0 ? "" : "/").append(ratios[k]);
@@ -200,6 +211,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         for (int k = 0; k < members; k++) {
             Packed.setDiagonal(v, first + k * stride + cRel, p, prior);
         }
+        storage.round(v, 0);
         return s;
     }
 
@@ -318,6 +330,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         if (qtime) {
             v[tSlot] = time;
         }
+        storage.round(v, 0);
         state.recordUpdate(time);
     }
 
@@ -331,6 +344,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
             Packed.rescaleInputs(v, base, base + cRel, p, f, fOff, d);
             Packed.capDiagonalWithMean(v, base, base + cRel, p, prior, u);
         }
+        storage.round(v, 0);
     }
 
     /** Multiplies every member's covariance by {@code factor}, then applies the cap. */
@@ -341,17 +355,32 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         for (int k = 0; k < members; k++) {
             Packed.inflate(v, first + k * stride + cRel, p, factor, prior, u);
         }
+        storage.round(v, 0);
     }
 
-    /** Layout 1, that of issue #4; layout 0 is the earlier one (below). */
+    /**
+     * Layout 2 (issue #17): the values of layout 1 at the same places, kept float32 ({@link #storage});
+     * layout 1 is that of issue #4, layout 0 the earlier one (below).
+     */
     @Override
     public int layout() {
-        return 1;
+        return 2;
     }
 
+    /** Format 1 and 2 states predate layout 2: full doubles, layout 1 or 0 by their length. */
     @Override
     public int unversionedLayout(int length) {
         return length == size ? 1 : length == legacySize ? 0 : -1;
+    }
+
+    /**
+     * Layout 2: {@code n} a {@link Storage#COUNT}, {@code t_last} a double, every member's {@code m, C,
+     * S, l} float32 (4 bytes instead of 8; relative rounding 6e-8, far below what the filter can
+     * tell); layouts 1 and 0 stored doubles only.
+     */
+    @Override
+    public Storage storage(int layout) {
+        return layout == 2 ? storage : layout == 1 ? Storage.doubles(size) : layout == 0 ? Storage.doubles(legacySize) : null;
     }
 
     /**
@@ -361,6 +390,11 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
      */
     @Override
     public boolean migrate(int layout, double[] stored, int from, int length, double[] into, int at) {
+        if (layout == 1 && length == size) {
+            // the same values at the same places; the next update rounds them to float32
+            System.arraycopy(stored, from, into, at, size);
+            return true;
+        }
         if (layout != 0 || length != legacySize) {
             return false;
         }
@@ -514,5 +548,6 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
             System.arraycopy(from.mean(), 0, v, base, p);
             Priors.covariance(v, base + cRel, p, from, 1.0 / scale, Priors.FLOOR * prior, prior);
         }
+        storage.round(v, 0);
     }
 }

@@ -1,12 +1,12 @@
 package io.streamlearn.learn.memory;
 
+import io.streamlearn.learn.SlicePriorAware;
 import io.streamlearn.learn.NestedState;
 
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
-import io.streamlearn.learn.PriorAware;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +47,7 @@ import java.util.Map;
  * l.inspect(s);   // lags.window, ema.labelAverages, ..., readout.values
  * }</pre>
  */
-public final class CompositeLearner implements Learner, PriorAware {
+public final class CompositeLearner implements Learner, SlicePriorAware {
 
     private final int d;
     private final Memory[] memories;
@@ -63,6 +63,8 @@ public final class CompositeLearner implements Learner, PriorAware {
     private final double[] fresh;
     private final String spec;
     private final ThreadLocal<Scratch> scratch;
+    /** The current layout's storage, built once. */
+    private final io.streamlearn.learn.Storage storage;
 
     private static final class Scratch {
         final double[] z;
@@ -128,6 +130,7 @@ public final class CompositeLearner implements Learner, PriorAware {
         int zSize = out;
         int memScratch = scratchSize;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(zSize, memScratch));
+        this.storage = storage(readout.layout());
     }
 
     @Override
@@ -226,6 +229,16 @@ public final class CompositeLearner implements Learner, PriorAware {
         return readout.layout();
     }
 
+    /** Doubles for the memories' slots and the flag, then the readout's storage of {@code layout}. */
+    @Override
+    public io.streamlearn.learn.Storage storage(int layout) {
+        if (layout == readout.layout() && storage != null) {
+            return storage;
+        }
+        io.streamlearn.learn.Storage in = readout.storage(layout);
+        return in == null ? null : io.streamlearn.learn.Storage.builder().doubles(flagSlot + 1).then(in).build();
+    }
+
     @Override
     public int unversionedLayout(int length) {
         int prefix = flagSlot + 1;
@@ -267,30 +280,8 @@ public final class CompositeLearner implements Learner, PriorAware {
 
     // ---- population prior (issue #14): the readout's, on its slice of the state ----
 
-    /** The readout's contribution length, or 0 when the readout takes no part in population priors. */
     @Override
-    public int contributionLength() {
-        return readout instanceof PriorAware pa ? pa.contributionLength() : 0;
-    }
-
-    @Override
-    public boolean contributesCovariance() {
-        return readout instanceof PriorAware pa && pa.contributesCovariance();
-    }
-
-    /** The readout's contribution; the memories contribute nothing. */
-    @Override
-    public double contribute(ModelState state, double[] vector, double[] within) {
-        return ((PriorAware) readout).contribute(nested.load(state, state.updates()), vector, within);
-    }
-
-    /** Starts the readout's slice from the prior; the memories start empty, as in a fresh state. */
-    @Override
-    public void startFrom(ModelState state, io.streamlearn.learn.Prior prior) {
-        if (readout instanceof PriorAware pa) {
-            ModelState inner = nested.load(state, 0);
-            pa.startFrom(inner, prior);
-            nested.store(inner, state);
-        }
+    public NestedState priorSlice() {
+        return nested;
     }
 }

@@ -2,6 +2,7 @@ package io.streamlearn.learn.registry;
 
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
+import io.streamlearn.learn.conformal.Conformal;
 import io.streamlearn.learn.drift.DriftGuard;
 import io.streamlearn.learn.memory.CompositeLearner;
 import io.streamlearn.learn.memory.DeltaLearner;
@@ -82,6 +83,20 @@ public final class Learners {
      */
     public static Learner create(String spec, int dimension) {
         return create(ModelSpec.parse(spec), dimension);
+    }
+
+    /**
+     * The learner a deployment runs for a SPEC: {@link #create} and, when it has a predictive standard
+     * deviation, calibrated 80% and 95% intervals kept in each key's state ({@link Conformal}). Its SPEC
+     * and fingerprint are {@link #create}'s; its state has two values more. The scoring step, and so
+     * the topology, the backtest and the HTTP endpoint, run every model through this.
+     *
+     * <pre>{@code
+     * Learner model = Learners.model("kalman", 3);   // predictions carry lower80()..upper95()
+     * }</pre>
+     */
+    public static Learner model(String spec, int dimension) {
+        return Conformal.wrap(create(spec, dimension));
     }
 
     public static Learner create(ModelSpec spec, int dimension) {

@@ -15,6 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KalmanBankTest {
 
+    /**
+     * Relative agreement with the float64 references: the bank computes in float64 but keeps its state
+     * float32 between events (issue #17), so it follows them to about 1e-7 per update, drifting to 1e-5 over thousands of updates.
+     */
+    static final double FLOAT32 = 1e-4;
+
     private static void assertClose(double expected, double actual, double tol, String what) {
         assertEquals(expected, actual, tol * Math.max(1.0, Math.abs(expected)), what);
     }
@@ -39,8 +45,8 @@ class KalmanBankTest {
             double qStep = t == 0 ? 0 : 0.0025;
             double[] expected = ref.predict(z, qStep);
             bank.predict(s, x, t, out);
-            assertClose(expected[0], out.mean(), 1e-9, "mean at " + t);
-            assertClose(Math.sqrt(expected[1]), out.stddev(), 1e-9, "stddev at " + t);
+            assertClose(expected[0], out.mean(), FLOAT32, "mean at " + t);
+            assertClose(Math.sqrt(expected[1]), out.stddev(), FLOAT32, "stddev at " + t);
             ref.timeUpdate(qStep);
             ref.update(z, y);
             bank.learn(s, x, t, y);
@@ -78,12 +84,12 @@ class KalmanBankTest {
                 double scale2 = 2 * b / n * (1 + Dense.dot(x, Dense.solve(lambda, x)));
                 double nu = Math.max(n, 3);
                 bank.predict(s, x, t, out);
-                assertClose(Dense.dot(mu, x), out.mean(), 1e-9, "mean at " + t);
-                assertClose(Math.sqrt(scale2 * nu / (nu - 2)), out.stddev(), 1e-9, "stddev at " + t);
+                assertClose(Dense.dot(mu, x), out.mean(), FLOAT32, "mean at " + t);
+                assertClose(Math.sqrt(scale2 * nu / (nu - 2)), out.stddev(), FLOAT32, "stddev at " + t);
                 Map<String, double[]> view = bank.inspect(s);
-                assertClose(2 * b / n, view.get("noiseVariance")[0], 1e-9, "S at " + t);
+                assertClose(2 * b / n, view.get("noiseVariance")[0], FLOAT32, "S at " + t);
                 for (int i = 0; i < d; i++) {
-                    assertClose(mu[i], view.get("member0.weights")[i], 1e-9, "weight " + i + " at " + t);
+                    assertClose(mu[i], view.get("member0.weights")[i], FLOAT32, "weight " + i + " at " + t);
                 }
             }
             bank.learn(s, x, t, y);
@@ -140,7 +146,7 @@ class KalmanBankTest {
             }
             double[] probabilities = bank.inspect(s).get("memberProbabilities");
             for (int m = 0; m < deltas.length; m++) {
-                assertClose(Math.exp(logPost[m] - max) / total, probabilities[m], 1e-9,
+                assertClose(Math.exp(logPost[m] - max) / total, probabilities[m], FLOAT32,
                         "P(member " + m + " | " + n + " labels)");
             }
         }
@@ -191,8 +197,8 @@ class KalmanBankTest {
                 var += Math.exp(logW[m] - max) / total * (pred[m][1] + dev * dev);
             }
             bank.predict(s, x, t, out);
-            assertClose(mean, out.mean(), 1e-9, "mixture mean at " + t);
-            assertClose(Math.sqrt(var), out.stddev(), 1e-9, "mixture stddev at " + t);
+            assertClose(mean, out.mean(), FLOAT32, "mixture mean at " + t);
+            assertClose(Math.sqrt(var), out.stddev(), FLOAT32, "mixture stddev at " + t);
             for (int m = 0; m < 3; m++) {
                 double e = y - pred[m][0];
                 logW[m] = alpha * logW[m] - 0.5 * Math.log(2 * Math.PI * pred[m][1]) - 0.5 * e * e / pred[m][1];
@@ -218,9 +224,10 @@ class KalmanBankTest {
             double y = Dense.dot(w, x) + 0.3 + 0.4 * rnd.nextGaussian();
             bank.predict(a, x, t, pa);
             bank.predict(b, x, t, pb);
-            assertEquals(1000 * pa.mean(), pb.mean(), 1e-9 * Math.max(1, Math.abs(pb.mean())), "mean at " + t);
+            // relative to the labels' scale, 1000 in b (a mean near 0 is rounded as a label of 1000 is)
+            assertEquals(1000 * pa.mean(), pb.mean(), FLOAT32 * Math.max(1000, Math.abs(pb.mean())), "mean at " + t);
             if (t > 0) {
-                assertEquals(1000 * pa.stddev(), pb.stddev(), 1e-9 * pb.stddev(), "stddev at " + t);
+                assertEquals(1000 * pa.stddev(), pb.stddev(), FLOAT32 * pb.stddev(), "stddev at " + t);
             }
             bank.learn(a, x, t, y);
             bank.learn(b, x, t, 1000 * y);
@@ -228,7 +235,7 @@ class KalmanBankTest {
         double[] pa1 = bank.inspect(a).get("memberProbabilities");
         double[] pb1 = bank.inspect(b).get("memberProbabilities");
         for (int m = 0; m < pa1.length; m++) {
-            assertEquals(pa1[m], pb1[m], 1e-9);
+            assertEquals(pa1[m], pb1[m], FLOAT32);
         }
     }
 
@@ -346,8 +353,8 @@ class KalmanBankTest {
             double qStep = t == 0 ? 0 : 0.02 * (time - previous) / 1000.0;
             double[] expected = ref.predict(x, qStep);
             bank.predict(s, x, time, out);
-            assertClose(expected[0], out.mean(), 1e-9, "mean at " + t);
-            assertClose(Math.sqrt(expected[1]), out.stddev(), 1e-9, "stddev at " + t);
+            assertClose(expected[0], out.mean(), FLOAT32, "mean at " + t);
+            assertClose(Math.sqrt(expected[1]), out.stddev(), FLOAT32, "stddev at " + t);
             ref.timeUpdate(qStep);
             ref.update(x, y);
             bank.learn(s, x, time, y);

@@ -184,7 +184,8 @@ class LayoutMigrationTest {
         assertEquals(raw.layout() + Standardized.FLAG, scaled.layout(), spec);
         ModelState old = learned(raw, false);
         double[] v = old.values();
-        assertEquals(raw.layout(), scaled.unversionedLayout(v.length), spec);
+        assertEquals(raw.unversionedLayout(v.length), scaled.unversionedLayout(v.length),
+                spec + ": a state stored without a layout is the unscaled learner's");
         ModelState migrated = scaled.newState();
         assertTrue(scaled.migrate(raw.layout(), v, 0, v.length, migrated.values(), 0), spec);
         migrated.setCounters(old.updates(), old.lastEventTime());

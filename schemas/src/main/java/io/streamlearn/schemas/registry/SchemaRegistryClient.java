@@ -63,6 +63,12 @@ public final class SchemaRegistryClient implements AutoCloseable {
 
     /** How long an id the registry answered 404 for is remembered as unknown. */
     public static final Duration UNKNOWN_ID_TTL = Duration.ofSeconds(30);
+    /**
+     * How many unknown ids are remembered at most: records with random bytes after a zero byte name any of four
+     * billion ids, and the memory of them must not grow with a flood of such records. Past the limit the
+     * expired ids are forgotten, and all of them when none had expired.
+     */
+    public static final int MAX_UNKNOWN_IDS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryClient.class);
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -76,11 +82,18 @@ public final class SchemaRegistryClient implements AutoCloseable {
     private final Map<Integer, Long> unknownUntil = new ConcurrentHashMap<>();
     private final Map<String, Integer> registered = new ConcurrentHashMap<>();
     private volatile int preferred;
+    private final int maxUnknownIds;
 
     /**
      * @param config where the registry is; not null
      */
     public SchemaRegistryClient(RegistryConfig config) {
+        this(config, MAX_UNKNOWN_IDS);
+    }
+
+    /** With another bound than {@link #MAX_UNKNOWN_IDS} (tests). */
+    SchemaRegistryClient(RegistryConfig config, int maxUnknownIds) {
+        this.maxUnknownIds = maxUnknownIds;
         this.config = config;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -116,7 +129,14 @@ public final class SchemaRegistryClient implements AutoCloseable {
         }
         Answer a = call("GET", "/schemas/ids/" + id, null);
         if (a.status == 404) {
-            unknownUntil.put(id, System.nanoTime() + UNKNOWN_ID_TTL.toNanos());
+            long now = System.nanoTime();
+            if (unknownUntil.size() >= maxUnknownIds) {
+                unknownUntil.values().removeIf(expiry -> now - expiry >= 0);
+                if (unknownUntil.size() >= maxUnknownIds) {
+                    unknownUntil.clear();
+                }
+            }
+            unknownUntil.put(id, now + UNKNOWN_ID_TTL.toNanos());
             throw unknown(id, a.errorCode());
         }
         JsonNode body = a.json();
@@ -144,6 +164,11 @@ public final class SchemaRegistryClient implements AutoCloseable {
         s = new RegisteredSchema(id, type, text, avro, reader, avro == null ? 0 : SchemaNormalization.parsingFingerprint64(avro));
         RegisteredSchema raced = byId.putIfAbsent(id, s);
         return raced != null ? raced : s;
+    }
+
+    /** How many ids are remembered as unknown now (at most {@link #MAX_UNKNOWN_IDS}, or the test's bound). */
+    public int unknownIdsRemembered() {
+        return unknownUntil.size();
     }
 
     /**

@@ -37,20 +37,45 @@ final class AvroWire {
         final long fingerprint;
         final BinaryMessageEncoder<T> encoder;
         final BinaryMessageDecoder<T> decoder;
+        /** Writer schemas this type reads, by fingerprint: the current one and earlier releases'. */
+        final java.util.Map<Long, Schema> writers = new java.util.HashMap<>();
 
-        Type(String name, Schema schema, BinaryMessageEncoder<T> encoder, BinaryMessageDecoder<T> decoder) {
+        /**
+         * @param earlier schemas of earlier releases, which records of this type may have been written
+         *                with (resolved to the current schema, new fields taking their defaults)
+         */
+        Type(String name, Schema schema, BinaryMessageEncoder<T> encoder, BinaryMessageDecoder<T> decoder,
+             Schema... earlier) {
             this.name = name;
             this.schema = schema;
             this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
             this.encoder = encoder;
             this.decoder = decoder;
+            writers.put(fingerprint, schema);
+            for (Schema e : earlier) {
+                decoder.addSchema(e);
+                writers.put(SchemaNormalization.parsingFingerprint64(e), e);
+            }
+        }
+    }
+
+    /** A schema of an earlier release, from {@code io/streamlearn/schemas/history/} on the class path. */
+    static Schema history(String file) {
+        try (java.io.InputStream in = AvroWire.class.getResourceAsStream("/io/streamlearn/schemas/history/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("missing schema resource " + file);
+            }
+            return new Schema.Parser().parse(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     static final Type<Event> EVENT = new Type<>("event", Event.getClassSchema(), Event.getEncoder(), Event.getDecoder());
     static final Type<Label> LABEL = new Type<>("label", Label.getClassSchema(), Label.getEncoder(), Label.getDecoder());
     static final Type<Prediction> PREDICTION =
-            new Type<>("prediction", Prediction.getClassSchema(), Prediction.getEncoder(), Prediction.getDecoder());
+            new Type<>("prediction", Prediction.getClassSchema(), Prediction.getEncoder(), Prediction.getDecoder(),
+                    history("Prediction-1.avsc"));   // before the calibrated intervals (lower80 .. upper95)
     static final Type<DeadLetter> DEAD_LETTER =
             new Type<>("dead letter", DeadLetter.getClassSchema(), DeadLetter.getEncoder(), DeadLetter.getDecoder());
 
@@ -93,13 +118,14 @@ final class AvroWire {
             throw new MalformedRecordException(MalformedRecordException.MALFORMED_AVRO,
                     type.name + ": truncated single-object header (" + value.length + " bytes)");
         }
-        if (fingerprint(value) != type.fingerprint) {
+        Schema writer = type.writers.get(fingerprint(value));
+        if (writer == null) {
             throw new MalformedRecordException(MalformedRecordException.UNKNOWN_SCHEMA,
                     type.name + ": unknown schema fingerprint " + fingerprintHex(value)
                             + " (expected " + String.format("%016x", type.fingerprint) + ")");
         }
         try {
-            checkBounds(type, value);
+            checkBounds(type, writer, value);
             return type.decoder.decode(value);
         } catch (MissingSchemaException e) {
             throw new MalformedRecordException(MalformedRecordException.UNKNOWN_SCHEMA,
@@ -122,11 +148,11 @@ final class AvroWire {
      * Walks the body with Avro's schema-driven skip over a decoder that cannot read past the value: every
      * length prefix must fit in the bytes that are there, and the body must end exactly at the value's end.
      */
-    private static void checkBounds(Type<?> type, byte[] value) throws IOException, MalformedRecordException {
+    private static void checkBounds(Type<?> type, Schema writer, byte[] value) throws IOException, MalformedRecordException {
         BinaryDecoder in = DecoderFactory.get().binaryDecoder(value, HEADER_LENGTH, value.length - HEADER_LENGTH,
                 BOUNDS_DECODER.get());
         BOUNDS_DECODER.set(in);
-        GenericDatumReader.skip(type.schema, in);
+        GenericDatumReader.skip(writer, in);
         if (!in.isEnd()) {
             throw new MalformedRecordException(MalformedRecordException.MALFORMED_AVRO,
                     type.name + ": trailing bytes after the record body");

@@ -57,6 +57,10 @@ final class JsonWire {
             Long ts = null;
             Map<String, Double> features = null;
             Double label = null;
+            Double lower80 = null;
+            Double upper80 = null;
+            Double lower95 = null;
+            Double upper95 = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 p.nextToken();
@@ -87,6 +91,10 @@ final class JsonWire {
             String key = null;
             Long ts = null;
             Double label = null;
+            Double lower80 = null;
+            Double upper80 = null;
+            Double lower95 = null;
+            Double upper95 = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 p.nextToken();
@@ -120,6 +128,10 @@ final class JsonWire {
             Double prediction = null;
             Double stddev = null;
             Double label = null;
+            Double lower80 = null;
+            Double upper80 = null;
+            Double lower95 = null;
+            Double upper95 = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 p.nextToken();
@@ -132,6 +144,10 @@ final class JsonWire {
                     case "prediction": prediction = nullableDouble(p, name); break;
                     case "stddev": stddev = nullableDouble(p, name); break;
                     case "label": label = nullableDouble(p, name); break;
+                    case "lower80": lower80 = nullableDouble(p, name); break;
+                    case "upper80": upper80 = nullableDouble(p, name); break;
+                    case "lower95": lower95 = nullableDouble(p, name); break;
+                    case "upper95": upper95 = nullableDouble(p, name); break;
                     default: p.skipChildren();
                 }
             }
@@ -142,7 +158,7 @@ final class JsonWire {
             require(model, "model", "prediction");
             require(version, "version", "prediction");
             require(prediction, "prediction", "prediction");
-            return new Prediction(id, key, ts, model, version, prediction, stddev, label);
+            return new Prediction(id, key, ts, model, version, prediction, stddev, label, lower80, upper80, lower95, upper95);
         } catch (JsonProcessingException e) {
             throw malformed(e);
         } catch (IOException e) {
@@ -439,6 +455,12 @@ final class JsonWire {
             g.writeNumberField("prediction", pr.getPrediction());
             nullableNumber(g, "stddev", pr.getStddev());
             nullableNumber(g, "label", pr.getLabel());
+            if (pr.getLower80() != null) {
+                nullableNumber(g, "lower80", pr.getLower80());
+                nullableNumber(g, "upper80", pr.getUpper80());
+                nullableNumber(g, "lower95", pr.getLower95());
+                nullableNumber(g, "upper95", pr.getUpper95());
+            }
             g.writeEndObject();
             g.flush();
             return out.toByteArray();

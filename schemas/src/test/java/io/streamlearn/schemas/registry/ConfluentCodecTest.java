@@ -101,7 +101,7 @@ class ConfluentCodecTest {
 
     @Test
     void shouldWriteWhatPlainAvroReadsBack() throws Exception {
-        Prediction p = new Prediction("e-1", "k", 1000L, "kalman", 3L, 0.25, 0.5, null);
+        Prediction p = new Prediction("e-1", "k", 1000L, "kalman", 3L, 0.25, 0.5, null, null, null, null, null);
         byte[] bytes = codec.encode("predictions-value", p);
         assertEquals("POST /subjects/predictions-value/versions", stub.paths.get(0));
         assertEquals(0, bytes[0]);

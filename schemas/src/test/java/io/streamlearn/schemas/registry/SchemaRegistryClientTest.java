@@ -91,6 +91,22 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void shouldRememberABoundedNumberOfUnknownIdsUnderAFloodOfRandomIds() {
+        int bound = 20; // MAX_UNKNOWN_IDS, smaller
+        SchemaRegistryClient c = new SchemaRegistryClient(client(stub.url()).config(), bound);
+        int flood = 3 * bound + 5;
+        for (int id = 10_000; id < 10_000 + flood; id++) {
+            int i = id;
+            assertEquals("unknown-schema", assertThrows(MalformedRecordException.class, () -> c.schema(i)).reason());
+            assertTrue(c.unknownIdsRemembered() <= bound, "remembered: " + c.unknownIdsRemembered());
+        }
+        assertEquals(flood, stub.requests.get(), "each new id asked once");
+        int last = 10_000 + flood - 1;
+        assertThrows(MalformedRecordException.class, () -> c.schema(last));
+        assertEquals(flood, stub.requests.get(), "the latest unknown id is still remembered");
+    }
+
+    @Test
     void shouldRetryServerErrorsWithBackoffAndThenSucceed() throws Exception {
         int id = stub.put("AVRO", SENSOR);
         stub.failNext.set(3);
@@ -105,12 +121,14 @@ class SchemaRegistryClientTest {
     void shouldGiveUpWithUnavailableNeverUnknownSchema() throws Exception {
         int id = stub.put("AVRO", SENSOR);
         stub.failNext.set(1_000);
-        SchemaRegistryClient c = impatient(stub.url());
+        // 2 s, not 300 ms: at load average 30 the first request alone took longer than 300 ms, and there was no retry
+        SchemaRegistryClient c = new SchemaRegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL_KEY, stub.url()))
+                .withRetry(Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofSeconds(2)));
         long start = System.nanoTime();
         RegistryUnavailableException e = assertThrows(RegistryUnavailableException.class, () -> c.schema(id));
         long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
         assertTrue(e.getMessage().contains("HTTP 503"), e.getMessage());
-        // Bounded by max-wait (300 ms) plus the last request; generous for a loaded machine, finite all the same.
+        // Bounded by max-wait (2 s) plus the last request; generous for a loaded machine, finite all the same.
         assertTrue(ms < 8_000, "bounded by max-wait, took " + ms);
         assertTrue(stub.requests.get() >= 2, "retried: " + stub.requests.get());
     }

@@ -108,4 +108,44 @@ class AvroInteropTest {
         assertEquals(1.5, map.entrySet().iterator().next().getValue());
         assertNull(record.get("label"));
     }
+
+    /**
+     * The prediction schema gained the calibrated intervals (optional, default null): a prediction written
+     * with the earlier schema still decodes (intervals null), and a plain Avro reader of the earlier
+     * schema, given the writer schema as Avro's single-object decoding requires, reads today's records.
+     */
+    @Test
+    void shouldReadPredictionsOfTheEarlierSchemaAndBeReadByAnEarlierReader() throws Exception {
+        Schema old = new Schema.Parser().parse(getClass().getResourceAsStream("/io/streamlearn/schemas/history/Prediction-1.avsc"));
+        assertEquals(null, old.getField("lower80"));
+        GenericRecord r = new GenericData.Record(old);
+        r.put("id", "e-1");
+        r.put("key", "k");
+        r.put("ts", 5L);
+        r.put("model", "kalman");
+        r.put("version", 3L);
+        r.put("prediction", 1.5);
+        r.put("stddev", 0.5);
+        r.put("label", null);
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(r);
+        byte[] value = new byte[encoded.remaining()];
+        encoded.get(value);
+        io.streamlearn.schemas.Prediction p = WireCodec.decodePrediction(value);
+        assertEquals(1.5, p.getPrediction());
+        assertEquals(0.5, p.getStddev());
+        assertNull(p.getLower80());
+        assertNull(p.getUpper95());
+
+        byte[] now = WireCodec.encode(new io.streamlearn.schemas.Prediction("e-2", "k", 6L, "kalman", 4L, 2.0, 1.0, 2.5,
+                0.7, 3.3, -0.1, 4.1), WireFormat.AVRO);
+        BinaryMessageDecoder<GenericRecord> earlier = new BinaryMessageDecoder<>(GenericData.get(), old);
+        earlier.addSchema(schema("Prediction"));
+        GenericRecord back = earlier.decode(now);
+        assertEquals(2.0, back.get("prediction"));
+        assertEquals(1.0, back.get("stddev"));
+        assertEquals(2.5, back.get("label"));
+        assertNull(back.getSchema().getField("lower80"), "the earlier reader sees its own fields");
+        assertEquals(0.7, WireCodec.decodePrediction(now).getLower80());
+        assertEquals(4.1, WireCodec.decodePrediction(now).getUpper95());
+    }
 }

@@ -120,8 +120,8 @@ class WireCodecTest {
         assertBitEqual(-0.0, labelBack.getLabel(), "label");
 
         for (Prediction p : new Prediction[] {
-            new Prediction("e-1", "k", 12L, "kalman:q=1e-4,r=1,p0=1", 41L, Double.MIN_VALUE, 0.25, 3.0),
-            new Prediction("e-2", "k", 13L, "sgd", 0L, Double.NaN, null, null)}) {
+            new Prediction("e-1", "k", 12L, "kalman:q=1e-4,r=1,p0=1", 41L, Double.MIN_VALUE, 0.25, 3.0, -1.0, 1.0, -2.0, 2.5),
+            new Prediction("e-2", "k", 13L, "sgd", 0L, Double.NaN, null, null, null, null, null, null)}) {
             Prediction back = WireCodec.decodePrediction(WireCodec.encode(p, format));
             assertEquals(p.getId(), back.getId());
             assertEquals(p.getKey(), back.getKey());
@@ -149,7 +149,7 @@ class WireCodecTest {
     void shouldWriteJsonWithTheSchemaFieldNamesNullsAndBase64() throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         JsonNode p = mapper.readTree(WireCodec.encode(
-                new Prediction("e-1", "k", 12L, "sgd", 4L, 1.5, null, null), WireFormat.JSON));
+                new Prediction("e-1", "k", 12L, "sgd", 4L, 1.5, null, null, null, null, null, null), WireFormat.JSON));
         assertEquals("e-1", p.get("id").asText());
         assertEquals(12L, p.get("ts").asLong());
         assertEquals("sgd", p.get("model").asText());
@@ -159,7 +159,7 @@ class WireCodecTest {
         assertTrue(p.get("label").isNull());
 
         JsonNode nan = mapper.readTree(WireCodec.encode(
-                new Prediction("e-1", "k", 12L, "sgd", 4L, Double.NaN, Double.POSITIVE_INFINITY, 2.0), WireFormat.JSON));
+                new Prediction("e-1", "k", 12L, "sgd", 4L, Double.NaN, Double.POSITIVE_INFINITY, 2.0, null, null, null, null), WireFormat.JSON));
         assertEquals("NaN", nan.get("prediction").asText());
         assertEquals("Infinity", nan.get("stddev").asText());
 

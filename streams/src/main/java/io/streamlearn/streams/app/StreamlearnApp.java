@@ -145,7 +145,7 @@ public final class StreamlearnApp implements AutoCloseable {
 
     /**
      * The Kafka Streams properties for a config: Streamlearn's defaults (exception handlers, a short
-     * commit interval for exactly-once latency, no record cache), then every non-{@code streamlearn.*}
+     * commit interval for exactly-once latency, no record cache, one standby replica), then every non-{@code streamlearn.*}
      * setting of the config, which wins over those defaults; the exception handlers count into {@code skipped}.
      */
     public static Properties streamsProperties(AppConfig config, SkippedRecords skipped) {
@@ -158,6 +158,11 @@ public final class StreamlearnApp implements AutoCloseable {
         // keys against 10 MB), and all state memory stays in the one RocksDB budget below. Few hot keys gain
         // from one (statestore.cache.max.bytes=10485760): see deploy/streamlearn.properties.
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        // A warm copy of every task's stores on another instance: after a crash the survivor resumes the dead
+        // instance's keys right after the session timeout instead of first restoring their whole changelog,
+        // which grows with the keys (bench/results/failover.md). Costs a second copy of the state; no effect
+        // with one instance. num.standby.replicas=0 turns it off.
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1");
         // One bounded off-heap budget for all RocksDB stores; its knobs are streamlearn.rocksdb.* settings.
         // streamlearn.rocksdb.bounded=false keeps Kafka Streams' own per-store RocksDB settings.
         if (!"false".equalsIgnoreCase(config.get("streamlearn.rocksdb.bounded"))) {
@@ -262,6 +267,11 @@ public final class StreamlearnApp implements AutoCloseable {
      */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the application has been RUNNING at least once (its first tasks assigned and restored). */
+    public boolean hasBeenRunning() {
+        return running.getCount() == 0;
     }
 
     /** The Kafka Streams instance, for interactive queries (the HTTP endpoint) and metrics. */

@@ -94,6 +94,7 @@ public final class AvroEventSource implements EventSource {
             throw new BadRowException(record, "non-finite label");
         }
         into.key = e.getKey();
+        into.id = e.getId();
         into.time = e.getTs();
         into.label = label == null ? Double.NaN : label;
         into.line = record;

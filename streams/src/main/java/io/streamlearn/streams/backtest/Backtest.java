@@ -3,6 +3,7 @@ package io.streamlearn.streams.backtest;
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.features.FeatureSpace;
+import io.streamlearn.schemas.Label;
 import io.streamlearn.state.InMemoryModelStore;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.score.PriorSettings;
@@ -11,11 +12,17 @@ import io.streamlearn.streams.score.ScoringStep;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A prequential (test-then-train) backtest: every event of a file goes, in file order, through the
@@ -35,6 +42,14 @@ import java.util.PriorityQueue;
  *       ({@link ScoringStep#learn}), oldest due time first, ties in file order. So no event with time
  *       {@code <= t + D} (in a file sorted by time) ever sees the label of the event at {@code t}.
  *       Labels still pending at the end of the file are learned then; they affect no prediction.</li>
+ *   <li>With {@link Config#labels labels} (a {@code Label} per event id, as recorded on the live
+ *       {@code labels} topic), an event of the input whose id has a label there is scored without a
+ *       label, and that label is due at its own time {@code ts}: it is learned, by the rule above,
+ *       before the first event later than {@code ts}, as the live task does when it processes the
+ *       events and labels partitions in time order. Events with a label of their own are learned at
+ *       once (unless a label delay is set). A label whose event is not in the input is not used; the
+ *       first label of an event wins (live, a second one is the dead letter {@code duplicate-label}).
+ *       The input must be sorted by time for this to reproduce the live order.</li>
  * </ul>
  * Metrics use each labelled event's label against the prediction made when it was scored, whether or
  * not the label had been learned yet. Rows without a label are scored (and written) only.
@@ -61,6 +76,11 @@ import java.util.PriorityQueue;
  *     System.out.print(MetricsTable.format(result));
  * }
  * }</pre>
+ * <h2>Threads</h2>
+ * The input is parsed on a second thread ({@code ReadAhead}), a batch ahead of the scoring, which reads
+ * the events in file order as before: the result and output are those of reading on one thread, bit for
+ * bit.
+ * <p>
  * Not thread-safe; a {@code Backtest} runs once.
  */
 public final class Backtest {
@@ -84,6 +104,8 @@ public final class Backtest {
         private int partitions = 1;
         private PriorSettings prior = PriorSettings.DEFAULT;
         private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
+        private int threads = 1;
+        private Map<String, Label> labels = Map.of();
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
         public Config(List<String> models) {
@@ -123,12 +145,38 @@ public final class Backtest {
             return this;
         }
 
+        /**
+         * Labels that arrive apart from their events (the live {@code labels} topic), each learned at its
+         * own time; see the class comment. The first label of an event id wins.
+         */
+        public Config labels(Collection<Label> labels) {
+            Map<String, Label> byEvent = new HashMap<>();
+            for (Label l : labels) {
+                byEvent.putIfAbsent(ModelStore.storeKey(l.getKey(), l.getId()), l);
+            }
+            this.labels = byEvent;
+            return this;
+        }
+
         /** Partitions of the live events topic to reproduce (default 1): one model store per partition. */
         public Config partitions(int partitions) {
             if (partitions < 1) {
                 throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
             }
             this.partitions = partitions;
+            return this;
+        }
+
+        /**
+         * Threads that score partitions in parallel (default 1; at most {@link #partitions} are used, and
+         * only without a label delay). Parsing always has a thread of its own. The result is the same for any
+         * number of threads.
+         */
+        public Config threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            }
+            this.threads = threads;
             return this;
         }
 
@@ -239,6 +287,112 @@ public final class Backtest {
      * @throws IOException     if reading the input or writing the output fails
      */
     public BacktestResult run(EventSource source) throws IOException, BadRowException {
+        try (ReadAhead ahead = new ReadAhead(source, config.limit)) {
+            return runOn(ahead);
+        }
+    }
+
+    /** What the result keeps of each scored event, in file order: metrics, per-key figures, output, report. */
+    private final class Tally {
+        final List<String> models = config.models;
+        final int k = models.size();
+        final List<ModelMetrics> metrics = new ArrayList<>();
+        final int meanIndex = models.indexOf("mean");
+        final ReportData report = config.report ? new ReportData(models) : null;
+        final Map<String, KeyStats> keys = new HashMap<>();
+        final List<String> keyNames = new ArrayList<>();
+        final BacktestResult result;
+        final StringBuilder line = new StringBuilder(256);
+        final Writer out = config.output;
+        final String[] quotedModels = new String[k];
+        boolean binary = true;
+
+        Tally(EventSource source) throws IOException {
+            for (String m : models) {
+                metrics.add(new ModelMetrics(m, config.window));
+            }
+            result = new BacktestResult(models, source.featureNames(), metrics, config.labelDelayMillis);
+            if (out != null) {
+                out.write("key,ts,model,prediction,stddev\n");
+            }
+            for (int m = 0; m < k; m++) {
+                quotedModels[m] = csvField(models.get(m));
+            }
+        }
+
+        /** Counts a scored event whose k predictions are {@code means[at, at + k)}; true when it was labelled. */
+        boolean scored(BacktestEvent e, KeyStats known, double[] means, double[] stddevs, double[] intervals, int at)
+                throws IOException {
+            KeyStats ks = known;
+            if (ks == null) {
+                ks = keys.get(e.key);
+                if (ks == null) {
+                    ks = new KeyStats(keyNames.size());
+                    keys.put(e.key, ks);
+                    keyNames.add(e.key);
+                }
+            }
+            ks.lastTime = e.time;
+            result.events++;
+            if (out != null) {
+                line.setLength(0);
+                String key = csvField(e.key);
+                for (int m = 0; m < k; m++) {
+                    line.append(key).append(',').append(e.time).append(',').append(quotedModels[m]).append(',')
+                            .append(means[at + m]).append(',');
+                    if (!Double.isNaN(stddevs[at + m])) {
+                        line.append(stddevs[at + m]);
+                    }
+                    line.append('\n');
+                }
+                out.append(line);
+            }
+            if (Double.isNaN(e.label)) {
+                result.predictOnly++;
+                return false;
+            }
+            if (binary && e.label != 0.0 && e.label != 1.0) {
+                binary = false;
+            }
+            for (int m = 0; m < k; m++) {
+                metrics.get(m).intervals(intervals, 4 * (at + m), e.label);
+                metrics.get(m).update(means[at + m], stddevs[at + m], e.label, binary);
+            }
+            result.labelled++;
+            ks.labelled++;
+            double err = means[at] - e.label;
+            ks.championSse += err * err;
+            if (meanIndex >= 0) {
+                double em = means[at + meanIndex] - e.label;
+                ks.meanSse += em * em;
+            }
+            if (report != null) {
+                report.sample(result.labelled - 1, e.time, metrics);
+                report.champion(ks.index, e.time, e.label, means[at]);
+            }
+            return true;
+        }
+
+        BacktestResult finish(ScoringStep.Counters counters) {
+            result.binary = binary && result.labelled > 0;
+            result.keys = keyNames;
+            result.keyStats = new ArrayList<>(keyNames.size());
+            for (String name : keyNames) {
+                result.keyStats.add(keys.get(name));
+            }
+            result.report = report;
+            result.counters = counters;
+            result.finish();
+            return result;
+        }
+    }
+
+    /** The run, reading events from {@code source} (read ahead on another thread by {@link #run}). */
+    private BacktestResult runOn(EventSource source) throws IOException, BadRowException {
+        int workers = Math.min(config.partitions, config.threads);
+        if (workers > 1 && config.labelDelayMillis < 0 && config.labels.isEmpty()) {
+            return runParallel(source, workers);
+        }
         List<String> models = config.models;
         int k = models.size();
         ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), models, config.prior);
@@ -246,38 +400,20 @@ public final class Backtest {
         for (int i = 0; i < stores.length; i++) {
             stores[i] = new InMemoryModelStore();
         }
-        List<ModelMetrics> metrics = new ArrayList<>();
-        for (String m : models) {
-            metrics.add(new ModelMetrics(m, config.window));
-        }
-        int meanIndex = models.indexOf("mean");
-        ReportData report = config.report ? new ReportData(models) : null;
         double[] means = new double[k];
         double[] stddevs = new double[k];
         int[] cursor = new int[1];
-        ScoringStep.Sink sink = (model, champion, version, mean, stddev) -> {
-            means[cursor[0]] = mean;
-            stddevs[cursor[0]] = stddev;
-            cursor[0]++;
-        };
+        double[] intervals = new double[4 * k];
+        ScoringStep.Sink sink = sink(cursor, means, stddevs, intervals);
         boolean delayed = config.labelDelayMillis >= 0;
+        Map<String, Label> separate = config.labels.isEmpty() ? Map.of() : new HashMap<>(config.labels);
+        boolean clock = delayed || !separate.isEmpty();
         PriorityQueue<Pending> pending = new PriorityQueue<>();
-        Map<String, KeyStats> keys = new HashMap<>();
-        List<String> keyNames = new ArrayList<>();
-        BacktestResult result = new BacktestResult(models, source.featureNames(), metrics, config.labelDelayMillis);
-        StringBuilder line = new StringBuilder(256);
-        Writer out = config.output;
-        if (out != null) {
-            out.write("key,ts,model,prediction,stddev\n");
-        }
-        String[] quotedModels = new String[k];
-        for (int m = 0; m < k; m++) {
-            quotedModels[m] = csvField(models.get(m));
-        }
+        Tally tally = new Tally(source);
+        BacktestResult result = tally.result;
         BacktestEvent e = new BacktestEvent();
         long streamTime = Long.MIN_VALUE;
         long seq = 0;
-        boolean binary = true;
         while (result.rows < config.limit) {
             try {
                 if (!source.next(e)) {
@@ -292,19 +428,24 @@ public final class Backtest {
             if (config.progress != null && (result.rows & 8191) == 0) {
                 config.progress.update(result.rows, source.position(), source.size());
             }
-            KeyStats ks = keys.get(e.key);
+            KeyStats ks = tally.keys.get(e.key);
             try {
                 if (ks != null && e.time < ks.lastTime) {
-                    throw new BadRowException(e.line, "time goes backwards for key '" + e.key + "': " + e.time
-                            + " < " + ks.lastTime + " (previous event of the key)");
+                    throw backwards(e, ks.lastTime);
                 }
                 checkMagnitudes(e);
             } catch (BadRowException bad) {
                 bad(result, bad);
                 continue;
             }
-            boolean labelled = !Double.isNaN(e.label);
-            if (delayed) {
+            Label later = null;
+            if (!separate.isEmpty() && Double.isNaN(e.label) && e.id != null) {
+                later = separate.remove(ModelStore.storeKey(e.key, e.id));
+                if (later != null) {
+                    e.label = later.getLabel();
+                }
+            }
+            if (clock) {
                 if (e.time > streamTime) {
                     streamTime = e.time;
                 }
@@ -316,56 +457,15 @@ public final class Backtest {
             }
             cursor[0] = 0;
             try {
-                step.score(e.key, e.time, e.features, delayed ? Double.NaN : e.label, store(stores, e.key), sink);
+                step.score(e.key, e.time, e.features, delayed || later != null ? Double.NaN : e.label, store(stores, e.key), sink);
             } catch (InvalidInputException bad) {
                 bad(result, new BadRowException(e.line, bad.getMessage()));
                 continue;
             }
-            if (ks == null) {
-                ks = new KeyStats(keyNames.size());
-                keys.put(e.key, ks);
-                keyNames.add(e.key);
-            }
-            ks.lastTime = e.time;
-            result.events++;
-            if (out != null) {
-                line.setLength(0);
-                String key = csvField(e.key);
-                for (int m = 0; m < k; m++) {
-                    line.append(key).append(',').append(e.time).append(',').append(quotedModels[m]).append(',')
-                            .append(means[m]).append(',');
-                    if (!Double.isNaN(stddevs[m])) {
-                        line.append(stddevs[m]);
-                    }
-                    line.append('\n');
-                }
-                out.append(line);
-            }
-            if (!labelled) {
-                result.predictOnly++;
-                continue;
-            }
-            if (binary && e.label != 0.0 && e.label != 1.0) {
-                binary = false;
-            }
-            for (int m = 0; m < k; m++) {
-                metrics.get(m).update(means[m], stddevs[m], e.label, binary);
-            }
-            result.labelled++;
-            ks.labelled++;
-            double err = means[0] - e.label;
-            ks.championSse += err * err;
-            if (meanIndex >= 0) {
-                double em = means[meanIndex] - e.label;
-                ks.meanSse += em * em;
-            }
-            if (report != null) {
-                report.sample(result.labelled - 1, e.time, metrics);
-                report.champion(ks.index, e.time, e.label, means[0]);
-            }
-            if (delayed) {
-                long due = e.time + config.labelDelayMillis;
-                if (due < e.time) {
+            boolean labelled = tally.scored(e, ks, means, stddevs, intervals, 0);
+            if (labelled && (delayed || later != null)) {
+                long due = later != null ? later.getTs() : e.time + config.labelDelayMillis;
+                if (later == null && due < e.time) {
                     due = Long.MAX_VALUE;   // overflow: never due before the end
                 }
                 pending.add(new Pending(due, seq++, e.key, e.time, new HashMap<>(e.features), e.label));
@@ -379,16 +479,195 @@ public final class Backtest {
         if (config.progress != null) {
             config.progress.update(result.rows, source.position(), source.size());
         }
-        result.binary = binary && result.labelled > 0;
-        result.keys = keyNames;
-        result.keyStats = new ArrayList<>(keyNames.size());
-        for (String name : keyNames) {
-            result.keyStats.add(keys.get(name));
+        result.finalStates = finalStates(stores);
+        return tally.finish(step.counters());
+    }
+
+    /** Every key's final state (store key to bytes), in key order, without the stores' internal entries. */
+    private static Map<String, byte[]> finalStates(ModelStore[] stores) {
+        Map<String, byte[]> states = new java.util.TreeMap<>();
+        for (ModelStore s : stores) {
+            ((InMemoryModelStore) s).entries().forEach((storeKey, state) -> {
+                if (!storeKey.startsWith("\u0000") && !ModelStore.modelName(storeKey).startsWith("\u0000")) {
+                    states.put(storeKey, state);
+                }
+            });
         }
-        result.report = report;
-        result.counters = step.counters();
-        result.finish();
-        return result;
+        return states;
+    }
+
+    /**
+     * A sink writing the c-th prediction it receives ({@code c = cursor[0]}, then advanced) to
+     * {@code means[c]}, {@code stddevs[c]} and its calibrated 80% and 95% bounds to
+     * {@code intervals[4c, 4c + 4)}.
+     */
+    private static ScoringStep.Sink sink(int[] cursor, double[] means, double[] stddevs, double[] intervals) {
+        return new ScoringStep.Sink() {
+            @Override
+            public void accept(String model, boolean champion, long version, double mean, double stddev) {
+                throw new AssertionError("the step hands the prediction whole");
+            }
+
+            @Override
+            public void accept(String model, boolean champion, long version, io.streamlearn.learn.Prediction p) {
+                int c = cursor[0]++;
+                means[c] = p.mean();
+                stddevs[c] = p.stddev();
+                intervals[4 * c] = p.lower80();
+                intervals[4 * c + 1] = p.upper80();
+                intervals[4 * c + 2] = p.lower95();
+                intervals[4 * c + 3] = p.upper95();
+            }
+        };
+    }
+
+    private static BadRowException backwards(BacktestEvent e, long lastTime) {
+        return new BadRowException(e.line, "time goes backwards for key '" + e.key + "': " + e.time
+                + " < " + lastTime + " (previous event of the key)");
+    }
+
+    /** Events scored per round of the parallel run. */
+    static final int CHUNK = 4096;
+
+    /**
+     * The run with the partitions' stores split over {@code workers} threads (partition p on worker
+     * p mod workers), without a label delay: each round reads a chunk of events, the workers score the
+     * events of their partitions in file order (each with its own {@link ScoringStep}: a partition's
+     * events, stores and population are touched by one thread only, in the order of the one-thread run),
+     * then this thread counts the chunk's events in file order. Every store sees the same sequence of
+     * events as in the one-thread run, so each prediction, and hence the result and output, is the same
+     * bit for bit.
+     */
+    private BacktestResult runParallel(EventSource source, int workers) throws IOException, BadRowException {
+        int k = config.models.size();
+        int partitions = config.partitions;
+        ScoringStep[] steps = new ScoringStep[workers];
+        for (int w = 0; w < workers; w++) {
+            steps[w] = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), config.models, config.prior);
+        }
+        ModelStore[] stores = new ModelStore[partitions];
+        for (int i = 0; i < partitions; i++) {
+            stores[i] = new InMemoryModelStore();
+        }
+        BacktestEvent[] chunk = new BacktestEvent[CHUNK];
+        for (int i = 0; i < CHUNK; i++) {
+            chunk[i] = new BacktestEvent();
+        }
+        BadRowException[] bad = new BadRowException[CHUNK];
+        int[] partitionOf = new int[CHUNK];
+        double[] means = new double[CHUNK * k];
+        double[] stddevs = new double[CHUNK * k];
+        double[] intervals = new double[4 * CHUNK * k];
+        Tally tally = new Tally(source);
+        BacktestResult result = tally.result;
+        int[] count = new int[1];
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            int worker = w;
+            ScoringStep step = steps[w];
+            Map<String, Long> lastTimes = new HashMap<>();
+            int[] cursor = new int[1];
+            ScoringStep.Sink sink = sink(cursor, means, stddevs, intervals);
+            tasks.add(() -> {
+                for (int i = 0; i < count[0]; i++) {
+                    if (bad[i] != null || partitionOf[i] % workers != worker) {
+                        continue;
+                    }
+                    BacktestEvent e = chunk[i];
+                    Long last = lastTimes.get(e.key);
+                    try {
+                        if (last != null && e.time < last) {
+                            throw backwards(e, last);
+                        }
+                        checkMagnitudes(e);
+                        cursor[0] = i * k;
+                        try {
+                            step.score(e.key, e.time, e.features, e.label, stores[partitionOf[i]], sink);
+                        } catch (InvalidInputException x) {
+                            throw new BadRowException(e.line, x.getMessage());
+                        }
+                    } catch (BadRowException x) {
+                        bad[i] = x;
+                        partitionOf[i] = -1;
+                        continue;
+                    }
+                    lastTimes.put(e.key, e.time);
+                }
+                return null;
+            });
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(workers - 1, r -> {
+            Thread t = new Thread(r, "backtest-partitions");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            boolean end = false;
+            while (!end && result.rows < config.limit) {
+                int n = 0;
+                while (n < CHUNK && result.rows + n < config.limit) {
+                    bad[n] = null;
+                    try {
+                        if (!source.next(chunk[n])) {
+                            end = true;
+                            break;
+                        }
+                        partitionOf[n] = PriorSettings.partition(chunk[n].key, partitions);
+                    } catch (BadRowException x) {
+                        bad[n] = x;
+                        partitionOf[n] = -1;
+                    }
+                    n++;
+                }
+                count[0] = n;
+                List<Future<Void>> running = new ArrayList<>();
+                for (int w = 1; w < workers; w++) {
+                    running.add(pool.submit(tasks.get(w)));
+                }
+                tasks.get(0).call();
+                for (Future<Void> f : running) {
+                    f.get();
+                }
+                for (int i = 0; i < n; i++) {
+                    result.rows++;
+                    if (config.progress != null && (result.rows & 8191) == 0) {
+                        config.progress.update(result.rows, source.position(), source.size());
+                    }
+                    if (bad[i] != null) {
+                        bad(result, bad[i]);
+                        continue;
+                    }
+                    tally.scored(chunk[i], null, means, stddevs, intervals, i * k);
+                }
+            }
+        } catch (ExecutionException x) {
+            Throwable cause = x.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error r) {
+                throw r;
+            }
+            throw new IOException(cause);
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        } catch (IOException | BadRowException | RuntimeException | Error x) {
+            throw x;
+        } catch (Exception x) {
+            throw new IOException(x);
+        } finally {
+            pool.shutdownNow();
+        }
+        if (config.progress != null) {
+            config.progress.update(result.rows, source.position(), source.size());
+        }
+        ScoringStep.Counters counters = new ScoringStep.Counters();
+        for (ScoringStep st : steps) {
+            counters.add(st.counters());
+        }
+        tally.result.finalStates = finalStates(stores);
+        return tally.finish(counters);
     }
 
     /** The store of the partition Kafka's default partitioner gives {@code key}. */

@@ -19,6 +19,7 @@ public final class BacktestResult {
     long badRows;
     long lateLearned;
     long flushedAtEnd;
+    java.util.Map<String, byte[]> finalStates = java.util.Map.of();
     boolean binary;
     final List<BadRowException> badRowLines = new ArrayList<>();
     List<String> keys;
@@ -123,6 +124,15 @@ public final class BacktestResult {
     /** Label delay in ms, or negative for none. */
     public long labelDelayMillis() {
         return labelDelayMillis;
+    }
+
+    /**
+     * Every key's model states at the end of the run, keyed by {@code ModelStore.storeKey} (entity key
+     * and model), sorted: what {@code streamlearn export} would read from the live changelog after the
+     * same events and labels (population priors, which belong to a partition, are left out as there).
+     */
+    public java.util.Map<String, byte[]> finalStates() {
+        return finalStates;
     }
 
     /** The scoring step's counters (fresh states, discarded updates). */

@@ -1,12 +1,13 @@
 package io.streamlearn.streams.backtest;
 
 import io.streamlearn.learn.features.FeatureSpace;
+import com.fasterxml.jackson.core.io.NumberInput;
 import io.streamlearn.streams.decode.Timestamps;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,13 @@ import java.util.zip.GZIPInputStream;
  * Fields may be double-quoted (RFC 4180, {@code ""} for a quote) but not span lines. A row with the
  * wrong number of columns, an empty key, an unparseable or non-finite number is a
  * {@link BadRowException} naming its line (the header is line 1).
+ * <p>
+ * Reading allocates nothing per cell: lines are cut in a reused character buffer ({@link LineBuffer}),
+ * numbers are parsed in place by FastDoubleParser (as bundled by Jackson; the same doubles as
+ * {@link Double#parseDouble}, see {@code CsvNumberParsingTest}), timestamps in place
+ * ({@link Timestamps#parse(CharSequence)}), and keys are shared strings looked up by their characters
+ * ({@link KeyTable}). What remains per row is the event's feature map (boxed values) and, for a text
+ * column, the cell's string.
  *
  * <pre>{@code
  * try (EventSource in = CsvEventSource.open(Path.of("events.csv"), null)) {
@@ -43,7 +51,7 @@ import java.util.zip.GZIPInputStream;
  */
 public final class CsvEventSource implements EventSource {
 
-    private final BufferedReader reader;
+    private final LineBuffer reader;
     private final CountingInputStream counting;
     private final long size;
     private final int columns;
@@ -57,11 +65,18 @@ public final class CsvEventSource implements EventSource {
     private int indicatorCount;
     /** Distinct indicator names kept for reuse; past this they are made per row. */
     static final int MAX_INDICATORS = 1 << 16;
-    private final String[] fields;
+    /** The cells of the current row: {@code cells[off[i], off[i] + len[i])}. */
+    private char[] cells;
+    private final int[] off;
+    private final int[] len;
+    /** Holds the unquoted cells of a row with quotes. */
+    private char[] unquoted = new char[256];
+    private final CharSlice slice = new CharSlice();
+    private final KeyTable keys = new KeyTable();
     private long line = 1;
 
     @SuppressWarnings("unchecked")
-    private CsvEventSource(BufferedReader reader, CountingInputStream counting, long size, String header,
+    private CsvEventSource(LineBuffer reader, CountingInputStream counting, long size, String header,
                            List<String> selected, boolean[] scannedText) throws IOException {
         this.reader = reader;
         this.counting = counting;
@@ -115,7 +130,8 @@ public final class CsvEventSource implements EventSource {
                 indicators[i] = new HashMap<>();
             }
         }
-        this.fields = new String[columns];
+        this.off = new int[columns];
+        this.len = new int[columns];
     }
 
     /**
@@ -133,9 +149,11 @@ public final class CsvEventSource implements EventSource {
         InputStream raw = Files.newInputStream(file);
         CountingInputStream counting = new CountingInputStream(raw);
         InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(counting, 1 << 16) : counting;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        Reader chars = new InputStreamReader(in, StandardCharsets.UTF_8);
+        LineBuffer r = new LineBuffer(chars, 1 << 16);
         try {
-            return new CsvEventSource(r, counting, Files.size(file), r.readLine(), features, text);
+            String header = r.next() ? r.line() : null;
+            return new CsvEventSource(r, counting, Files.size(file), header, features, text);
         } catch (IOException | RuntimeException e) {
             r.close();
             throw e;
@@ -155,20 +173,18 @@ public final class CsvEventSource implements EventSource {
         try (CsvEventSource pass = open(file, null, null)) {
             long[] words = new long[pass.columns];
             long[] numbers = new long[pass.columns];
-            String line;
             int rows = 0;
-            while (rows++ < SCANNED_ROWS && (line = pass.reader.readLine()) != null) {
-                if (line.isEmpty()) {
+            while (rows++ < SCANNED_ROWS && pass.reader.next()) {
+                if (pass.reader.start() == pass.reader.end()) {
                     continue;
                 }
-                int n = line.indexOf('"') < 0 ? pass.splitPlain(line) : pass.splitQuoted(line);
+                int n = pass.split();
                 if (n != pass.columns) {
                     continue;
                 }
                 for (int i = 3; i < n; i++) {
-                    String cell = pass.fields[i];
-                    if (!cell.isEmpty()) {
-                        if (isNumber(cell)) {
+                    if (pass.len[i] > 0) {
+                        if (isNumber(pass.cell(i))) {
                             numbers[i]++;
                         } else {
                             words[i]++;
@@ -213,41 +229,41 @@ public final class CsvEventSource implements EventSource {
 
     @Override
     public boolean next(BacktestEvent into) throws IOException, BadRowException {
-        String text;
         do {
-            text = reader.readLine();
-            line++;
-            if (text == null) {
+            if (!reader.next()) {
+                line++;
                 return false;
             }
-        } while (text.isEmpty());
-        int n = text.indexOf('"') < 0 ? splitPlain(text) : splitQuoted(text);
+            line++;
+        } while (reader.start() == reader.end());
+        int n = split();
         if (n != columns) {
             throw new BadRowException(line, "expected " + columns + " columns, got " + n);
         }
-        String key = fields[0];
-        if (key.isEmpty()) {
+        if (len[0] == 0) {
             throw new BadRowException(line, "empty key");
         }
+        String key = keys.get(cells, off[0], len[0]);
         long time;
         try {
-            time = Timestamps.parse(fields[1]);
+            time = Timestamps.parse(slice.of(cells, off[1], len[1]));
         } catch (IllegalArgumentException e) {
             throw new BadRowException(line, e.getMessage());
         }
-        double label = fields[2].isEmpty() ? Double.NaN : number(fields[2], "label");
+        double label = len[2] == 0 ? Double.NaN : number(2, "label");
         into.features.clear();
         for (int i = 3; i < columns; i++) {
             String name = columnFeature[i];
-            if (name != null && !fields[i].isEmpty()) {
+            if (name != null && len[i] > 0) {
                 if (textColumn[i]) {
-                    into.features.put(indicator(i, name, fields[i]), 1.0);
+                    into.features.put(indicator(i, name, cell(i)), 1.0);
                 } else {
-                    into.features.put(name, number(fields[i], name));
+                    into.features.put(name, number(i, name));
                 }
             }
         }
         into.key = key;
+        into.id = null;
         into.time = time;
         into.label = label;
         into.line = line;
@@ -268,43 +284,107 @@ public final class CsvEventSource implements EventSource {
         return s;
     }
 
-    private double number(String text, String what) throws BadRowException {
+    /** The cell as a string (allocates). */
+    private String cell(int i) {
+        return new String(cells, off[i], len[i]);
+    }
+
+    /** Cell {@code i} as {@link Double#parseDouble} reads it, finite. */
+    private double number(int i, String what) throws BadRowException {
         double v;
         try {
-            v = Double.parseDouble(text);
+            v = parseDouble(cells, off[i], len[i]);
         } catch (NumberFormatException e) {
-            throw new BadRowException(line, "unparseable number '" + text + "' for " + what);
+            throw new BadRowException(line, "unparseable number '" + cell(i) + "' for " + what);
         }
         if (!Double.isFinite(v)) {
-            throw new BadRowException(line, "non-finite " + what + " '" + text + "'");
+            throw new BadRowException(line, "non-finite " + what + " '" + cell(i) + "'");
         }
         return v;
     }
 
-    private int splitPlain(String text) {
-        int n = 0;
-        int from = 0;
-        while (true) {
-            int comma = text.indexOf(',', from);
-            String f = comma < 0 ? text.substring(from) : text.substring(from, comma);
-            if (n < fields.length) {
-                fields[n] = f;
-            }
-            n++;
-            if (comma < 0) {
-                return n;
-            }
-            from = comma + 1;
-        }
+    /**
+     * {@link Double#parseDouble} of {@code chars[from, from + count)} without making a string: the
+     * FastDoubleParser Jackson bundles, which accepts the same syntax (whitespace, sign, decimal and
+     * hexadecimal forms, {@code NaN}, {@code Infinity}, a {@code d}/{@code f} suffix) and rounds
+     * correctly, as {@code parseDouble} does.
+     */
+    static double parseDouble(char[] chars, int from, int count) {
+        return NumberInput.parseDouble(chars, from, count, true);
     }
 
-    private int splitQuoted(String text) {
-        List<String> out = new ArrayList<>();
-        splitInto(text, out);
-        for (int i = 0; i < out.size() && i < fields.length; i++) {
-            fields[i] = out.get(i);
+    /** Cuts the current line into cells; returns how many (at most {@link #columns} are kept). */
+    private int split() {
+        char[] b = reader.chars();
+        int from = reader.start();
+        int to = reader.end();
+        for (int i = from; i < to; i++) {
+            if (b[i] == '"') {
+                return splitQuoted(b, from, to);
+            }
         }
-        return out.size();
+        cells = b;
+        int n = 0;
+        int cellStart = from;
+        for (int i = from; i < to; i++) {
+            if (b[i] == ',') {
+                if (n < columns) {
+                    off[n] = cellStart;
+                    len[n] = i - cellStart;
+                }
+                n++;
+                cellStart = i + 1;
+            }
+        }
+        if (n < columns) {
+            off[n] = cellStart;
+            len[n] = to - cellStart;
+        }
+        return n + 1;
+    }
+
+    /** RFC 4180 splitting of a line with quotes, unquoting into a second buffer. */
+    private int splitQuoted(char[] b, int from, int to) {
+        if (unquoted.length < to - from) {
+            unquoted = new char[Math.max(to - from, 2 * unquoted.length)];
+        }
+        char[] u = unquoted;
+        cells = u;
+        int w = 0;
+        int n = 0;
+        int cellStart = 0;
+        boolean quoted = false;
+        for (int i = from; i < to; i++) {
+            char c = b[i];
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < to && b[i + 1] == '"') {
+                        u[w++] = '"';
+                        i++;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    u[w++] = c;
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                if (n < columns) {
+                    off[n] = cellStart;
+                    len[n] = w - cellStart;
+                }
+                n++;
+                cellStart = w;
+            } else {
+                u[w++] = c;
+            }
+        }
+        if (n < columns) {
+            off[n] = cellStart;
+            len[n] = w - cellStart;
+        }
+        return n + 1;
     }
 
     /** RFC 4180 splitting of one line. */

@@ -126,6 +126,7 @@ public final class JsonLinesEventSource implements EventSource {
         }
         Double label = e.getLabel();
         into.key = e.getKey();
+        into.id = e.getId();
         into.time = e.getTs();
         into.label = label == null ? Double.NaN : finite(label, "label");
         into.line = line;

@@ -9,7 +9,8 @@ import java.util.Locale;
  * with the skill over the {@code mean} and {@code last} baselines, {@code 1 - MSE / MSE_baseline}; numeric
  * labels end with the coverage of the central 80% and 95% intervals of the models with a stddev
  * ({@code cover80}, {@code cover95}: the share of labels within {@code mean ± 1.28} and {@code ± 1.96}
- * stddev; "-" for a model without one).
+ * stddev; "-" for a model without one) and of the calibrated intervals the model published
+ * ({@code aci80}, {@code aci95}: adaptive conformal inference per key; "-" for a model without them).
  */
 public final class MetricsTable {
     private MetricsTable() {
@@ -19,7 +20,8 @@ public final class MetricsTable {
     public static List<String> columns(BacktestResult r) {
         return r.binary()
                 ? List.of("model", "rows", "logloss", "accuracy", "auc", "brier", "skill_mean", "skill_last")
-                : List.of("model", "rows", "mse", "mae", "r2", "skill_mean", "skill_last", "cover80", "cover95");
+                : List.of("model", "rows", "mse", "mae", "r2", "skill_mean", "skill_last", "cover80", "cover95",
+                        "aci80", "aci95");
     }
 
     /** The cells of model {@code i}'s row, formatted, in {@link #columns} order. */
@@ -31,7 +33,8 @@ public final class MetricsTable {
                     num(m.skillOverMean()), num(m.skillOverLast()));
         }
         return List.of(m.model(), rows, num(m.mse()), num(m.mae()), num(m.r2()), num(m.skillOverMean()),
-                num(m.skillOverLast()), num(m.coverage80()), num(m.coverage95()));
+                num(m.skillOverLast()), num(m.coverage80()), num(m.coverage95()), num(m.calibratedCoverage80()),
+                num(m.calibratedCoverage95()));
     }
 
     /** The counts and the table, ending in a newline. */

@@ -23,6 +23,10 @@ public final class ModelMetrics {
     long intervals;
     long within80;
     long within95;
+    /** Labelled events with calibrated intervals, and how many fell in the 80% and the 95% one. */
+    long calibrated;
+    long calibrated80;
+    long calibrated95;
     double skillOverMean = Double.NaN;
     double skillOverLast = Double.NaN;
 
@@ -43,6 +47,18 @@ public final class ModelMetrics {
             within95 += z <= Z95 ? 1 : 0;
         }
         update(prediction, label, binarySoFar);
+    }
+
+    /**
+     * Counts whether {@code label} fell in the calibrated intervals {@code [b[at], b[at+1]]} (80%) and
+     * {@code [b[at+2], b[at+3]]} (95%), when the prediction had them (not NaN).
+     */
+    void intervals(double[] b, int at, double label) {
+        if (!Double.isNaN(b[at])) {
+            calibrated++;
+            calibrated80 += label >= b[at] && label <= b[at + 1] ? 1 : 0;
+            calibrated95 += label >= b[at + 2] && label <= b[at + 3] ? 1 : 0;
+        }
     }
 
     void update(double prediction, double label, boolean binarySoFar) {
@@ -107,6 +123,20 @@ public final class ModelMetrics {
     /** As {@link #coverage80()} for the central 95% interval {@code mean ± 1.96 stddev}. */
     public double coverage95() {
         return intervals == 0 ? Double.NaN : within95 / (double) intervals;
+    }
+
+    /**
+     * Share of the labelled events with calibrated intervals (adaptive conformal inference, per key:
+     * {@code io.streamlearn.learn.conformal.Conformal}) whose label fell within the calibrated central 80%
+     * interval, or NaN for a model without one.
+     */
+    public double calibratedCoverage80() {
+        return calibrated == 0 ? Double.NaN : calibrated80 / (double) calibrated;
+    }
+
+    /** As {@link #calibratedCoverage80()} for the calibrated central 95% interval. */
+    public double calibratedCoverage95() {
+        return calibrated == 0 ? Double.NaN : calibrated95 / (double) calibrated;
     }
 
     /** {@code 1 - MSE / MSE(mean baseline)}. */

@@ -9,6 +9,10 @@ import io.streamlearn.streams.backtest.HtmlReport;
 import io.streamlearn.streams.backtest.MetricsTable;
 import io.streamlearn.streams.backtest.ProgressBar;
 import io.streamlearn.streams.score.PriorSettings;
+import io.streamlearn.streams.migration.ModelTransfer;
+import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.ModelExport;
+import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.app.AppConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,6 +88,17 @@ public final class BacktestCommand implements Callable<Integer> {
                     + "(500ms, 30s, 15m, 2d, PT1H). Default: at once.")
     Duration labelDelay;
 
+    @Option(names = "--labels", paramLabel = "FILE",
+            description = "Labels that came apart from their events, as on the labels topic: JSON lines "
+                    + "{\"id\", \"key\", \"ts\", \"label\"}. Each is learned once the stream's event time passes its ts, "
+                    + "as the live task does; the input's events must carry ids and be sorted by time.")
+    Path labels;
+
+    @Option(names = "--final-states", paramLabel = "FILE",
+            description = "Write every key's final model states (not the baselines') to an Avro file, in the "
+                    + "format of streamlearn export, to compare with a live application's.")
+    Path finalStates;
+
     @Option(names = "--output", paramLabel = "FILE", description = "Write every prediction as CSV: key,ts,model,prediction,stddev.")
     Path output;
 
@@ -103,6 +118,11 @@ public final class BacktestCommand implements Callable<Integer> {
             description = "Partitions of the live events topic to reproduce: each learns its own population prior"
                     + " from the keys Kafka's default partitioner gives it. Default: 1.")
     int partitions = 1;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads that score the --partitions in parallel (used without --label-delay; the result is"
+                    + " the same for any N). Default: the number of processors.")
+    int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--prior", paramLabel = "MODE",
             description = "How new keys start: population (from their partition's population) or none. Default: population.")
@@ -137,9 +157,33 @@ public final class BacktestCommand implements Callable<Integer> {
         this.in = in;
     }
 
+    /** A JSON-lines file of labels; a line that is not a label is an error naming its number. */
+    static List<Label> readLabels(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(Files.exists(file) ? "not a file" : "no such file");
+        }
+        List<Label> out = new java.util.ArrayList<>();
+        int n = 0;
+        try (java.io.BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String line = r.readLine(); line != null; line = r.readLine()) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    out.add(io.streamlearn.schemas.wire.WireCodec.decodeLabel(line.getBytes(StandardCharsets.UTF_8)));
+                } catch (io.streamlearn.schemas.wire.MalformedRecordException e) {
+                    throw new IOException("line " + n + ": " + e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public Integer call() {
         long delay = labelDelay == null ? -1 : labelDelay.toMillis();
+        List<String> userModels;
         Backtest.Config config;
         AppConfig app;
         List<String> featureList = features;
@@ -153,11 +197,12 @@ public final class BacktestCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("Missing required option: '--model=SPEC' (or streamlearn.models in --config or --set)");
             }
             List<String> modelList = models != null ? models : app.models();
+            userModels = modelList;
             if (featureList == null && !app.featureSpace().isHashed()) {
                 featureList = app.featureSpace().names();
             }
             config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
-                    .collectReport(report != null).textBuckets(app.textBuckets()).partitions(partitions)
+                    .collectReport(report != null).textBuckets(app.textBuckets()).partitions(partitions).threads(threads)
                     .prior(new PriorSettings(PriorSettings.parseMode(prior), priorMinKeys, priorEvery));
         } catch (IOException e) {
             err.println("streamlearn backtest: cannot read --config " + settings.configFile + ": " + e.getMessage());
@@ -171,10 +216,19 @@ public final class BacktestCommand implements Callable<Integer> {
             err.println("streamlearn backtest: --input " + input + ": " + (Files.exists(input) ? "not a file" : "no such file"));
             return 2;
         }
-        for (Path p : new Path[] {output, report}) {
+        for (Path p : new Path[] {output, report, finalStates}) {
             Path dir = p == null ? null : p.toAbsolutePath().getParent();
             if (dir != null && !Files.isDirectory(dir)) {
-                err.println("streamlearn backtest: " + (p == output ? "--output " : "--report ") + p + ": no such directory " + dir);
+                err.println("streamlearn backtest: " + (p == output ? "--output " : p == report ? "--report " : "--final-states ")
+                        + p + ": no such directory " + dir);
+                return 2;
+            }
+        }
+        if (labels != null) {
+            try {
+                config.labels(readLabels(labels));
+            } catch (IOException e) {
+                err.println("streamlearn backtest: --labels " + labels + ": " + e.getMessage());
                 return 2;
             }
         }
@@ -234,6 +288,22 @@ public final class BacktestCommand implements Callable<Integer> {
             err.println("... " + (result.badRows() - 20) + " more bad rows skipped");
         }
         out.print(MetricsTable.format(result));
+        if (finalStates != null) {
+            try {
+                List<ModelExport> states = new java.util.ArrayList<>();
+                result.finalStates().forEach((storeKey, state) -> {
+                    String model = ModelStore.modelName(storeKey);
+                    if (!Backtest.BASELINES.contains(model) || userModels.contains(model)) {
+                        states.add(new ModelExport(ModelStore.entityKey(storeKey), model, java.nio.ByteBuffer.wrap(state)));
+                    }
+                });
+                ModelTransfer.write(states, finalStates);
+                err.println("final states: " + states.size() + " models written to " + finalStates);
+            } catch (IOException e) {
+                err.println("streamlearn backtest: cannot write --final-states " + finalStates + ": " + e.getMessage());
+                return 1;
+            }
+        }
         if (report != null) {
             try {
                 HtmlReport.write(result, stdin ? label : input.getFileName().toString(), report);

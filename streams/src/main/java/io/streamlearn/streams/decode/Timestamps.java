@@ -15,13 +15,21 @@ public final class Timestamps {
      * @throws IllegalArgumentException naming the text when it is neither
      */
     public static long parse(String text) {
+        return parse((CharSequence) text);
+    }
+
+    /**
+     * As {@link #parse(String)}, for a view of characters (a CSV reader's buffer): no string is made
+     * unless the text is neither an integer nor {@code yyyy-MM-ddTHH:mm:ssZ}.
+     */
+    public static long parse(CharSequence text) {
         int n = text.length();
         if (n == 0) {
             throw new IllegalArgumentException("empty timestamp");
         }
         if (isInteger(text)) {
             try {
-                return Long.parseLong(text);
+                return Long.parseLong(text, 0, n, 10);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("timestamp out of range: '" + text + "'");
             }
@@ -33,13 +41,13 @@ public final class Timestamps {
             }
         }
         try {
-            return Instant.parse(text).toEpochMilli();
+            return Instant.parse(text.toString()).toEpochMilli();
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException("bad timestamp '" + text + "' (want epoch ms or ISO-8601 like 2013-02-28T16:00:00Z)");
         }
     }
 
-    private static boolean isInteger(String s) {
+    private static boolean isInteger(CharSequence s) {
         int i = s.charAt(0) == '-' ? 1 : 0;
         if (i == s.length()) {
             return false;
@@ -54,7 +62,7 @@ public final class Timestamps {
     }
 
     /** {@code yyyy-MM-ddTHH:mm:ssZ} in epoch seconds, or Long.MIN_VALUE if the text has another shape. */
-    private static long fastUtcSeconds(String s) {
+    private static long fastUtcSeconds(CharSequence s) {
         if (s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':' || s.charAt(16) != ':') {
             return Long.MIN_VALUE;
         }
@@ -72,7 +80,7 @@ public final class Timestamps {
         return days * 86_400L + hour * 3_600L + minute * 60L + second;
     }
 
-    private static int digits(String s, int from, int count) {
+    private static int digits(CharSequence s, int from, int count) {
         int v = 0;
         for (int i = from; i < from + count; i++) {
             char c = s.charAt(i);

@@ -94,7 +94,9 @@ public final class Demo {
                     .with(AppConfig.APPLICATION_ID_KEY, "streamlearn-demo")
                     .with(AppConfig.STATE_DIR_KEY, stateDir.toString())
                     .with(AppConfig.MODELS_KEY, String.join(";", settings.models()))
-                    .with(AppConfig.FEATURES_KEY, String.join(",", FEATURES));
+                    .with(AppConfig.FEATURES_KEY, String.join(",", FEATURES))
+                    // one instance: no second one to keep the default standby (Kafka Streams would warn on every rebalance)
+                    .with("num.standby.replicas", "0");
             broker.createTopics(1, config.topics());
             out.printf(Locale.ROOT, "Embedded broker at %s; model %s; %d events over %d keys, %.0f%% labelled, noise sd %.2f%n",
                     broker.bootstrapServers(), config.models().get(0), settings.events(), settings.keys(),

@@ -30,13 +30,25 @@ final class Forwarding {
     private final Duration timeout;
     private final Consumer<HttpExchange> done;
 
+    private final String scheme;
+
     /**
      * @param timeout timeout of a forwarded request (and of connecting)
      * @param done    closes and counts an exchange answered asynchronously
      */
     Forwarding(ModelQueries queries, Duration timeout, Consumer<HttpExchange> done) {
+        this(queries, timeout, done, null);
+    }
+
+    /** With {@code tls} not null, other instances are reached over HTTPS, trusting what {@code tls} trusts. */
+    Forwarding(ModelQueries queries, Duration timeout, Consumer<HttpExchange> done, javax.net.ssl.SSLContext tls) {
         this.queries = queries;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tls != null) {
+            builder.sslContext(tls);
+        }
+        this.client = builder.build();
+        this.scheme = tls != null ? "https://" : "http://";
         this.timeout = timeout;
         this.done = done;
     }
@@ -93,7 +105,7 @@ final class Forwarding {
     }
 
     HttpRequest request(HttpExchange ex, String hostPort, String rawPathAndQuery, byte[] body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + hostPort + rawPathAndQuery))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(scheme + hostPort + rawPathAndQuery))
                 .timeout(timeout)
                 .header(ModelQueryServer.FORWARDED_HEADER, queries.self().orElse("peer"));
         String auth = ex.getRequestHeaders().getFirst("Authorization");

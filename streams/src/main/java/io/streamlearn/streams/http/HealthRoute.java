@@ -17,8 +17,10 @@ final class HealthRoute {
 
     /**
      * {@code /health}: 200 while Kafka Streams runs or rebalances (a failed or stopped instance: 503).
-     * {@code /ready}: 200 only when, besides, no active task is restoring its store from the changelog,
-     * so an instance that took over partitions is not ready until it has caught up with them.
+     * {@code /ready}: 200 only when, besides, the instance has been RUNNING once (a starting instance is
+     * not ready before its first tasks are assigned and restored) and no active task is restoring its
+     * store from the changelog, so an instance that took over partitions is not ready until it has caught
+     * up with them.
      */
     void handle(HttpExchange ex, boolean readiness) throws IOException {
         boolean serving = queries.isServing();
@@ -27,8 +29,10 @@ final class HealthRoute {
         body.put("state", queries.streamsState());
         body.put("serving", serving);
         body.put("restoringPartitions", restoring);
-        boolean ok = readiness ? serving && restoring == 0 : serving;
+        boolean started = queries.hasStarted();
+        boolean ok = readiness ? serving && started && restoring == 0 : serving;
         if (readiness) {
+            body.put("started", started);
             body.put("ready", ok);
         }
         Exchanges.sendJson(ex, ok ? 200 : 503, body);

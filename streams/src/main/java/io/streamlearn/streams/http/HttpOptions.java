@@ -23,6 +23,9 @@ import java.time.Duration;
  */
 public final class HttpOptions {
 
+    /** Environment variable holding the password of {@code --http-tls-keystore}. */
+    public static final String TLS_PASSWORD_ENV = "STREAMLEARN_HTTP_TLS_PASSWORD";
+
     /** Environment variable holding the bearer token. */
     public static final String TOKEN_ENV = "STREAMLEARN_HTTP_TOKEN";
 
@@ -40,6 +43,11 @@ public final class HttpOptions {
             description = "Host other instances use to reach this one (Kafka Streams application.server). "
                     + "Default: the bind address, or this machine's host name when binding 0.0.0.0.")
     String advertisedHost;
+
+    @Option(names = "--http-tls-keystore", paramLabel = "FILE",
+            description = "PKCS12 key store holding the endpoint's certificate and key: the endpoint serves HTTPS, and "
+                    + "trusts the same store when it forwards to other instances. Its password is in $" + TLS_PASSWORD_ENV + ".")
+    Path tlsKeystore;
 
     @Option(names = "--http-token-file", paramLabel = "FILE",
             description = "File whose first line is the bearer token the endpoint requires (and sends to other instances).")
@@ -72,7 +80,34 @@ public final class HttpOptions {
             return null;
         }
         ModelQueryServer.Options o = new ModelQueryServer.Options(bind, port, token(), Duration.ofSeconds(5), 4);
+        if (tlsKeystore != null) {
+            o = o.withTls(tls(tlsKeystore, System.getenv(TLS_PASSWORD_ENV)));
+        }
         return QueryEndpoint.start(o, metrics);
+    }
+
+    /**
+     * An SSL context whose keys and trusted certificates both come from the PKCS12 store {@code file}.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read or its password is wrong
+     */
+    public static javax.net.ssl.SSLContext tls(Path file, String password) {
+        char[] pw = password == null ? new char[0] : password.toCharArray();
+        try (var in = Files.newInputStream(file)) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(in, pw);
+            javax.net.ssl.KeyManagerFactory kmf =
+                    javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            javax.net.ssl.TrustManagerFactory tmf =
+                    javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return context;
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("--http-tls-keystore " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** This instance's address for {@code application.server}, given the started endpoint. */

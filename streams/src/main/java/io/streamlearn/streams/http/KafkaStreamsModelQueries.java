@@ -79,6 +79,8 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
         this.restoring = restoring;
     }
 
+    private java.util.function.BooleanSupplier started = () -> true;
+
     /**
      * {@code POST /score} reads records in the events topic's shape with this mapping.
      *
@@ -125,6 +127,22 @@ public final class KafkaStreamsModelQueries implements ModelQueries {
     @Override
     public int restoringPartitions() {
         return restoring.getAsInt();
+    }
+
+    /**
+     * {@link #hasStarted()} answers {@code started}, e.g. {@code StreamlearnApp::hasBeenRunning}
+     * (default: always true).
+     *
+     * @return this
+     */
+    public KafkaStreamsModelQueries startedWhen(java.util.function.BooleanSupplier started) {
+        this.started = java.util.Objects.requireNonNull(started, "started");
+        return this;
+    }
+
+    @Override
+    public boolean hasStarted() {
+        return started.getAsBoolean();
     }
 
     @Override

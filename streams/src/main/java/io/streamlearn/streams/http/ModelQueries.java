@@ -58,8 +58,14 @@ public interface ModelQueries {
      *
      * @param fresh  whether the key had no (readable) state for this model, so a new state scored
      * @param stddev predictive standard deviation, or NaN when the learner has none
+     * @param lower80 the calibrated central 80% interval's lower end, or NaN (likewise the other three)
      */
-    record Score(String model, boolean champion, long version, double mean, double stddev, boolean fresh) {
+    record Score(String model, boolean champion, long version, double mean, double stddev, boolean fresh,
+                 double lower80, double upper80, double lower95, double upper95) {
+        /** A score without calibrated intervals. */
+        Score(String model, boolean champion, long version, double mean, double stddev, boolean fresh) {
+            this(model, champion, version, mean, stddev, fresh, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
     }
 
     /** The result of {@link #score}: per-model scores and the count of feature names the space ignored. */
@@ -123,6 +129,15 @@ public interface ModelQueries {
 
     /** Whether this instance is serving (Kafka Streams RUNNING or REBALANCING). */
     boolean isServing();
+
+    /**
+     * Whether Kafka Streams has been RUNNING at least once since this instance started, i.e. its first
+     * tasks were assigned and restored: until then a starting instance is in REBALANCING with nothing
+     * restoring <em>yet</em>, and must not count as ready. Default true (an instance known to be running).
+     */
+    default boolean hasStarted() {
+        return true;
+    }
 
     /**
      * Store partitions of active tasks being restored from their changelogs right now (a new or moved

@@ -91,18 +91,29 @@ public final class ModelQueryServer implements AutoCloseable {
      * @param forwardTimeout timeout of a request forwarded to another instance
      * @param threads        request threads
      */
-    public record Options(String bindAddress, int port, String token, Duration forwardTimeout, int threads) {
+    public record Options(String bindAddress, int port, String token, Duration forwardTimeout, int threads,
+                          javax.net.ssl.SSLContext tls) {
+        /** Without TLS (plain HTTP). */
+        public Options(String bindAddress, int port, String token, Duration forwardTimeout, int threads) {
+            this(bindAddress, port, token, forwardTimeout, threads, null);
+        }
+
+        /** The same, served over HTTPS with {@code context} (its key for the server, its trust for forwarding). */
+        public Options withTls(javax.net.ssl.SSLContext context) {
+            return new Options(bindAddress, port, token, forwardTimeout, threads, context);
+        }
+
         /** Loopback, no token, 5 s forwarding timeout, 4 threads. */
         public static Options local(int port) {
             return new Options("127.0.0.1", port, null, Duration.ofSeconds(5), 4);
         }
 
         public Options withBind(String address) {
-            return new Options(address, port, token, forwardTimeout, threads);
+            return new Options(address, port, token, forwardTimeout, threads, tls);
         }
 
         public Options withToken(String bearerToken) {
-            return new Options(bindAddress, port, bearerToken, forwardTimeout, threads);
+            return new Options(bindAddress, port, bearerToken, forwardTimeout, threads, tls);
         }
     }
 
@@ -136,14 +147,21 @@ public final class ModelQueryServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Forwarding forwarding = new Forwarding(queries, options.forwardTimeout(), this::finishAsync);
+        Forwarding forwarding = new Forwarding(queries, options.forwardTimeout(), this::finishAsync, options.tls());
         this.health = new HealthRoute(queries);
         this.model = new ModelRoute(queries, forwarding);
         this.forget = forget == null ? null : new ForgetRoute(forget, access, this::finishAsync);
         this.score = new ScoreRoute(queries, forwarding);
         this.keys = new KeysRoute(queries, forwarding);
         this.priors = new PriorsRoute(queries);
-        this.server = HttpServer.create(new InetSocketAddress(address, options.port()), 64);
+        if (options.tls() != null) {
+            com.sun.net.httpserver.HttpsServer https =
+                    com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(address, options.port()), 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(options.tls()));
+            this.server = https;
+        } else {
+            this.server = HttpServer.create(new InetSocketAddress(address, options.port()), 64);
+        }
         server.createContext("/", this::handle);
         server.setExecutor(executor);
         server.start();

@@ -199,7 +199,7 @@ public final class QueryEndpoint implements AutoCloseable {
                         app::restoringPartitions)
                 : new KafkaStreamsModelQueries(app.streams(), config.storeName(), ModelControl.STORE, config.featureSpace(),
                         config.models(), self, app::restoringPartitions);
-        attach(queries.mapping(config.eventMapping()), app.streams());
+        attach(queries.mapping(config.eventMapping()).startedWhen(app::hasBeenRunning), app.streams());
     }
 
     /** Starts answering {@code DELETE /models/{key}} through {@code requests}, which this endpoint then closes. */

@@ -124,6 +124,12 @@ final class ScoreRoute {
             p.put("version", s.version());
             p.put("mean", finiteOrNull(s.mean()));
             p.put("stddev", finiteOrNull(s.stddev()));
+            if (!Double.isNaN(s.lower80())) {
+                p.put("lower80", finiteOrNull(s.lower80()));
+                p.put("upper80", finiteOrNull(s.upper80()));
+                p.put("lower95", finiteOrNull(s.lower95()));
+                p.put("upper95", finiteOrNull(s.upper95()));
+            }
             p.put("fresh", s.fresh());
             predictions.add(p);
         }

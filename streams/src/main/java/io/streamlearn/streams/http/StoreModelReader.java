@@ -177,8 +177,20 @@ public final class StoreModelReader {
         int unknown;
         synchronized (this) {
             unknown = sets.get().step(entityKey).predict(entityKey, time, features, readOnly,
-                    (model, champion, version, mean, stddev, fresh) ->
-                            scores.add(new ModelQueries.Score(model, champion, version, mean, stddev, fresh)));
+                    new ScoringStep.Reading() {
+                        @Override
+                        public void accept(String model, boolean champion, long version, double mean, double stddev,
+                                           boolean fresh) {
+                            scores.add(new ModelQueries.Score(model, champion, version, mean, stddev, fresh));
+                        }
+
+                        @Override
+                        public void accept(String model, boolean champion, long version,
+                                           io.streamlearn.learn.Prediction p, boolean fresh) {
+                            scores.add(new ModelQueries.Score(model, champion, version, p.mean(), p.stddev(), fresh,
+                                    p.lower80(), p.upper80(), p.lower95(), p.upper95()));
+                        }
+                    });
         }
         return new ModelQueries.ScoreResult(scores, unknown);
     }

@@ -1,6 +1,5 @@
 package io.streamlearn.streams.labels;
 
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -50,14 +49,23 @@ public final class PendingLabels {
     private static final int PENDING_WITH_PREDICTIONS = 3;
 
     public static final String CLOCK = "clock";
-    private static final StringSerializer KEYS = new StringSerializer();
 
     private final KeyValueStore<String, byte[]> store;
     private final long horizonMs;
 
+    private final int sweepBatch;
+    private final int sweepLimit;
+
     public PendingLabels(KeyValueStore<String, byte[]> store, long horizonMs) {
+        this(store, horizonMs, SWEEP_BATCH, SWEEP_LIMIT);
+    }
+
+    /** With other sweep bounds than {@link #SWEEP_BATCH} and {@link #SWEEP_LIMIT} (tests). */
+    PendingLabels(KeyValueStore<String, byte[]> store, long horizonMs, int sweepBatch, int sweepLimit) {
         this.store = store;
         this.horizonMs = horizonMs;
+        this.sweepBatch = sweepBatch;
+        this.sweepLimit = sweepLimit;
     }
 
     public long horizonMs() {
@@ -114,9 +122,19 @@ public final class PendingLabels {
         store.put(entryKey(key, id), encode(Status.LABELLED, time, null));
     }
 
+    /** Index entries read into memory at once by a sweep: bounds the heap a sweep needs. */
+    public static final int SWEEP_BATCH = 10_000;
+    /**
+     * Index entries (of each kind) one {@link #sweep()} handles at most; the rest wait for the next sweep. Bounds
+     * the time a punctuation holds the stream thread when a burst of events expires at once.
+     */
+    public static final int SWEEP_LIMIT = 200_000;
+
     /**
      * Turns pending entries of events older than the horizon into expired markers and deletes the
-     * entries older than two horizons, according to the clock.
+     * entries older than two horizons, according to the clock: at most {@link #SWEEP_LIMIT} of each, read
+     * {@link #SWEEP_BATCH} at a time (a label is judged expired by the clock whether or not a sweep has reached
+     * its entry yet, so a backlog only delays freeing the disk).
      *
      * @return the number of entries expired and deleted
      */
@@ -126,31 +144,55 @@ public final class PendingLabels {
             return 0;
         }
         int n = 0;
-        for (String[] due : due('h', clock - horizonMs)) {
-            String k = entryKey(due[1], due[2]);
-            byte[] b = store.get(k);
-            if (b != null && b[0] == Status.PENDING.ordinal()) {
-                store.put(k, encode(Status.EXPIRED, Long.parseLong(due[0]), null));
+        String from = "h";
+        for (int done = 0; done < sweepLimit; ) {
+            List<String[]> batch = due('h', clock - horizonMs, from, Math.min(sweepBatch, sweepLimit - done));
+            for (String[] due : batch) {
+                String k = entryKey(due[1], due[2]);
+                byte[] b = store.get(k);
+                if (b != null && b[0] == Status.PENDING.ordinal()) {
+                    store.put(k, encode(Status.EXPIRED, Long.parseLong(due[0]), null));
+                }
+                store.delete(due[3]);
+                store.put(indexKey('x', Long.parseLong(due[0]), due[1], due[2]), new byte[0]);
+                n++;
             }
-            store.delete(due[3]);
-            store.put(indexKey('x', Long.parseLong(due[0]), due[1], due[2]), new byte[0]);
-            n++;
+            done += batch.size();
+            if (batch.size() < sweepBatch) {
+                break;
+            }
+            from = batch.get(batch.size() - 1)[3] + '\u0000'; // the least key after the last one handled
         }
-        for (String[] due : due('x', clock - 2 * horizonMs)) {
-            store.delete(entryKey(due[1], due[2]));
-            store.delete(due[3]);
-            n++;
+        from = "x";
+        for (int done = 0; done < sweepLimit; ) {
+            List<String[]> batch = due('x', clock - 2 * horizonMs, from, Math.min(sweepBatch, sweepLimit - done));
+            for (String[] due : batch) {
+                store.delete(entryKey(due[1], due[2]));
+                store.delete(due[3]);
+                n++;
+            }
+            done += batch.size();
+            if (batch.size() < sweepBatch) {
+                break;
+            }
+            from = batch.get(batch.size() - 1)[3] + '\u0000';
         }
         return n;
     }
 
-    /** Index entries of the given kind with time {@code < before}: {time, key, id, index key}. */
-    private List<String[]> due(char kind, long before) {
+    /**
+     * Up to {@code limit} index entries of the given kind, from the key {@code from} on, with time {@code < before}:
+     * {time, key, id, index key}.
+     */
+    private List<String[]> due(char kind, long before, String from, int limit) {
         List<String[]> out = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan(String.valueOf(kind), KEYS)) {
-            while (it.hasNext()) {
+        try (KeyValueIterator<String, byte[]> it = store.range(from, String.valueOf((char) (kind + 1)))) {
+            while (it.hasNext() && out.size() < limit) {
                 KeyValue<String, byte[]> kv = it.next();
                 String ik = kv.key;
+                if (ik.isEmpty() || ik.charAt(0) != kind) {
+                    break;
+                }
                 int a = ik.indexOf('\u0000');
                 int b = ik.indexOf('\u0000', a + 1);
                 long time = Long.parseLong(ik.substring(1, a));

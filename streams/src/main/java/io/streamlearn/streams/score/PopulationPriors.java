@@ -40,7 +40,9 @@ import java.util.Arrays;
  *
  * <p>Cost: a key's contribution reads and writes two small entries when its update count reaches a
  * contribution point ({@link PriorSettings#contributesAt}); a new key reads one. At d = 8 the kalman
- * bank's population is 816 bytes and a contribution 448 bytes. Not thread-safe (task thread only).
+ * bank's population ({@code kalman:scale=none}, L = 9) is 816 bytes and a contribution 448 bytes; the
+ * standardized default adds the d squared feature scales to the vector (L = 17, their covariance
+ * kept as zeros): about 2.6 KB and 1.4 KB. Not thread-safe (task thread only).
  */
 public final class PopulationPriors {
 

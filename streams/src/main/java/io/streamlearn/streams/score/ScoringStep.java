@@ -2,11 +2,13 @@ package io.streamlearn.streams.score;
 
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.Learner;
+import io.streamlearn.learn.conformal.Conformal;
 import io.streamlearn.learn.registry.Learners;
 import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.ModelSpec;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.PriorAware;
+import io.streamlearn.learn.Storage;
 import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
@@ -26,8 +28,12 @@ import java.util.Map;
  *   <li>load the key's state bytes from the {@link ModelStore} and decode them (a fresh state for a new
  *       key, or when the stored state belongs to another spec; with the population prior on, a new key
  *       starts from its task's population, see {@link PopulationPriors});</li>
- *   <li>predict and hand the prediction, stamped with the model's update count, to the {@link Sink};</li>
- *   <li>if the label is known, learn; a learned state that is not finite is discarded and counted;</li>
+ *   <li>predict and hand the prediction, stamped with the model's update count, to the {@link Sink}; a
+ *       model with a standard deviation runs as {@link Learners#model}, so the prediction carries its
+ *       key's calibrated 80% and 95% intervals ({@link Conformal});</li>
+ *   <li>if the label is known, learn; a calibrated model's levels move by the error of the interval it
+ *       published (for a label that arrives after its event, of the interval it would publish now); a
+ *       learned state that is not finite is discarded and counted;</li>
  *   <li>encode and store the state; at the key's contribution points ({@link PriorSettings#contributesAt})
  *       replace its contribution to the task's population.</li>
  * </ol>
@@ -54,18 +60,35 @@ public final class ScoringStep {
          * @param stddev   the predictive standard deviation, or NaN
          */
         void accept(String model, boolean champion, long version, double mean, double stddev);
+
+        /**
+         * The prediction whole, with its calibrated intervals where the model has them
+         * ({@link Prediction#hasIntervals()}); valid during the call only. The default passes its mean
+         * and standard deviation to {@link #accept(String, boolean, long, double, double)}.
+         */
+        default void accept(String model, boolean champion, long version, Prediction prediction) {
+            accept(model, champion, version, prediction.mean(), prediction.stddev());
+        }
     }
 
     /** Receives each model's read-only prediction (see {@link #predict}). */
     @FunctionalInterface
     public interface Reading {
         /**
-         * As {@link Sink#accept}, and:
+         * As {@link Sink#accept(String, boolean, long, double, double)}, and:
          *
          * @param stddev the predictive standard deviation, or NaN when the learner has none
          * @param fresh  whether the key had no readable state for this model, so a new state predicted
          */
         void accept(String model, boolean champion, long version, double mean, double stddev, boolean fresh);
+
+        /**
+         * The prediction whole, with the calibrated intervals where the model has them; valid during the
+         * call only. The default passes its mean and standard deviation to the method above.
+         */
+        default void accept(String model, boolean champion, long version, Prediction prediction, boolean fresh) {
+            accept(model, champion, version, prediction.mean(), prediction.stddev(), fresh);
+        }
     }
 
     /** One model run by the step, with its reusable buffers. */
@@ -80,14 +103,19 @@ public final class ScoringStep {
         /** The model's population prior, or null when its new keys start from the learner's default. */
         private final PopulationPriors priors;
         private final int layout;
+        /** The learner when its intervals are calibrated (learns from the published prediction), else null. */
+        private final Conformal calibrated;
+        private final Storage storage;
 
         Model(String name, Learner learner, boolean population) {
             this.name = name;
             this.learner = learner;
+            this.calibrated = learner instanceof Conformal c ? c : null;
             this.fingerprint = learner.fingerprint();
             this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
                     ? new PopulationPriors(pa, fingerprint) : null;
             this.layout = learner.layout();
+            this.storage = learner.storage(layout);
             this.initial = learner.newState();
             this.state = learner.newState();
             this.backup = learner.newState();
@@ -113,6 +141,14 @@ public final class ScoringStep {
         long replacedStates;
         long discardedUpdates;
         long priorStarts;
+
+        /** Adds {@code other}'s counts to these (the steps of a backtest's parallel partitions). */
+        public void add(Counters other) {
+            freshStates += other.freshStates;
+            replacedStates += other.replacedStates;
+            discardedUpdates += other.discardedUpdates;
+            priorStarts += other.priorStarts;
+        }
 
         /** New keys that started from their task's population prior. */
         public long priorStarts() {
@@ -163,7 +199,7 @@ public final class ScoringStep {
                     throw new IllegalArgumentException("model '" + spec + "' listed twice");
                 }
             }
-            m.add(new Model(spec, Learners.create(spec, space.dimension()), population(spec, prior)));
+            m.add(new Model(spec, Learners.model(spec, space.dimension()), population(spec, prior)));
         }
         this.models = Collections.unmodifiableList(m);
         this.x = new double[space.dimension()];
@@ -222,7 +258,7 @@ public final class ScoringStep {
             Model m = models.get(i);
             load(m, key, store);
             m.learner.predict(m.state, x, time, m.prediction);
-            sink.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
+            sink.accept(m.name, i == 0, m.state.updates(), m.prediction);
             m.learner.observe(m.state, x, time);
             boolean learned = labelled && learnLoaded(m, time, label);
             if (!labelled) {
@@ -257,8 +293,10 @@ public final class ScoringStep {
             long last = m.state.lastEventTime();
             long at = time != null ? time : last == ModelState.NO_TIME ? 0L : last;
             m.learner.predict(m.state, x, at, m.prediction);
-            double stddev = m.learner.hasUncertainty() ? m.prediction.stddev() : Double.NaN;
-            out.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), stddev, fresh);
+            if (!m.learner.hasUncertainty()) {
+                m.prediction.set(m.prediction.mean());
+            }
+            out.accept(m.name, i == 0, m.state.updates(), m.prediction, fresh);
         }
         return unknown;
     }
@@ -286,9 +324,11 @@ public final class ScoringStep {
         for (int i = 0; i < models.size(); i++) {
             Model m = models.get(i);
             load(m, key, store);
-            if (beforeLearning != null) {
+            if (beforeLearning != null || m.calibrated != null) {
                 m.learner.predict(m.state, x, time, m.prediction);
-                beforeLearning.accept(m.name, i == 0, m.state.updates(), m.prediction.mean(), m.prediction.stddev());
+            }
+            if (beforeLearning != null) {
+                beforeLearning.accept(m.name, i == 0, m.state.updates(), m.prediction);
             }
             boolean learned = learnLoaded(m, time, label);
             store.put(key, m.name, encode(m));
@@ -300,15 +340,17 @@ public final class ScoringStep {
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
     private static byte[] encode(Model m) {
-        byte[] out = new byte[StateCodec.encodedSize(m.layout, m.state)];
-        StateCodec.encode(m.fingerprint, m.layout, m.state, out);
-        return out;
+        return StateCodec.encode(m.fingerprint, m.layout, m.storage, m.state);
     }
 
     /** Learns in place; false when the update was not finite and was undone. */
     private boolean learnLoaded(Model m, long time, double label) {
         m.backup.copyFrom(m.state);
-        m.learner.learn(m.state, x, time, label);
+        if (m.calibrated != null) {
+            m.calibrated.learn(m.state, x, time, label, m.prediction);
+        } else {
+            m.learner.learn(m.state, x, time, label);
+        }
         if (!m.state.isFinite()) {
             m.state.copyFrom(m.backup);
             counters.discardedUpdates++;
@@ -326,15 +368,18 @@ public final class ScoringStep {
 
     /**
      * A fresh state for {@code key}: the learner's default, or with the population prior on, the
-     * task's population prior once enough keys contribute. Never on the hot path of a known key.
+     * task's population prior once enough keys contribute (before that, with at least one, what the
+     * learner can use of it: {@link PriorAware#startEarly}). Never on the hot path of a known key.
      */
     public void fresh(Model m, ModelStore store) {
         m.state.copyFrom(m.initial);
         if (m.priors != null) {
-            Prior p = m.priors.prior(store, m.name, prior.minKeys());
-            if (p != null) {
+            Prior p = m.priors.prior(store, m.name, 1);
+            if (p != null && p.keys() >= prior.minKeys()) {
                 ((PriorAware) m.learner).startFrom(m.state, p);
                 counters.priorStarts++;
+            } else if (p != null) {
+                ((PriorAware) m.learner).startEarly(m.state, p);
             }
         }
     }
@@ -348,7 +393,7 @@ public final class ScoringStep {
             return false;
         }
         try {
-            StateCodec.decodeInto(m.learner, m.fingerprint, bytes, m.state);
+            StateCodec.decodeInto(m.learner, m.fingerprint, m.storage, bytes, m.state);
             return true;
         } catch (StateFormatException e) {
             fresh(m, store);

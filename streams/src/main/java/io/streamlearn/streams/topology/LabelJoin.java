@@ -2,6 +2,7 @@ package io.streamlearn.streams.topology;
 
 import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.schemas.Label;
+import io.streamlearn.schemas.mapping.FieldMapping;
 import io.streamlearn.schemas.mapping.MappingException;
 import io.streamlearn.schemas.registry.ConfluentCodec;
 import io.streamlearn.streams.decode.ConfluentKeyDeserializer;
@@ -94,16 +95,24 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
         }
     }
 
+    /**
+     * The decode step of the label route, as {@link ScoreEventsProcessor#decode} for labels. A registry outage is
+     * not caught: the record must be read again.
+     */
+    static Label decode(FieldMapping mapping, RegistryInput registry, String key, byte[] value, long timestamp)
+            throws MalformedRecordException, MappingException {
+        String recordKey = ConfluentKeyDeserializer.failure(key) == null ? key : null;
+        return registry != null && ConfluentCodec.isFramed(value)
+                ? registry.label(mapping, value, recordKey, timestamp)
+                : mapping.decodeLabel(value, recordKey, timestamp);
+    }
+
     @Override
     public void process(Record<String, byte[]> record) {
         long start = System.nanoTime();
         Label label;
         try {
-            // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
-            String recordKey = ConfluentKeyDeserializer.failure(record.key()) == null ? record.key() : null;
-            label = registry != null && ConfluentCodec.isFramed(record.value())
-                    ? registry.label(settings.labelMapping(), record.value(), recordKey, record.timestamp())
-                    : settings.labelMapping().decodeLabel(record.value(), recordKey, record.timestamp());
+            label = decode(settings.labelMapping(), registry, record.key(), record.value(), record.timestamp());
         } catch (MalformedRecordException e) {
             meters.labels(StreamlearnMeters.INVALID).increment();
             deadLetters.send(record, e.reason(), e.getMessage());

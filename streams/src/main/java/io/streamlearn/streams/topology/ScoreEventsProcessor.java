@@ -125,16 +125,29 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
         return undecodable != null ? new EntityKey(null, undecodable[0], undecodable[1]) : EntityKey.of(recordKey, bodyKey);
     }
 
+    /**
+     * The decode step of the event route: a Confluent-framed value through the registry, anything else through the
+     * field mapping (today's shape by default). A registry outage ({@code RegistryUnavailableException}) is not
+     * caught: the record must be read again.
+     *
+     * @param registry null without a schema registry
+     * @throws MalformedRecordException the decoder's reasons
+     * @throws MappingException         the mapping's reasons
+     */
+    static Event decode(FieldMapping mapping, RegistryInput registry, String key, byte[] value, long timestamp)
+            throws MalformedRecordException, MappingException {
+        String recordKey = ConfluentKeyDeserializer.failure(key) == null ? key : null;
+        return registry != null && ConfluentCodec.isFramed(value)
+                ? registry.event(mapping, value, recordKey, timestamp)
+                : mapping.decodeEvent(value, recordKey, timestamp);
+    }
+
     @Override
     public void process(Record<String, byte[]> record) {
         long start = System.nanoTime();
         Event event;
         try {
-            // A registry outage (RegistryUnavailableException) is not caught: the record must be read again.
-            String recordKey = ConfluentKeyDeserializer.failure(record.key()) == null ? record.key() : null;
-            event = registry != null && ConfluentCodec.isFramed(record.value())
-                    ? registry.event(mapping, record.value(), recordKey, record.timestamp())
-                    : mapping.decodeEvent(record.value(), recordKey, record.timestamp());
+            event = decode(mapping, registry, record.key(), record.value(), record.timestamp());
         } catch (MalformedRecordException e) {
             deadLetter(record, e.reason(), e.getMessage());
             return;
@@ -249,6 +262,20 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
 
         @Override
         public void accept(String model, boolean champion, long version, double mean, double stddev) {
+            publish(model, champion, version, mean, stddev, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+
+        @Override
+        public void accept(String model, boolean champion, long version, io.streamlearn.learn.Prediction p) {
+            publish(model, champion, version, p.mean(), p.stddev(), p.lower80(), p.upper80(), p.lower95(), p.upper95());
+        }
+
+        private void publish(String model, boolean champion, long version, double mean, double stddev,
+                             double lower80, double upper80, double lower95, double upper95) {
+            prediction.setLower80(Double.isNaN(lower80) ? null : lower80);
+            prediction.setUpper80(Double.isNaN(upper80) ? null : upper80);
+            prediction.setLower95(Double.isNaN(lower95) ? null : lower95);
+            prediction.setUpper95(Double.isNaN(upper95) ? null : upper95);
             prediction.setId(event.getId());
             prediction.setKey(key);
             prediction.setTs(event.getTs());

@@ -45,6 +45,15 @@ class StreamlearnAppTest {
     }
 
     @Test
+    void shouldKeepOneStandbyReplicaUnlessTheConfigSaysOtherwise() {
+        AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1");
+        assertEquals(1, new StreamsConfig(StreamlearnApp.streamsProperties(c, new SkippedRecords()))
+                .getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG));
+        assertEquals(0, new StreamsConfig(StreamlearnApp.streamsProperties(c.with(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0"),
+                new SkippedRecords())).getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG));
+    }
+
+    @Test
     void shouldTurnTheRecordCacheOffUnlessTheConfigAsksForOne() {
         AppConfig c = AppConfig.defaults().with(AppConfig.BOOTSTRAP_SERVERS_KEY, "k:1");
         Properties p = StreamlearnApp.streamsProperties(c, new SkippedRecords());

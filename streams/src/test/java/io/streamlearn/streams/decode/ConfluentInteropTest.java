@@ -106,7 +106,7 @@ class ConfluentInteropTest {
     @Test
     void shouldWriteOutputsThatApicuriosDeserializerReads() {
         ConfluentOutputSerializer out = new ConfluentOutputSerializer(input().codec());
-        Prediction p = new Prediction("acc-1@5", "acc-1", 5L, "kalman", 7L, 0.125, 0.5, 1.0);
+        Prediction p = new Prediction("acc-1@5", "acc-1", 5L, "kalman", 7L, 0.125, 0.5, 1.0, null, null, null, null);
         byte[] framed = out.serialize("predictions-x", WireCodec.encode(p, WireFormat.AVRO));
         DeadLetter d = new DeadLetter("payments", 0, 9L, "acc-1", ByteBuffer.wrap(new byte[]{0, 0, 0, 0, 99}),
                 "unknown-schema", "schema id 99 is not in the schema registry", 6L);

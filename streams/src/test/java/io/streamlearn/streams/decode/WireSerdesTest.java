@@ -53,7 +53,7 @@ class WireSerdesTest {
         assertEquals(l, labels.deserializer().deserialize("labels", labels.serializer().serialize("labels", l)));
 
         Serde<Prediction> predictions = WireSerdes.prediction(format);
-        Prediction p = new Prediction("e-1", "k", 1000L, "sgd", 3L, 0.5, null, 2.0);
+        Prediction p = new Prediction("e-1", "k", 1000L, "sgd", 3L, 0.5, null, 2.0, null, null, null, null);
         byte[] pBytes = predictions.serializer().serialize("predictions", p);
         assertArrayEquals(WireCodec.encode(p, format), pBytes);
         assertEquals(p, predictions.deserializer().deserialize("predictions", pBytes));
@@ -88,7 +88,7 @@ class WireSerdesTest {
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream("events", Consumed.with(Serdes.String(), WireSerdes.event(WireFormat.AVRO)))
                 .mapValues(e -> new Prediction(e.getId(), e.getKey(), e.getTs(), "echo", 0L,
-                        e.getFeatures().get("x"), null, e.getLabel()))
+                        e.getFeatures().get("x"), null, e.getLabel(), null, null, null, null))
                 .to("predictions", Produced.with(Serdes.String(), WireSerdes.prediction(WireFormat.JSON)));
         Properties props = new Properties();
         props.put("application.id", "wire-serdes-test");

@@ -133,6 +133,13 @@ class ModelQueryServerTest {
             return restoring;
         }
 
+        boolean started = true;
+
+        @Override
+        public boolean hasStarted() {
+            return started;
+        }
+
         @Override
         public Optional<String> self() {
             return Optional.ofNullable(self);
@@ -462,6 +469,14 @@ class ModelQueryServerTest {
     void shouldBeReadyOnlyWhenServingWithNothingToRestore() throws Exception {
         Fake fake = new Fake("a");
         ModelQueryServer s = start(fake, ModelQueryServer.Options.local(0).withToken("t"));
+        fake.state = "REBALANCING";
+        fake.started = false;   // starting: no task assigned yet, so nothing restoring yet either
+        HttpResponse<String> starting = get(s, "/ready");
+        assertEquals(503, starting.statusCode(), starting.body());
+        assertFalse(json(starting).get("started").asBoolean());
+        assertEquals(200, get(s, "/health").statusCode(), "alive while starting");
+        fake.state = "RUNNING";
+        fake.started = true;
         assertEquals(200, get(s, "/ready").statusCode(), "no token needed");
         assertTrue(json(get(s, "/ready")).get("ready").asBoolean());
         fake.restoring = 3;   // took over partitions, catching up with their changelogs

@@ -43,10 +43,9 @@ class CrashRecoveryIT {
     @Test
     @Timeout(value = 330, unit = TimeUnit.SECONDS)
     void shouldPredictEachEventOnceAndLoseNoUpdateWhenKilledMidStream() throws Exception {
-        Path jar = Path.of("target", "streamlearn.jar");
+        Path jar = ShadedJar.require();
         RunCommandIT.deleteRecursively(dir);
         Files.createDirectories(dir);
-        assertTrue(Files.isRegularFile(jar), "the shaded jar is built in the package phase");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(2, "events", "labels", "predictions", "dead-letters");
             SyntheticEvents gen = new SyntheticEvents(5, 100, FEATURES, 0.1, 1.0);

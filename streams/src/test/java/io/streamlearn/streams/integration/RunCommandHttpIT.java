@@ -40,7 +40,7 @@ class RunCommandHttpIT {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void shouldServeTheModelOfAKeyOverHttpAndForgetIt() throws Exception {
-        Path jar = Path.of("target", "streamlearn.jar");
+        Path jar = ShadedJar.require();
         assertTrue(Files.isRegularFile(jar), "the shaded jar is built in the package phase: " + jar.toAbsolutePath());
         String java = ProcessHandle.current().info().command().orElse("java");
         Path stderr = dir.resolve("stderr.txt");

@@ -64,8 +64,7 @@ class ScaleOutIT {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void shouldShareThePartitionsAndContinueEveryKeysModelOnTheSurvivorAfterAnAbruptKill() throws Exception {
-        Path jar = Path.of("target", "streamlearn.jar");
-        assertTrue(Files.isRegularFile(jar), "the shaded jar is built in the package phase");
+        Path jar = ShadedJar.require();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             AppConfig config = AppConfig.defaults()
                     .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())

@@ -1,5 +1,9 @@
 package io.streamlearn.streams.labels;
 
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -11,8 +15,46 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The bytes of a pending-store entry: with the published predictions, and as written before they were kept. */
+/**
+ * The bytes of a pending-store entry: with the published predictions, and as written before they were kept; the
+ * sweep of a burst of expiring events, in bounded steps.
+ */
 class PendingLabelsTest {
+
+    @Test
+    void shouldSweepABurstOfExpiredEventsInBoundedStepsUntilAllAreExpiredAndThenDeleted() {
+        KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("pending"),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
+        store.init(context.getStateStoreContext(), store);
+        long horizon = 1_000;
+        int limit = 1_000;
+        PendingLabels pending = new PendingLabels(store, horizon, 64, limit); // as SWEEP_BATCH, SWEEP_LIMIT, smaller
+        int burst = limit + 234; // all at one time: a flood of one timestamp
+        for (int i = 0; i < burst; i++) {
+            pending.add("k" + (i % 97), "e" + i, 5_000, Map.of("x", 1.0), null, null, 0);
+        }
+        pending.add("late", "e-late", 5_500, Map.of("x", 1.0), null, null, 0);
+        pending.advanceClock(6_001); // past 5,000 + horizon, not past 5,500 + horizon
+
+        assertEquals(limit, pending.sweep(), "one sweep handles at most SWEEP_LIMIT entries");
+        assertEquals(234, pending.sweep(), "the next sweep goes on where the first stopped");
+        assertEquals(0, pending.sweep());
+        for (int i = 0; i < burst; i += 7) {
+            assertEquals(PendingLabels.Status.EXPIRED, pending.get("k" + (i % 97), "e" + i).status(), "e" + i);
+        }
+        assertEquals(PendingLabels.Status.PENDING, pending.get("late", "e-late").status(), "not yet past the horizon");
+
+        pending.advanceClock(7_001); // past 5,000 + 2 horizons: the markers go
+        int swept = 0;
+        for (int n; (n = pending.sweep()) > 0; ) {
+            swept += n;
+        }
+        assertEquals(burst + 1, swept, "the burst's markers deleted, the late event expired");
+        assertNull(pending.get("k0", "e0"));
+        assertEquals(PendingLabels.Status.EXPIRED, pending.get("late", "e-late").status());
+        store.close();
+    }
 
     @Test
     void shouldKeepThePublishedPredictionsOfAPendingEvent() {

@@ -45,7 +45,8 @@ class PopulationPriorTopologyTest {
 
     private TopologyHarness harness;
     private KeyValueStore<String, byte[]> models;
-    private final Learner learner = Learners.create(MODEL, 2);
+    /** As the scoring step runs it: with calibrated intervals, whose levels the stored state carries. */
+    private final Learner learner = Learners.model(MODEL, 2);
 
     private void start(Map<String, String> settings) {
         AppConfig config = TopologyHarness.config(MODEL, settings);
@@ -63,6 +64,13 @@ class PopulationPriorTopologyTest {
     private Population population() {
         byte[] b = models.get(ModelStore.storeKey("\u0000population", MODEL));
         return b == null ? null : PopulationPriors.decode(b);
+    }
+
+    /** The standardized bank's count of events in its running feature scales, from the stored state. */
+    private double scaledEvents(String key) {
+        ModelState s = learner.newState();
+        StateCodec.decodeInto(learner, models.get(ModelStore.storeKey(key, MODEL)), s);
+        return learner.inspect(s).get("scaledEvents")[0];
     }
 
     /** Independent reference: the population of the given keys' stored states, built from scratch. */
@@ -140,11 +148,15 @@ class PopulationPriorTopologyTest {
         harness.event("newcomer", "n1", 5_000, 1.0, 1.0, null);
         assertEquals(0.0, WireCodec.decodePrediction(harness.predictions.readValuesToList().get(0)).getPrediction(), 0.0,
                 "8 keys < min-keys 20: the learner's default (zero weights)");
+        // but the feature scales of the standardized bank come from the population from its first key on
+        assertEquals(8.0, scaledEvents("k0"), "the first key learns its scales from its own 8 events");
+        assertEquals(3.0 + 8.0, scaledEvents("k7"), "the population's scales count as 3 events, then 8 of its own");
         harness.close();
         harness = null;
         start(Map.of(AppConfig.PRIOR_KEY, "none"));
         feed(30, new Random(2), 1_000);
         assertNull(population(), "prior none: no population entry");
+        assertEquals(8.0, scaledEvents("k1"), "prior none: every key learns its scales alone");
     }
 
     @Test
