@@ -73,7 +73,10 @@ class PopulationPriorTopologyTest {
         return learner.inspect(s).get("scaledEvents")[0];
     }
 
-    /** Independent reference: the population of the given keys' stored states, built from scratch. */
+    /**
+     * Independent reference: the population of the given keys' stored states, built from scratch, each
+     * contribution rounded to float32 as its compact entry keeps it (issue #17).
+     */
     private Population reference(List<String> keys) {
         PriorAware pa = (PriorAware) learner;
         Population p = Population.of(pa);
@@ -82,7 +85,14 @@ class PopulationPriorTopologyTest {
         for (String k : keys) {
             ModelState s = learner.newState();
             StateCodec.decodeInto(learner, models.get(ModelStore.storeKey(k, MODEL)), s);
-            p.add(v, w, pa.contribute(s, v, w));
+            double noise = (float) pa.contribute(s, v, w);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) v[i];
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) w[i];
+            }
+            p.add(v, w, noise);
         }
         return p;
     }
