@@ -6,6 +6,8 @@ import io.streamlearn.learn.ModelState;
 import io.streamlearn.learn.Prediction;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.InMemoryModelStore;
+import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.score.PopulationPriors;
 import io.streamlearn.streams.score.ScoringStep;
 
 import java.io.BufferedReader;
@@ -200,7 +202,10 @@ public final class PeersRunner {
         double[] stddevs;
         double seconds;
         double cpuSeconds;
+        /** Mean bytes of a key's model state (the population prior's entries left out). */
         int stateBytes;
+        /** Mean bytes of a key's population-prior contribution entry, 0 when the model keeps none. */
+        int priorBytes;
     }
 
     static Result run(String spec, Events ev) {
@@ -224,8 +229,38 @@ public final class PeersRunner {
         }
         res.seconds = (System.nanoTime() - t0) / 1e9;
         res.cpuSeconds = (CPU.getCurrentThreadCpuTime() - c0) / 1e9;
-        res.stateBytes = store.entries().values().iterator().next().length;
+        int[] sizes = entrySizes(store);
+        res.stateBytes = sizes[0];
+        res.priorBytes = sizes[1];
         return res;
+    }
+
+    /**
+     * The mean bytes per key of the store's model states and of its keys' population-prior contribution
+     * entries ({@link PopulationPriors}), rounded; each 0 when there is none. The tasks' population
+     * entries (one per model, not per key) count in neither.
+     */
+    static int[] entrySizes(InMemoryModelStore store) {
+        long states = 0;
+        long stateCount = 0;
+        long priors = 0;
+        long priorCount = 0;
+        for (Map.Entry<String, byte[]> e : store.entries().entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(PopulationPriors.POPULATION)) {
+                continue;
+            }
+            if (ModelStore.modelName(key).startsWith(PopulationPriors.CONTRIBUTION)) {
+                priors += e.getValue().length;
+                priorCount++;
+            } else if (!PopulationPriors.reserved(key)) {
+                states += e.getValue().length;
+                stateCount++;
+            }
+        }
+        return new int[] {
+                stateCount == 0 ? 0 : (int) Math.round((double) states / stateCount),
+                priorCount == 0 ? 0 : (int) Math.round((double) priors / priorCount)};
     }
 
     /** Mean squared error over the labelled rows of {@code [from, to)}. */
@@ -365,9 +400,9 @@ public final class PeersRunner {
                 double ratio2 = mse(r.predictions, ev.labels, half, ev.rows) / mse(ref, ev.labels, half, ev.rows);
                 b.append(String.format(Locale.ROOT, " oracleMSE=%.4f ratio=%.4f ratio2ndHalf=%.4f", refMse, mse / refMse, ratio2));
             }
-            b.append(String.format(Locale.ROOT, " calibration=%.3f calibration2ndHalf=%.3f stateBytes=%d events/s=%,.0f wall %,.0f CPU",
+            b.append(String.format(Locale.ROOT, " calibration=%.3f calibration2ndHalf=%.3f stateBytes=%d priorBytes=%d events/s=%,.0f wall %,.0f CPU",
                     calibration(r, ev.labels, 0), calibration(r, ev.labels, half),
-                    r.stateBytes, ev.rows / r.seconds, ev.rows / r.cpuSeconds));
+                    r.stateBytes, r.priorBytes, ev.rows / r.seconds, ev.rows / r.cpuSeconds));
             System.out.println(b);
             if (out != null && rep == 0) {
                 try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
