@@ -78,7 +78,7 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
         if (config.bootstrapServers() == null) {
             broker = EmbeddedKafkaBroker.start(port, Map.of());
             broker.createTopics(config.topicPartitions(), config.topics());
-            config = config.with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers());
+            config = forSingleBroker(config.with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers()));
             if (config.get(AppConfig.STATE_DIR_KEY) == null) {
                 // A fresh broker has empty changelogs: a fresh state directory matches it.
                 tempStateDir = Files.createTempDirectory("streamlearn-state-");
@@ -134,6 +134,27 @@ public final class RunCommand extends AppOptions implements java.util.concurrent
             }
         }
         return 0;
+    }
+
+    /**
+     * The settings for the embedded single-node broker: a {@code replication.factor} above 1 (as
+     * deploy/streamlearn.properties sets for a cluster) lowered to 1, which is all one broker can hold;
+     * Kafka Streams would otherwise fail to create its changelogs.
+     */
+    static AppConfig forSingleBroker(AppConfig config) {
+        String rf = config.get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
+        if (rf == null) {
+            return config;
+        }
+        try {
+            if (Integer.parseInt(rf.trim()) <= 1) {
+                return config;
+            }
+        } catch (NumberFormatException e) {
+            return config;   // Kafka Streams reports it
+        }
+        System.err.println("streamlearn run: embedded single-node broker: replication.factor " + rf.trim() + " lowered to 1");
+        return config.with(StreamsConfig.REPLICATION_FACTOR_CONFIG, "1");
     }
 
     static void createMissingTopics(AppConfig config) throws Exception {

@@ -514,6 +514,30 @@ class DeployManifestsTest {
         assertEquals("3", c.kafkaSettings().get("replication.factor"));
     }
 
+    /**
+     * The example properties file for a cluster replicates Kafka Streams' internal topics as the
+     * KafkaTopics of the manifests do (Kafka Streams' default, the broker's, may be 1), and
+     * {@code streamlearn run} lowers it to 1 only for its embedded single-node broker.
+     */
+    @Test
+    void shouldReplicateInternalTopicsInTheExamplePropertiesAsTheManifestsDo() throws Exception {
+        AppConfig example = AppConfig.load(DEPLOY.resolve("streamlearn.properties"));
+        String rf = example.kafkaSettings().get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
+        assertNotNull(rf, "deploy/streamlearn.properties sets replication.factor");
+        assertEquals(effectiveConfig().kafkaSettings().get(StreamsConfig.REPLICATION_FACTOR_CONFIG), rf,
+                "the same replication.factor as the ConfigMap");
+        for (JsonNode topic : kafkaTopics().values()) {
+            assertEquals(topic.path("spec").path("replicas").asInt(), Integer.parseInt(rf),
+                    topic.path("metadata").path("name").asText() + ": replicas as replication.factor");
+        }
+        Method single = RunCommand.class.getDeclaredMethod("forSingleBroker", AppConfig.class);
+        single.setAccessible(true);
+        AppConfig embedded = (AppConfig) single.invoke(null, example);
+        assertEquals("1", embedded.kafkaSettings().get(StreamsConfig.REPLICATION_FACTOR_CONFIG),
+                "one broker holds one replica");
+        assertEquals(example.with(StreamsConfig.REPLICATION_FACTOR_CONFIG, "1").values(), embedded.values(), "nothing else changes");
+    }
+
     @Test
     void shouldRunWithoutStrimziOrCredentialsInThePlainOverlay() throws Exception {
         JsonNode k = YAML.readTree(PLAIN.resolve("kustomization.yaml").toFile());
