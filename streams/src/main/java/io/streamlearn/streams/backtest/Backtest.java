@@ -2,6 +2,7 @@ package io.streamlearn.streams.backtest;
 
 import io.streamlearn.learn.Inputs;
 import io.streamlearn.learn.InvalidInputException;
+import io.streamlearn.learn.conformal.Conformal;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.Label;
 import io.streamlearn.state.InMemoryModelStore;
@@ -213,7 +214,11 @@ public final class Backtest {
             return this;
         }
 
-        /** Where to write the {@code key,ts,model,prediction,stddev} CSV, or null. Not closed. */
+        /**
+         * Where to write the {@code key,ts,model,prediction,stddev} CSV, or null. Not closed. When a model
+         * of the run has calibrated intervals, four more columns {@code lower80,upper80,lower95,upper95}
+         * (empty for a model without them, and while a key's intervals have none).
+         */
         public Config output(Writer output) {
             this.output = output;
             return this;
@@ -305,15 +310,18 @@ public final class Backtest {
         final StringBuilder line = new StringBuilder(256);
         final Writer out = config.output;
         final String[] quotedModels = new String[k];
+        /** Whether the output has the interval columns: some model of the run has calibrated intervals. */
+        final boolean intervalColumns;
         boolean binary = true;
 
-        Tally(EventSource source) throws IOException {
+        Tally(EventSource source, ScoringStep step) throws IOException {
             for (String m : models) {
                 metrics.add(new ModelMetrics(m, config.window));
             }
             result = new BacktestResult(models, source.featureNames(), metrics, config.labelDelayMillis);
+            intervalColumns = hasIntervals(step);
             if (out != null) {
-                out.write("key,ts,model,prediction,stddev\n");
+                out.write(intervalColumns ? OUTPUT_HEADER + INTERVAL_COLUMNS + "\n" : OUTPUT_HEADER + "\n");
             }
             for (int m = 0; m < k; m++) {
                 quotedModels[m] = csvField(models.get(m));
@@ -343,6 +351,14 @@ public final class Backtest {
                     if (!Double.isNaN(stddevs[at + m])) {
                         line.append(stddevs[at + m]);
                     }
+                    if (intervalColumns) {
+                        for (int i = 4 * (at + m), end = i + 4; i < end; i++) {
+                            line.append(',');
+                            if (!Double.isNaN(intervals[i])) {
+                                line.append(intervals[i]);
+                            }
+                        }
+                    }
                     line.append('\n');
                 }
                 out.append(line);
@@ -368,7 +384,7 @@ public final class Backtest {
             }
             if (report != null) {
                 report.sample(result.labelled - 1, e.time, metrics);
-                report.champion(ks.index, e.time, e.label, means[at]);
+                report.champion(ks.index, e.time, e.label, means[at], intervals, 4 * at);
             }
             return true;
         }
@@ -409,7 +425,7 @@ public final class Backtest {
         Map<String, Label> separate = config.labels.isEmpty() ? Map.of() : new HashMap<>(config.labels);
         boolean clock = delayed || !separate.isEmpty();
         PriorityQueue<Pending> pending = new PriorityQueue<>();
-        Tally tally = new Tally(source);
+        Tally tally = new Tally(source, step);
         BacktestResult result = tally.result;
         BacktestEvent e = new BacktestEvent();
         long streamTime = Long.MIN_VALUE;
@@ -526,6 +542,21 @@ public final class Backtest {
                 + " < " + lastTime + " (previous event of the key)");
     }
 
+    /** The {@code --output} CSV's columns; {@link #INTERVAL_COLUMNS} follow when a model has intervals. */
+    static final String OUTPUT_HEADER = "key,ts,model,prediction,stddev";
+    /** The calibrated intervals' columns of the {@code --output} CSV. */
+    static final String INTERVAL_COLUMNS = ",lower80,upper80,lower95,upper95";
+
+    /** Whether some model of the step has calibrated intervals ({@link Conformal}). */
+    static boolean hasIntervals(ScoringStep step) {
+        for (ScoringStep.Model m : step.models()) {
+            if (m.learner() instanceof Conformal) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Events scored per round of the parallel run. */
     static final int CHUNK = 4096;
 
@@ -558,7 +589,7 @@ public final class Backtest {
         double[] means = new double[CHUNK * k];
         double[] stddevs = new double[CHUNK * k];
         double[] intervals = new double[4 * CHUNK * k];
-        Tally tally = new Tally(source);
+        Tally tally = new Tally(source, steps[0]);
         BacktestResult result = tally.result;
         int[] count = new int[1];
         List<Callable<Void>> tasks = new ArrayList<>();

@@ -116,7 +116,9 @@ public final class HtmlReport {
         String champion = d.models.get(0);
         b.append("<h2>Predicted against actual</h2>\n<p class=\"note\">Champion <b>").append(esc(champion))
                 .append("</b> on its best and worst keys by MSE; the latest ").append(KEY_POINTS)
-                .append(" labelled events of each key, by event time.</p>\n");
+                .append(" labelled events of each key, by event time")
+                .append(d.intervals ? ", with the champion's calibrated 95% interval (lower 95%, upper 95%)" : "")
+                .append(".</p>\n");
         if (best >= 0) {
             keyChart(b, r, d, best, "best key", mse[best], "key-best");
             if (worst != best) {
@@ -148,6 +150,8 @@ public final class HtmlReport {
         double[] t = new double[m];
         double[] actual = new double[m];
         double[] predicted = new double[m];
+        double[] lower = new double[m];
+        double[] upper = new double[m];
         int seen = 0;
         int j = 0;
         for (int i = 0; i < d.n; i++) {
@@ -160,11 +164,15 @@ public final class HtmlReport {
             t[j] = d.time[i];
             actual[j] = d.label[i];
             predicted[j] = d.prediction[i];
+            lower[j] = d.lower95[i];
+            upper[j] = d.upper95[i];
             j++;
         }
         b.append("<h3>").append(esc(what)).append(": ").append(esc(r.keys().get(key))).append(" (MSE ")
                 .append(MetricsTable.num(mse)).append(", ").append(count).append(" labelled events)</h3>\n");
-        lineChart(b, id, t, List.of(actual, predicted), List.of("actual", "predicted"),
+        List<double[]> series = d.intervals ? List.of(actual, predicted, lower, upper) : List.of(actual, predicted);
+        List<String> names = d.intervals ? List.of("actual", "predicted", "lower 95%", "upper 95%") : List.of("actual", "predicted");
+        lineChart(b, id, t, series, names,
                 v -> Instant.ofEpochMilli((long) v).toString().replace("T", " ").replaceAll(":00Z$|Z$", ""), "label", false);
     }
 

@@ -99,7 +99,7 @@ public final class BacktestCommand implements Callable<Integer> {
                     + "format of streamlearn export, to compare with a live application's.")
     Path finalStates;
 
-    @Option(names = "--output", paramLabel = "FILE", description = "Write every prediction as CSV: key,ts,model,prediction,stddev.")
+    @Option(names = "--output", paramLabel = "FILE", description = "Write every prediction as CSV: key,ts,model,prediction,stddev, and lower80,upper80,lower95,upper95 when a model has calibrated intervals.")
     Path output;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Write a self-contained HTML report.")

@@ -65,22 +65,35 @@ final class BacktestCli {
         return t;
     }
 
-    /** One row of an --output file. */
-    record OutRow(String key, long ts, String model, double prediction, double stddev) {
+    /** One row of an --output file; the interval bounds NaN when empty or absent. */
+    record OutRow(String key, long ts, String model, double prediction, double stddev,
+                  double lower80, double upper80, double lower95, double upper95) {
+        OutRow(String key, long ts, String model, double prediction, double stddev) {
+            this(key, ts, model, prediction, stddev, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
     }
 
     static List<OutRow> readOutput(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
-        if (!lines.get(0).equals("key,ts,model,prediction,stddev")) {
+        boolean intervals = lines.get(0).equals("key,ts,model,prediction,stddev,lower80,upper80,lower95,upper95");
+        if (!intervals && !lines.get(0).equals("key,ts,model,prediction,stddev")) {
             throw new AssertionError("bad output header " + lines.get(0));
         }
         List<OutRow> rows = new ArrayList<>();
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split(",", -1);
-            rows.add(new OutRow(f[0], Long.parseLong(f[1]), f[2], Double.parseDouble(f[3]),
-                    f[4].isEmpty() ? Double.NaN : Double.parseDouble(f[4])));
+            if (f.length != (intervals ? 9 : 5)) {
+                throw new AssertionError("bad output row " + l);
+            }
+            rows.add(new OutRow(f[0], Long.parseLong(f[1]), f[2], Double.parseDouble(f[3]), cell(f[4]),
+                    intervals ? cell(f[5]) : Double.NaN, intervals ? cell(f[6]) : Double.NaN,
+                    intervals ? cell(f[7]) : Double.NaN, intervals ? cell(f[8]) : Double.NaN));
         }
         return rows;
+    }
+
+    private static double cell(String s) {
+        return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
     }
 
     /** One data row of an input CSV, parsed here independently of the product's reader. */

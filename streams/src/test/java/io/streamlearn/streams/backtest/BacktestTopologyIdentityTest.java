@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The backtest predicts, bit for bit, what the live topology publishes for the same events in the same
@@ -44,9 +45,26 @@ class BacktestTopologyIdentityTest {
 
     @Test
     void shouldPredictBitForBitWhatTheTopologyPublishes() throws Exception {
-        int n = 12_000;
+        List<BacktestCli.OutRow> rows = backtestAgainstTopology(List.of("sgd", "ema+sgd", "mean", "last"), 12_000);
+        assertTrue(rows.stream().allMatch(r -> Double.isNaN(r.lower95())), "no model with calibrated intervals: no columns");
+    }
+
+    /** The --output CSV carries the calibrated intervals the Avro Prediction carries, bit for bit. */
+    @Test
+    void shouldWriteTheCalibratedIntervalsTheTopologyPublishes() throws Exception {
+        List<BacktestCli.OutRow> rows = backtestAgainstTopology(List.of("kalman", "sgd", "mean", "last"), 3_000);
+        assertTrue(rows.stream().filter(r -> r.model().equals("kalman")).filter(r -> !Double.isNaN(r.lower95())).count() > 2_500,
+                "kalman's rows have their intervals");
+        for (BacktestCli.OutRow r : rows) {
+            if (!Double.isNaN(r.lower95())) {
+                assertTrue(r.lower95() <= r.lower80() && r.lower80() <= r.upper80() && r.upper80() <= r.upper95(), r.toString());
+            }
+        }
+    }
+
+    /** Backtests {@code models} over the first {@code n} Beijing rows and compares every output row with the topology's. */
+    private List<BacktestCli.OutRow> backtestAgainstTopology(List<String> models, int n) throws Exception {
         Path csv = BacktestCli.dataset("beijing_air_quality.csv.gz");
-        List<String> models = List.of("sgd", "ema+sgd", "mean", "last");
         Path out = dir.resolve("backtest.csv");
         List<String> args = new ArrayList<>(List.of("--input", csv.toString(), "--limit", Integer.toString(n),
                 "--features", FEATURES, "--output", out.toString()));
@@ -83,7 +101,8 @@ class BacktestTopologyIdentityTest {
             for (TestOutputTopic<String, byte[]> topic : List.of(predictions, shadow)) {
                 for (byte[] v : topic.readValuesToList()) {
                     Prediction p = WireCodec.decodePrediction(v);
-                    live.put(p.getKey() + "@" + p.getTs() + "@" + p.getModel(), new double[] {p.getPrediction()});
+                    live.put(p.getKey() + "@" + p.getTs() + "@" + p.getModel(), new double[] {p.getPrediction(),
+                            orNaN(p.getLower80()), orNaN(p.getUpper80()), orNaN(p.getLower95()), orNaN(p.getUpper95())});
                 }
             }
         }
@@ -93,6 +112,16 @@ class BacktestTopologyIdentityTest {
             double[] p = live.get(b.key() + "@" + b.ts() + "@" + b.model());
             assertEquals(Double.doubleToRawLongBits(p[0]), Double.doubleToRawLongBits(b.prediction()),
                     b.key() + "@" + b.ts() + " " + b.model() + ": topology " + p[0] + ", backtest " + b.prediction());
+            double[] bounds = {b.lower80(), b.upper80(), b.lower95(), b.upper95()};
+            for (int i = 0; i < 4; i++) {
+                assertEquals(Double.doubleToRawLongBits(p[1 + i]), Double.doubleToRawLongBits(bounds[i]),
+                        b.key() + "@" + b.ts() + " " + b.model() + ": interval bound " + i);
+            }
         }
+        return backtest;
+    }
+
+    private static double orNaN(Double d) {
+        return d == null ? Double.NaN : d;
     }
 }

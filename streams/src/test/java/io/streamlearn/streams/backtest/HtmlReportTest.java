@@ -58,6 +58,28 @@ class HtmlReportTest {
         return Files.readString(stdout, StandardCharsets.UTF_8);
     }
 
+    /** A champion with calibrated intervals draws its 95% interval in the per-key charts. */
+    @Test
+    void shouldDrawTheChampionsCalibratedIntervalOnItsKeys() throws Exception {
+        Path input = BacktestCli.dataset("beijing_air_quality.csv.gz");
+        Path report = dir.resolve("report.html");
+        BacktestCli run = BacktestCli.run("--input", input.toString(), "--model", "kalman", "--limit", "6000",
+                "--report", report.toString());
+        assertEquals(0, run.exitCode, run.err);
+        String html = Files.readString(report);
+        for (String chart : List.of("key-best", "key-worst")) {
+            Matcher m = Pattern.compile("<svg id=\"" + chart + "\".*?</svg>", Pattern.DOTALL).matcher(html);
+            assertTrue(m.find(), chart);
+            List<String> series = new ArrayList<>();
+            Matcher p = Pattern.compile("<path class=\"series\" data-series=\"([^\"]*)\"[^>]* d=\"(M[^\"]*)\"").matcher(m.group());
+            while (p.find()) {
+                assertTrue(p.group(2).split("L").length > 50, chart + " " + p.group(1) + ": a path with few points");
+                series.add(p.group(1));
+            }
+            assertEquals(List.of("actual", "predicted", "lower 95%", "upper 95%"), series, chart);
+        }
+    }
+
     @Test
     void shouldRenderTheTableAndEveryChartInHeadlessChromium() throws Exception {
         Path input = BacktestCli.dataset("beijing_air_quality.csv.gz");

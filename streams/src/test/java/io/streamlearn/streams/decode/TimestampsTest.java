@@ -24,6 +24,20 @@ class TimestampsTest {
         }
     }
 
+    /**
+     * The Javadoc's offsets, in the CSV reader's entry point and in {@code replay --from/--to}
+     * ({@code Replay.parseTime}): Java 17's {@code Instant.parse} reads them (ISO_INSTANT parses offsets
+     * since JDK 12), so they need no other parser.
+     */
+    @Test
+    void shouldReadOffsetsWhereverATimeIsParsed() {
+        long expected = Instant.parse("2025-12-31T23:00:00Z").toEpochMilli();
+        assertEquals(expected, Timestamps.parse("2026-01-01T00:00:00+01:00"));
+        assertEquals(expected, Timestamps.parse((CharSequence) new StringBuilder("2026-01-01T00:00:00+01:00")));
+        assertEquals(expected, io.streamlearn.streams.app.Replay.parseTime(" 2026-01-01T00:00:00+01:00 "));
+        assertEquals(expected, Timestamps.parse("2025-12-31T18:30:00-04:30"));
+    }
+
     @Test
     void shouldReadEpochMillisOffsetsAndFractionsAndRefuseTheRest() {
         assertEquals(1_700_000_000_123L, Timestamps.parse("1700000000123"));
