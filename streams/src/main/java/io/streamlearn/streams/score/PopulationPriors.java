@@ -192,11 +192,11 @@ public final class PopulationPriors {
             cov = (c[at] & 1) != 0;
         }
         Population pop = read(p, fp, l, cov);
-        double[] v = new double[l];
-        double[] w = cov ? new double[Population.packedSize(l)] : null;
         if (pop == null) {
             return false;
         }
+        double[] v = new double[l];
+        double[] w = cov ? new double[Population.packedSize(l)] : null;
         double[] noise = new double[1];
         if (!readContribution(c, fp, l, cov, v, w, noise)) {
             return false;
