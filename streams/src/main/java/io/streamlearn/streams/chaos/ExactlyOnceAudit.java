@@ -208,10 +208,12 @@ public final class ExactlyOnceAudit {
     private static Map<String, double[]> readBacktest(Path csv, Set<String> models) throws IOException {
         Map<String, double[]> out = new HashMap<>();
         try (BufferedReader r = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            r.readLine();
+            String header = r.readLine();
+            // key,ts,model,prediction,stddev, then lower80..upper95 when a model has calibrated intervals
+            int columns = header == null ? 5 : header.split(",", -1).length;
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 String[] f = line.split(",", -1);
-                if (f.length != 5 || !models.contains(f[2])) {
+                if (f.length != columns || !models.contains(f[2])) {
                     continue;
                 }
                 out.put(f[0] + '\u0000' + f[1] + '\u0000' + f[2], new double[] {
