@@ -39,14 +39,15 @@ import java.util.Map;
  * <p><b>0/1 labels: the probability space.</b> While every label the key has learned is exactly 0 or 1,
  * each candidate's mean, clipped to {@code [}{@value #EPS}{@code , 1 - }{@value #EPS}{@code ]}, is its
  * probability {@code p_k} of label 1, and the prediction is the Bayesian mixture (the exponentially
- * weighted average with eta = 1 under log loss, Cesa-Bianchi and Lugosi section 3.3 and 9.2):
+ * weighted average with eta = 1 under log loss; Cesa-Bianchi and Lugosi, sections 3.3 and 9):
  * <pre>
  *   G_k = b G_k - ln p_k(y)                           (discounted log loss, b = {@value #LOG_DISCOUNT})
  *   w_k = exp(-(G_k - min_k G_k)) / sum_j ...         p = sum_k w_k p_k,   stddev = sqrt(p (1 - p))
  * </pre>
  * Log loss is 1-exp-concave, so without the discount ({@code b = 1}) the mixture's total log loss is
- * at most the best candidate's plus {@code ln K}, for every sequence of labels (theorem 3.3 of the
- * book: the mixture is then the Bayesian posterior predictive with a uniform prior on the candidates);
+ * at most the best candidate's plus {@code ln K}, for every sequence of labels (the mixture is then the
+ * Bayesian posterior predictive with a uniform prior on the candidates, and the sum of its log losses
+ * telescopes to {@code -ln (1/K) sum_k exp(-L_k)});
  * the discount lets the weights follow a change of the best candidate, as in the label space. A key
  * leaves this mode for good at its first label that is not 0 or 1 (the label-space tallies are kept
  * all along, so nothing is lost); before its first label a key mixes in the label space. The task is
