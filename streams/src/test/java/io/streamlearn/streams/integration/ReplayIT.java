@@ -5,6 +5,8 @@ import io.streamlearn.schemas.Label;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.Replay;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.cli.BacktestCommand;
 import io.streamlearn.streams.cli.StreamlearnCommand;
@@ -138,6 +140,39 @@ class ReplayIT {
         assertEquals(2 * inRange, compareWithBacktest(rangeCsv, live, "--label-delay", "30m"));
     }
 
+    /**
+     * A replay of a three-partition topic on one stream thread ({@code --threads 1}) and on the default
+     * threads, one per partition up to one per processor (partitions are stream tasks, each run by one
+     * thread at a time in its records' order): the same predictions, bit for bit.
+     */
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void shouldReplayThePartitionsOnSeveralThreadsWithTheSamePredictions() throws Exception {
+        List<String> lines = rows();
+        int inRange = writeRange(lines, dir.resolve("range.csv"));
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            broker.createTopics(3, "events");
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
+                for (int i = 1; i < lines.size(); i++) {
+                    Event e = event(lines, i, true);
+                    producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
+                }
+            }
+            assertEquals(0, replay(broker, "one", "--threads", "1"));
+            Map<String, Long> single = predictions(broker, "one", 2 * inRange);
+            AppConfig config = AppConfig.defaults()
+                    .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                    .with(AppConfig.MODELS_KEY, "sgd;ema+sgd")
+                    .with(AppConfig.FEATURES_KEY, FEATURES);
+            Replay.Result byDefault = Replay.run(config, "events", FROM, TO, "many", Duration.ofMinutes(4));
+            Map<String, Long> parallel = predictions(broker, "many", 2 * inRange);
+            assertTrue(byDefault.completed());
+            assertEquals(Math.min(3, Runtime.getRuntime().availableProcessors()), byDefault.threads());
+            assertEquals(2 * inRange, single.size(), "one prediction per replayed event per model");
+            assertEquals(single, parallel, byDefault.threads() + " threads against one");
+        }
+    }
+
     private static List<String> rows() throws Exception {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(dataset())), StandardCharsets.UTF_8))) {
             return r.lines().limit(ROWS + 1L).toList();
@@ -177,11 +212,13 @@ class ReplayIT {
                 .setLabel(!withLabel || f[2].isEmpty() ? null : Double.valueOf(f[2])).build();
     }
 
-    private static int replay(EmbeddedKafkaBroker broker, String output) {
-        return StreamlearnCommand.commandLine().execute("replay", "--bootstrap-servers", broker.bootstrapServers(),
+    private static int replay(EmbeddedKafkaBroker broker, String output, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("replay", "--bootstrap-servers", broker.bootstrapServers(),
                 "--topic", "events", "--from", "2013-03-02T00:00:00Z", "--to", Long.toString(TO),
                 "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES, "--output-topic", output,
-                "--timeout", "PT3M");
+                "--timeout", "PT3M"));
+        args.addAll(List.of(extra));
+        return StreamlearnCommand.commandLine().execute(args.toArray(String[]::new));
     }
 
     private static Map<String, Long> predictions(EmbeddedKafkaBroker broker, String output, int expected) throws Exception {
