@@ -146,10 +146,18 @@ class ReplayIT {
      * thread at a time in its records' order): the same predictions, bit for bit.
      */
     @Test
-    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
     void shouldReplayThePartitionsOnSeveralThreadsWithTheSamePredictions() throws Exception {
         List<String> lines = rows();
-        int inRange = writeRange(lines, dir.resolve("range.csv"));
+        long to = FROM + 3 * 86_400_000L;   // three days of the range: about 860 events
+        int inRange = 0;
+        for (int i = 1; i < lines.size(); i++) {
+            long ts = Instant.parse(lines.get(i).split(",", 3)[1]).toEpochMilli();
+            if (ts >= FROM && ts < to) {
+                inRange++;
+            }
+        }
+        assertTrue(inRange > 500, "the range holds " + inRange + " events");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             broker.createTopics(3, "events");
             try (KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
@@ -158,13 +166,16 @@ class ReplayIT {
                     producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
                 }
             }
-            assertEquals(0, replay(broker, "one", "--threads", "1"));
+            assertEquals(0, StreamlearnCommand.commandLine().execute("replay", "--bootstrap-servers",
+                    broker.bootstrapServers(), "--topic", "events", "--from", Long.toString(FROM), "--to", Long.toString(to),
+                    "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES, "--output-topic", "one",
+                    "--timeout", "PT6M", "--threads", "1"));
             Map<String, Long> single = predictions(broker, "one", 2 * inRange);
             AppConfig config = AppConfig.defaults()
                     .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
                     .with(AppConfig.MODELS_KEY, "sgd;ema+sgd")
                     .with(AppConfig.FEATURES_KEY, FEATURES);
-            Replay.Result byDefault = Replay.run(config, "events", FROM, TO, "many", Duration.ofMinutes(4));
+            Replay.Result byDefault = Replay.run(config, "events", FROM, to, "many", Duration.ofMinutes(6));
             Map<String, Long> parallel = predictions(broker, "many", 2 * inRange);
             assertTrue(byDefault.completed());
             assertEquals(Math.min(3, Runtime.getRuntime().availableProcessors()), byDefault.threads());
@@ -212,13 +223,11 @@ class ReplayIT {
                 .setLabel(!withLabel || f[2].isEmpty() ? null : Double.valueOf(f[2])).build();
     }
 
-    private static int replay(EmbeddedKafkaBroker broker, String output, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("replay", "--bootstrap-servers", broker.bootstrapServers(),
+    private static int replay(EmbeddedKafkaBroker broker, String output) {
+        return StreamlearnCommand.commandLine().execute("replay", "--bootstrap-servers", broker.bootstrapServers(),
                 "--topic", "events", "--from", "2013-03-02T00:00:00Z", "--to", Long.toString(TO),
                 "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES, "--output-topic", output,
-                "--timeout", "PT3M"));
-        args.addAll(List.of(extra));
-        return StreamlearnCommand.commandLine().execute(args.toArray(String[]::new));
+                "--timeout", "PT3M");
     }
 
     private static Map<String, Long> predictions(EmbeddedKafkaBroker broker, String output, int expected) throws Exception {
