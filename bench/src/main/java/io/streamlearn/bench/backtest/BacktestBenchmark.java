@@ -24,7 +24,9 @@ import java.util.SplittableRandom;
  * Backtest speed, as a plain main (numbers go to {@code bench/results/backtest.md}):
  * <ol>
  *   <li>{@code step}: events per second through {@link ScoringStep#score} alone, {@code sgd} at d = 8,
- *       pre-parsed events over 1000 keys, every event labelled, over an {@link InMemoryModelStore};</li>
+ *       pre-parsed events over 1000 keys, every event labelled, over an {@link InMemoryModelStore} (state
+ *       bytes, as live) and over a {@link io.streamlearn.state.ResidentModelStore} (decoded states, as the
+ *       backtest keeps them);</li>
  *   <li>{@code engine}: the same events through {@link Backtest} (step, per-key checks, metrics), from
  *       an in-memory pre-parsed source, with and without a label delay;</li>
  *   <li>{@code e2e}: wall time of {@code streamlearn backtest} from a CSV file to the HTML report.</li>
@@ -90,8 +92,13 @@ public final class BacktestBenchmark {
     }
 
     static double stepRate(Data data, String spec, long events) {
+        return stepRate(data, spec, events, false);
+    }
+
+    /** @param resident over the backtest's {@link io.streamlearn.state.ResidentModelStore} (else bytes) */
+    static double stepRate(Data data, String spec, long events, boolean resident) {
         ScoringStep step = new ScoringStep(FeatureSpace.ordered(names()), List.of(spec));
-        InMemoryModelStore store = new InMemoryModelStore();
+        io.streamlearn.state.ModelStore store = resident ? step.residentStore(Long.MAX_VALUE) : new InMemoryModelStore();
         double[] sink = new double[1];
         ScoringStep.Sink s = (model, champion, version, mean, stddev) -> sink[0] += mean;
         long t0 = System.nanoTime();
@@ -172,9 +179,12 @@ public final class BacktestBenchmark {
         PrintStream out = System.out;
         out.println("warming up");
         stepRate(data, "sgd", 3_000_000);
+        stepRate(data, "sgd", 3_000_000, true);
         engineRate(data, List.of("sgd"), -1, 2_000_000);
         for (int rep = 0; rep < 3; rep++) {
-            out.printf(Locale.ROOT, "step   sgd d=8, 1000 keys: %,.0f events/s%n", stepRate(data, "sgd", 5_000_000));
+            out.printf(Locale.ROOT, "step   sgd d=8, 1000 keys, state bytes: %,.0f events/s%n", stepRate(data, "sgd", 5_000_000));
+            out.printf(Locale.ROOT, "step   sgd d=8, 1000 keys, resident states: %,.0f events/s%n",
+                    stepRate(data, "sgd", 5_000_000, true));
         }
         for (int rep = 0; rep < 2; rep++) {
             double rate = engineRate(data, List.of("sgd"), -1, 3_000_000);

@@ -106,6 +106,11 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     private final int tSlot;
     private final int first;
     private final ThreadLocal<double[]> scratch;
+    /**
+     * Per-thread scratch of {@link #predict}: each member's mean {@code m_k' z} and weight
+     * {@code exp(l_k)}, computed once and used by both passes.
+     */
+    private final ThreadLocal<double[]> memberScratch;
     /** Layout 2's storage: n a count, every member's values float32, t_last a double. */
     private final Storage storage;
 
@@ -162,6 +167,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         this.legacyStride = p + Packed.size(p) + 2;
         this.legacySize = 2 + members * legacyStride + p;
         this.scratch = Packed.scratch(p);
+        this.memberScratch = Packed.scratch(2 * members);
         Storage.Builder st = Storage.builder().counts(known ? 0 : 1).doubles(qtime ? 1 : 0);
         for (int k = 0; k < members; k++) {
             st.floats(stride);
@@ -237,21 +243,26 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         Inputs.check(x, d);
         double[] v = state.values();
         double n = known ? 0.0 : v[nSlot];
-        // pass 1: weights and mixture mean (O(p) per member)
+        // pass 1: weights and mixture mean (O(p) per member); each member's mean and weight are kept
+        // for pass 2
+        double[] mw = memberScratch.get();
         double total = 0.0;
         double mean = 0.0;
         for (int k = 0; k < members; k++) {
             int base = first + k * stride;
             double w = Math.exp(v[base + lRel]);
+            double f = Packed.dot(v, base, x, d, intercept);
+            mw[k] = f;
+            mw[members + k] = w;
             total += w;
-            mean += w * Packed.dot(v, base, x, d, intercept);
+            mean += w * f;
         }
         mean /= total;
         if (!known && !(n > 0)) {
             out.set(mean, Double.NaN);
             return;
         }
-        // pass 2: mixture variance (O(p^2) per member)
+        // pass 2: mixture variance (O(p^2) per member: the quadratic form of each member's own C)
         double steps = steps(state, v, time);
         double z2 = steps > 0 ? Packed.norm2(x, d, intercept) : 0.0;
         double nu = Math.max(n, 3.0);
@@ -259,10 +270,10 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         double var = 0.0;
         for (int k = 0; k < members; k++) {
             int base = first + k * stride;
-            double w = Math.exp(v[base + lRel]) / total;
+            double w = mw[members + k] / total;
             double zr = Packed.quadratic(v, base + cRel, x, d, intercept) + ratios[k] * steps * z2;
             double memberVar = ((zr > 0 ? zr : 0.0) + 1.0) * noise(v, base) * tFactor;
-            double dev = Packed.dot(v, base, x, d, intercept) - mean;
+            double dev = mw[k] - mean;
             var += w * (memberVar + dev * dev);
         }
         out.set(mean, Math.sqrt(var));

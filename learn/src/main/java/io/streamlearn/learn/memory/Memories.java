@@ -29,6 +29,7 @@ public final class Memories {
         FACTORIES.put("ssm", SsmMemory::fromSpec);
         FACTORIES.put("delta", DeltaMemory::fromSpec);
         FACTORIES.put("season", SeasonMemory::fromSpec);
+        FACTORIES.put("profile", ProfileMemory::fromSpec);
     }
 
     private Memories() {

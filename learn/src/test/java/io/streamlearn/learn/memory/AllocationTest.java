@@ -21,7 +21,8 @@ class AllocationTest {
         "delta:dk=6,dv=4,alpha=0.9+drift:detector=adwin+sgd",
         "ema:tau=1s,of=features+drift:detector=ph+delta:dk=3",
         "auto",
-        "lags:p=2+season+drift:detector=ph,action=inflate+rls"})
+        "lags:p=2+season+drift:detector=ph,action=inflate+rls",
+        "lags:p=2+profile+kalman"})
     void shouldNotAllocatePerEvent(String spec) {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().getId();

@@ -16,6 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,8 +66,9 @@ import java.util.concurrent.ExecutionException;
  */
 public final class Replay {
 
-    /** What a replay did. */
-    public record Result(String applicationId, String inputTopic, long records, long labelRecords, boolean completed) {
+    /** What a replay did; {@code threads} is the number of stream threads it ran on. */
+    public record Result(String applicationId, String inputTopic, long records, long labelRecords, boolean completed,
+                         int threads) {
     }
 
     private Replay() {
@@ -101,6 +103,22 @@ public final class Replay {
      */
     public static Result run(AppConfig config, String source, long from, long to, String output, Duration timeout,
                              Progress progress) throws Exception {
+        return run(config, source, from, to, output, timeout, progress, 0);
+    }
+
+    /**
+     * {@link #run(AppConfig, String, long, long, String, Duration, Progress)} on {@code threads} stream
+     * threads ({@code num.stream.threads}). Each partition is one stream task, run by one thread at a
+     * time in its records' order, so the predictions are the same for any number of threads.
+     *
+     * @param threads stream threads, or 0 for the config's {@code num.stream.threads} when it sets one,
+     *                else {@link #defaultThreads} of the source's partitions
+     */
+    public static Result run(AppConfig config, String source, long from, long to, String output, Duration timeout,
+                             Progress progress, int threads) throws Exception {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        }
         String run = Long.toString(System.currentTimeMillis(), 36) + "-" + UUID.randomUUID().toString().substring(0, 6);
         String appId = "streamlearn-replay-" + run;
         String input = output + "-replay-" + run;
@@ -133,6 +151,11 @@ public final class Replay {
                     .with(AppConfig.PREDICTIONS_TOPIC_KEY, output)
                     .with(AppConfig.SHADOW_PREDICTIONS_TOPIC_KEY, output + "-shadow")
                     .with(AppConfig.DEAD_LETTERS_TOPIC_KEY, output + "-dead-letters");
+            if (threads > 0 || config.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG) == null) {
+                int n = threads > 0 ? threads : defaultThreads(partitions);
+                replay = replay.with(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(n));
+            }
+            int streamThreads = Integer.parseInt(replay.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG).trim());
             List<NewTopic> topics = new ArrayList<>();
             topics.add(new NewTopic(input, partitions, (short) -1));
             topics.add(new NewTopic(labelsCopy, partitions, (short) -1));
@@ -175,10 +198,15 @@ public final class Replay {
                 }
             }
             admin.deleteTopics(toDelete).all().get();
-            return new Result(appId, input, records, labelRecords, completed);
+            return new Result(appId, input, records, labelRecords, completed, streamThreads);
         } finally {
             deleteRecursively(stateDir);
         }
+    }
+
+    /** The replay's stream threads by default: one per partition, at most one per processor. */
+    public static int defaultThreads(int partitions) {
+        return Math.max(1, Math.min(partitions, Runtime.getRuntime().availableProcessors()));
     }
 
     /** Copies the range; returns the number of records copied per partition of {@code input}. */

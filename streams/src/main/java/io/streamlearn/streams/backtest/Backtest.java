@@ -5,7 +5,7 @@ import io.streamlearn.learn.InvalidInputException;
 import io.streamlearn.learn.conformal.Conformal;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.Label;
-import io.streamlearn.state.InMemoryModelStore;
+import io.streamlearn.state.ResidentModelStore;
 import io.streamlearn.state.ModelStore;
 import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.score.ScoringStep;
@@ -27,9 +27,10 @@ import java.util.concurrent.Future;
 
 /**
  * A prequential (test-then-train) backtest: every event of a file goes, in file order, through the
- * same {@link ScoringStep} the live topology runs, over an {@link InMemoryModelStore} with the same
- * state codec, so its predictions are those the topology would publish for the same events in the
- * same order, bit for bit. The baselines {@code mean} and {@code last} always run beside the given
+ * same {@link ScoringStep} the live topology runs, over a {@link ResidentModelStore} that keeps each
+ * key's decoded states in memory (exactly what their bytes decode to, see
+ * {@link io.streamlearn.learn.Storage}), so its predictions are those the topology would publish for
+ * the same events in the same order, bit for bit. The baselines {@code mean} and {@code last} always run beside the given
  * models.
  *
  * <h2>When labels are learned</h2>
@@ -412,10 +413,7 @@ public final class Backtest {
         List<String> models = config.models;
         int k = models.size();
         ScoringStep step = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), models, config.prior);
-        ModelStore[] stores = new ModelStore[config.partitions];
-        for (int i = 0; i < stores.length; i++) {
-            stores[i] = new InMemoryModelStore();
-        }
+        ModelStore[] stores = residentStores(step, config.partitions);
         double[] means = new double[k];
         double[] stddevs = new double[k];
         int[] cursor = new int[1];
@@ -499,11 +497,31 @@ public final class Backtest {
         return tally.finish(step.counters());
     }
 
+    /**
+     * Share of the maximum heap the partitions' stores may fill with resident states; the keys beyond
+     * it are kept as bytes (see {@link ResidentModelStore}).
+     */
+    static final double RESIDENT_HEAP_SHARE = 0.25;
+
+    /**
+     * One store per partition keeping each key's decoded states resident, up to
+     * {@link #RESIDENT_HEAP_SHARE} of the maximum heap over all partitions.
+     */
+    private static ModelStore[] residentStores(ScoringStep step, int partitions) {
+        long budget = (long) (Runtime.getRuntime().maxMemory() * RESIDENT_HEAP_SHARE) / partitions;
+        long maxKeys = ResidentModelStore.maxKeysFor(budget, step.stateSizes());
+        ModelStore[] stores = new ModelStore[partitions];
+        for (int i = 0; i < partitions; i++) {
+            stores[i] = step.residentStore(maxKeys);
+        }
+        return stores;
+    }
+
     /** Every key's final state (store key to bytes), in key order, without the stores' internal entries. */
     private static Map<String, byte[]> finalStates(ModelStore[] stores) {
         Map<String, byte[]> states = new java.util.TreeMap<>();
         for (ModelStore s : stores) {
-            ((InMemoryModelStore) s).entries().forEach((storeKey, state) -> {
+            ((ResidentModelStore) s).entries().forEach((storeKey, state) -> {
                 if (!storeKey.startsWith("\u0000") && !ModelStore.modelName(storeKey).startsWith("\u0000")) {
                     states.put(storeKey, state);
                 }
@@ -576,10 +594,7 @@ public final class Backtest {
         for (int w = 0; w < workers; w++) {
             steps[w] = new ScoringStep(FeatureSpace.ordered(source.featureNames(), config.textBuckets), config.models, config.prior);
         }
-        ModelStore[] stores = new ModelStore[partitions];
-        for (int i = 0; i < partitions; i++) {
-            stores[i] = new InMemoryModelStore();
-        }
+        ModelStore[] stores = residentStores(steps[0], partitions);
         BacktestEvent[] chunk = new BacktestEvent[CHUNK];
         for (int i = 0; i < CHUNK; i++) {
             chunk[i] = new BacktestEvent();

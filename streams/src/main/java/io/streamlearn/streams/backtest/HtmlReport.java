@@ -83,6 +83,10 @@ public final class HtmlReport {
         }
         b.append("</table>\n<p class=\"note\">Prequential: each event is scored before its label is learned. "
                 + "skill = 1 - MSE / MSE of the baseline (mean: the key's running mean label; last: its last label).</p>\n");
+        String states = StateSummary.format(r);
+        if (!states.isEmpty()) {
+            b.append("<h2>State per key</h2>\n<pre>").append(esc(states)).append("</pre>\n");
+        }
 
         // rolling error
         b.append("<h2>Error over the stream</h2>\n<p class=\"note\">MSE over the last ")

@@ -7,6 +7,7 @@ import io.streamlearn.streams.backtest.EventSource;
 import io.streamlearn.streams.backtest.EventSources;
 import io.streamlearn.streams.backtest.HtmlReport;
 import io.streamlearn.streams.backtest.MetricsTable;
+import io.streamlearn.streams.backtest.StateSummary;
 import io.streamlearn.streams.backtest.ProgressBar;
 import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.migration.ModelTransfer;
@@ -288,6 +289,9 @@ public final class BacktestCommand implements Callable<Integer> {
             err.println("... " + (result.badRows() - 20) + " more bad rows skipped");
         }
         out.print(MetricsTable.format(result));
+        if (result.models().stream().anyMatch(m -> m.startsWith("auto"))) {
+            err.print(StateSummary.format(result));     // auto's candidates: weights and state per key (stdout keeps the table alone)
+        }
         if (finalStates != null) {
             try {
                 List<ModelExport> states = new java.util.ArrayList<>();

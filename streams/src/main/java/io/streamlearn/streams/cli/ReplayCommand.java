@@ -84,6 +84,12 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Give up when the replay has not finished in this time (exit code 1). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Stream threads that process the topic's partitions in parallel (the predictions are the"
+                    + " same for any N). Default: num.stream.threads when the config sets it, else the number of"
+                    + " partitions, at most the number of processors.")
+    Integer threads;
+
     @Override
     public Integer call() throws Exception {
         long fromMs = time("--from", from);
@@ -93,6 +99,9 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         if (models.isEmpty() && kafka.configFile == null && kafka.settings.isEmpty()) {
             throw CommandFailure.usage("missing --model SPEC (or streamlearn.models in --config or --set)");
+        }
+        if (threads != null && threads < 1) {
+            throw CommandFailure.usage("--threads must be >= 1, got " + threads);
         }
         AppConfig config = kafka.requireKafka();
         if (!models.isEmpty()) {
@@ -113,7 +122,7 @@ public final class ReplayCommand implements Callable<Integer> {
         Replay.Result r;
         try {
             r = Replay.run(config, source, fromMs, toMs, outputTopic, timeout,
-                    bar == null ? null : (done, total) -> bar.update(done, done, total));
+                    bar == null ? null : (done, total) -> bar.update(done, done, total), threads == null ? 0 : threads);
         } finally {
             if (bar != null) {
                 bar.finish();
@@ -121,7 +130,8 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         System.out.println("replayed " + r.records() + " records of " + source + " and " + r.labelRecords()
                 + " of " + config.labelsTopic() + " [" + from + ", " + to + ") as "
-                + r.applicationId() + " into " + outputTopic + (r.completed() ? "" : " (TIMED OUT before the end)"));
+                + r.applicationId() + " into " + outputTopic + " on " + r.threads() + " stream thread"
+                + (r.threads() == 1 ? "" : "s") + (r.completed() ? "" : " (TIMED OUT before the end)"));
         if (!r.completed()) {
             System.err.println("streamlearn replay: not finished within --timeout " + Failures.format(timeout));
         }

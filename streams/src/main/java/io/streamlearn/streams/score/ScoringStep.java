@@ -12,6 +12,7 @@ import io.streamlearn.learn.Storage;
 import io.streamlearn.learn.Prior;
 import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.state.ModelStore;
+import io.streamlearn.state.ResidentModelStore;
 import io.streamlearn.state.StateCodec;
 import io.streamlearn.state.StateFormatException;
 
@@ -39,6 +40,11 @@ import java.util.Map;
  * </ol>
  * Not thread-safe: each stream task (or backtest) owns one step. After construction the per-event
  * path allocates only the state bytes it hands to the store.
+ *
+ * <p>A backtest passes a {@link ResidentModelStore} instead ({@link #residentStore}): the same steps
+ * then run on each key's states kept decoded in memory, learned in place, with no decode or encode
+ * per event. That gives the same predictions because a learner's state in memory is exactly what its
+ * bytes decode to ({@link Storage}); the live topology keeps storing bytes every event.
  *
  * <pre>{@code
  * ScoringStep step = new ScoringStep(FeatureSpace.ordered(List.of("a", "b")), List.of("sgd:lr=0.1"));
@@ -254,21 +260,23 @@ public final class ScoringStep {
         if (labelled) {
             Inputs.checkLabel(label);
         }
+        ModelState[] slots = slots(store, key, true);
         for (int i = 0; i < models.size(); i++) {
             Model m = models.get(i);
-            load(m, key, store);
-            m.learner.predict(m.state, x, time, m.prediction);
-            sink.accept(m.name, i == 0, m.state.updates(), m.prediction);
-            m.learner.observe(m.state, x, time);
-            boolean learned = labelled && learnLoaded(m, time, label);
+            boolean keep = labelled || m.learner.observesEvents();
+            ModelState s = slots == null ? loaded(m, key, store) : resident(m, slots, i, keep, store);
+            m.learner.predict(s, x, time, m.prediction);
+            sink.accept(m.name, i == 0, s.updates(), m.prediction);
+            m.learner.observe(s, x, time);
+            boolean learned = labelled && learnLoaded(m, s, time, label);
             if (!labelled) {
-                m.state.recordTime(time);
+                s.recordTime(time);
             }
-            if (labelled || m.learner.observesEvents()) {
-                store.put(key, m.name, encode(m));
+            if (keep && slots == null) {
+                store.put(key, m.name, encode(m, s));
             }
             if (learned) {
-                contribute(m, key, store);
+                contribute(m, s, key, store);
             }
         }
         return unknown;
@@ -287,9 +295,10 @@ public final class ScoringStep {
     public int predict(String key, Long time, Map<String, Double> features, ModelStore store, Reading out) {
         int unknown = space.map(features, x);
         Inputs.check(x, x.length);
+        ModelState[] slots = slots(store, key, false);
         for (int i = 0; i < models.size(); i++) {
             Model m = models.get(i);
-            boolean fresh = !load(m, key, store);
+            boolean fresh = slots == null ? !load(m, key, store) : !copyResident(m, slots[i], store);
             long last = m.state.lastEventTime();
             long at = time != null ? time : last == ModelState.NO_TIME ? 0L : last;
             m.learner.predict(m.state, x, at, m.prediction);
@@ -321,38 +330,123 @@ public final class ScoringStep {
                       Sink beforeLearning) {
         space.map(features, x);
         Inputs.check(x, x.length, label);
+        ModelState[] slots = slots(store, key, true);
         for (int i = 0; i < models.size(); i++) {
             Model m = models.get(i);
-            load(m, key, store);
+            ModelState s = slots == null ? loaded(m, key, store) : resident(m, slots, i, true, store);
             if (beforeLearning != null || m.calibrated != null) {
-                m.learner.predict(m.state, x, time, m.prediction);
+                m.learner.predict(s, x, time, m.prediction);
             }
             if (beforeLearning != null) {
-                beforeLearning.accept(m.name, i == 0, m.state.updates(), m.prediction);
+                beforeLearning.accept(m.name, i == 0, s.updates(), m.prediction);
             }
-            boolean learned = learnLoaded(m, time, label);
-            store.put(key, m.name, encode(m));
+            boolean learned = learnLoaded(m, s, time, label);
+            if (slots == null) {
+                store.put(key, m.name, encode(m, s));
+            }
             if (learned) {
-                contribute(m, key, store);
+                contribute(m, s, key, store);
             }
         }
     }
 
     /** The state's bytes, with the fingerprint computed once per model rather than per event. */
-    private static byte[] encode(Model m) {
-        return StateCodec.encode(m.fingerprint, m.layout, m.storage, m.state);
+    private static byte[] encode(Model m, ModelState state) {
+        return StateCodec.encode(m.fingerprint, m.layout, m.storage, state);
+    }
+
+    /** The bytes of {@code state}, a state of the model at {@code index} (a {@link ResidentModelStore.Encoder}). */
+    public byte[] encode(int index, ModelState state) {
+        return encode(models.get(index), state);
+    }
+
+    /**
+     * A store for a backtest that keeps this step's states resident (see {@link ResidentModelStore}); a
+     * step with the same models can use it.
+     *
+     * @param maxResidentKeys keys kept resident at most, later keys are kept as bytes
+     */
+    public ResidentModelStore residentStore(long maxResidentKeys) {
+        List<String> names = new ArrayList<>();
+        for (Model m : models) {
+            names.add(m.name);
+        }
+        return new ResidentModelStore(names, this::encode, maxResidentKeys);
+    }
+
+    /** How many doubles each model's state holds, in order (for {@link ResidentModelStore#residentBytesPerKey}). */
+    public int[] stateSizes() {
+        int[] sizes = new int[models.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = models.get(i).initial.values().length;
+        }
+        return sizes;
+    }
+
+    /**
+     * The key's resident states when {@code store} keeps them ({@link ResidentModelStore#slots}), else null:
+     * the states are bytes in {@code store}.
+     */
+    private ModelState[] slots(ModelStore store, String key, boolean create) {
+        if (!(store instanceof ResidentModelStore r)) {
+            return null;
+        }
+        if (r.models() != models.size()) {
+            throw new IllegalArgumentException("the store keeps " + r.models() + " models, the step runs " + models.size());
+        }
+        return r.slots(key, create);
+    }
+
+    /**
+     * The resident state of model {@code i} to score with: in place when the step will keep it
+     * ({@code keep}), else a copy in the model's buffer, so that what the step would not store in a byte
+     * store is not kept either. A key's first state is fresh ({@link #fresh}), allocated once when kept.
+     */
+    private ModelState resident(Model m, ModelState[] slots, int i, boolean keep, ModelStore store) {
+        ModelState s = slots[i];
+        if (s == null) {
+            s = keep ? m.learner.newState() : m.state;
+            fresh(m, s, store);
+            counters.freshStates++;
+            if (keep) {
+                slots[i] = s;
+            }
+            return s;
+        }
+        if (!keep) {
+            m.state.copyFrom(s);
+            return m.state;
+        }
+        return s;
+    }
+
+    /** Copies a resident state (or a fresh one when null) into the model's buffer; false when fresh. */
+    private boolean copyResident(Model m, ModelState resident, ModelStore store) {
+        if (resident == null) {
+            fresh(m, m.state, store);
+            counters.freshStates++;
+            return false;
+        }
+        m.state.copyFrom(resident);
+        return true;
+    }
+
+    /** Loads the key's state bytes into the model's buffer ({@link #load}) and returns that buffer. */
+    private ModelState loaded(Model m, String key, ModelStore store) {
+        load(m, key, store);
+        return m.state;
     }
 
     /** Learns in place; false when the update was not finite and was undone. */
-    private boolean learnLoaded(Model m, long time, double label) {
-        m.backup.copyFrom(m.state);
+    private boolean learnLoaded(Model m, ModelState state, long time, double label) {
+        m.backup.copyFrom(state);
         if (m.calibrated != null) {
-            m.calibrated.learn(m.state, x, time, label, m.prediction);
+            m.calibrated.learn(state, x, time, label, m.prediction);
         } else {
-            m.learner.learn(m.state, x, time, label);
+            m.learner.learn(state, x, time, label);
         }
-        if (!m.state.isFinite()) {
-            m.state.copyFrom(m.backup);
+        if (!state.isFinite()) {
+            state.copyFrom(m.backup);
             counters.discardedUpdates++;
             return false;
         }
@@ -360,9 +454,9 @@ public final class ScoringStep {
     }
 
     /** At the key's contribution points, replaces its contribution to the task's population. */
-    private void contribute(Model m, String key, ModelStore store) {
-        if (m.priors != null && prior.contributesAt(m.state.updates())) {
-            m.priors.contribute(store, key, m.name, m.state);
+    private void contribute(Model m, ModelState state, String key, ModelStore store) {
+        if (m.priors != null && prior.contributesAt(state.updates())) {
+            m.priors.contribute(store, key, m.name, state);
         }
     }
 
@@ -371,15 +465,15 @@ public final class ScoringStep {
      * task's population prior once enough keys contribute (before that, with at least one, what the
      * learner can use of it: {@link PriorAware#startEarly}). Never on the hot path of a known key.
      */
-    public void fresh(Model m, ModelStore store) {
-        m.state.copyFrom(m.initial);
+    private void fresh(Model m, ModelState into, ModelStore store) {
+        into.copyFrom(m.initial);
         if (m.priors != null) {
             Prior p = m.priors.prior(store, m.name, 1);
             if (p != null && p.keys() >= prior.minKeys()) {
-                ((PriorAware) m.learner).startFrom(m.state, p);
+                ((PriorAware) m.learner).startFrom(into, p);
                 counters.priorStarts++;
             } else if (p != null) {
-                ((PriorAware) m.learner).startEarly(m.state, p);
+                ((PriorAware) m.learner).startEarly(into, p);
             }
         }
     }
@@ -388,7 +482,7 @@ public final class ScoringStep {
     private boolean load(Model m, String key, ModelStore store) {
         byte[] bytes = store.get(key, m.name);
         if (bytes == null) {
-            fresh(m, store);
+            fresh(m, m.state, store);
             counters.freshStates++;
             return false;
         }
@@ -396,7 +490,7 @@ public final class ScoringStep {
             StateCodec.decodeInto(m.learner, m.fingerprint, m.storage, bytes, m.state);
             return true;
         } catch (StateFormatException e) {
-            fresh(m, store);
+            fresh(m, m.state, store);
             counters.replacedStates++;
             return false;
         }

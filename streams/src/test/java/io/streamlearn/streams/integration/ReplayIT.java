@@ -5,6 +5,8 @@ import io.streamlearn.schemas.Label;
 import io.streamlearn.schemas.Prediction;
 import io.streamlearn.schemas.wire.WireCodec;
 import io.streamlearn.schemas.wire.WireFormat;
+import io.streamlearn.streams.app.AppConfig;
+import io.streamlearn.streams.app.Replay;
 import io.streamlearn.streams.broker.EmbeddedKafkaBroker;
 import io.streamlearn.streams.cli.BacktestCommand;
 import io.streamlearn.streams.cli.StreamlearnCommand;
@@ -136,6 +138,50 @@ class ReplayIT {
         }
         assertTrue(learned > inRange, "versions grew through delayed labels: " + lastVersion);
         assertEquals(2 * inRange, compareWithBacktest(rangeCsv, live, "--label-delay", "30m"));
+    }
+
+    /**
+     * A replay of a three-partition topic on one stream thread ({@code --threads 1}) and on the default
+     * threads, one per partition up to one per processor (partitions are stream tasks, each run by one
+     * thread at a time in its records' order): the same predictions, bit for bit.
+     */
+    @Test
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
+    void shouldReplayThePartitionsOnSeveralThreadsWithTheSamePredictions() throws Exception {
+        List<String> lines = rows();
+        long to = FROM + 3 * 86_400_000L;   // three days of the range: about 860 events
+        int inRange = 0;
+        for (int i = 1; i < lines.size(); i++) {
+            long ts = Instant.parse(lines.get(i).split(",", 3)[1]).toEpochMilli();
+            if (ts >= FROM && ts < to) {
+                inRange++;
+            }
+        }
+        assertTrue(inRange > 500, "the range holds " + inRange + " events");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+            broker.createTopics(3, "events");
+            try (KafkaProducer<String, byte[]> producer = TestClients.producer(broker)) {
+                for (int i = 1; i < lines.size(); i++) {
+                    Event e = event(lines, i, true);
+                    producer.send(new ProducerRecord<>("events", null, e.getTs(), e.getKey(), WireCodec.encode(e, WireFormat.AVRO)));
+                }
+            }
+            assertEquals(0, StreamlearnCommand.commandLine().execute("replay", "--bootstrap-servers",
+                    broker.bootstrapServers(), "--topic", "events", "--from", Long.toString(FROM), "--to", Long.toString(to),
+                    "--model", "sgd", "--model", "ema+sgd", "--features", FEATURES, "--output-topic", "one",
+                    "--timeout", "PT6M", "--threads", "1"));
+            Map<String, Long> single = predictions(broker, "one", 2 * inRange);
+            AppConfig config = AppConfig.defaults()
+                    .with(AppConfig.BOOTSTRAP_SERVERS_KEY, broker.bootstrapServers())
+                    .with(AppConfig.MODELS_KEY, "sgd;ema+sgd")
+                    .with(AppConfig.FEATURES_KEY, FEATURES);
+            Replay.Result byDefault = Replay.run(config, "events", FROM, to, "many", Duration.ofMinutes(6));
+            Map<String, Long> parallel = predictions(broker, "many", 2 * inRange);
+            assertTrue(byDefault.completed());
+            assertEquals(Math.min(3, Runtime.getRuntime().availableProcessors()), byDefault.threads());
+            assertEquals(2 * inRange, single.size(), "one prediction per replayed event per model");
+            assertEquals(single, parallel, byDefault.threads() + " threads against one");
+        }
     }
 
     private static List<String> rows() throws Exception {
