@@ -59,17 +59,19 @@ import java.util.Map;
  * online by a stochastic gradient step on the bank's one-step predictive log density:
  * <pre>
  *   psi_k = (n+1) r_k / (n + r_k) - 1,   r_k = e_k^2 / (S_k Q_k)     (r_k - 1 with a known variance)
- *   a_j  += RATE sum_k pi_k [delta_k &gt; 0] psi_k R_k,jj z_j^2 / (2 Q_k)
+ *   a_j  += RATE sum_k pi_k [delta_k &gt; 0] psi_k (R_k z)_j z_j / (2 Q_k)
  * </pre>
  * where {@code pi_k} are the members' probabilities after the event. {@code psi_k} is the derivative
  * of member k's Student-t log density with respect to the log of its predictive scale: positive when
- * the error was larger than the member predicted. {@code R_k,jj z_j^2 / Q_k} is coordinate j's part
- * of that scale, the sensitivity of the prediction to a relative change of coordinate j's
- * uncertainty (the one-step derivative with respect to {@code a_j}, {@code delta_k g_j z_j^2 / Q_k},
- * is smaller by the ratio of one event's drift to the accumulated uncertainty, and measured worse:
- * Beijing 246.6 against 241.9). So coordinates whose errors exceed the prediction when their input
- * is large gain drift and the others lose it; the members' ratios still set the overall level (the
- * multipliers are not centred: centring them measured 334 on Beijing against 242). Each
+ * the error was larger than the member predicted. {@code (R_k z)_j z_j / Q_k} (these sum to the
+ * share of {@code Q_k} that is weight uncertainty) is the derivative of that scale when coordinate
+ * j's uncertainty is stretched, {@code R <- D R D} with {@code D_jj = e^(b/2)}: a coordinate's drift
+ * sets its accumulated uncertainty, so this is the step taken, rather than the one-step derivative
+ * {@code delta_k g_j z_j^2 / Q_k}, smaller by the ratio of one event's drift to the accumulated
+ * uncertainty (measured: Beijing 246.6 with it, 242.2 with the diagonal {@code R_jj z_j^2}, 234.8 with
+ * {@code (R z)_j z_j}). So coordinates whose errors exceed the prediction when their input is large
+ * gain drift and the others lose it; the members' ratios still set the overall level (the
+ * multipliers are not centred: centring them measured 334 on Beijing). Each
  * {@code a_j} stays within {@code ±ln 1000}, and the windup cap of coordinate j becomes
  * {@code prior max(1, g_j)}. Everything is relative to the standardized inputs, so the predictions
  * stay free of the features' units. Cost: {@code O(M p)} per event more, {@code p} float32 values
@@ -332,9 +334,6 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
                 if (inc > 0) {
                     addDrift(v, cOff, inc, g);
                 }
-                if (g != null) {
-                    sensitivity(v, cOff, x, g, p + k * p);
-                }
                 double s = Packed.measurementUpdate(v, base, cOff, u, x, d, intercept, 1.0, e);
                 if (Double.isNaN(s)) {
                     if (inc > 0) {
@@ -344,6 +343,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
                     double sv = noise(v, base);
                     double e2q = e * e / s;
                     if (g != null && ratios[k] > 0 && sv > 0) {
+                        sensitivity(u, x, g, p + k * p);
                         double r = e2q / sv;
                         double psi = known ? r - 1.0 : n > 0 ? (n + 1.0) * r / (n + r) - 1.0 : 0.0;
                         g[p + members * p + k] = 0.5 * psi / s;
@@ -462,13 +462,16 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         }
     }
 
-    /** Each coordinate's part of the prior predictive variance, {@code R_jj z_j^2}, into {@code w[to..to+p)}. */
-    private void sensitivity(double[] v, int cOff, double[] x, double[] w, int to) {
-        int at = cOff;
-        for (int i = 0; i < p; i++) {
-            double zi = i < d ? x[i] : 1.0;
-            w[to + i] = v[at] * zi * zi;
-            at += p - i;
+    /**
+     * Each coordinate's part of the prior predictive variance, {@code (R z)_j z_j} (they sum to
+     * {@code z'Rz}), into {@code w[to..to+p)}, from {@code u = R z}.
+     */
+    private void sensitivity(double[] u, double[] x, double[] w, int to) {
+        for (int i = 0; i < d; i++) {
+            w[to + i] = u[i] * x[i];
+        }
+        if (intercept) {
+            w[to + d] = u[d];
         }
     }
 
