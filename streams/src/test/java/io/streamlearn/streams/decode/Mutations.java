@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * The mutations the decoder fuzzing applies to a valid record's bytes: truncation, bit flips, overlong records,
  * invalid UTF-8, random bytes behind a real header, and for JSON huge or non-finite numbers and deep nesting.
- * Each is a pure function of its input and a {@link Random} (jqwik hands in a seeded one, so a failure replays).
+ * Each is a pure function of its input and a {@link Random} (a fuzz try hands in a seeded one, so a failure replays: {@link Fuzz}).
  */
 public enum Mutations {
     /** The record as it is. */

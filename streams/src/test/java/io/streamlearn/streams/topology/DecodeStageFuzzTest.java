@@ -17,18 +17,14 @@ import io.streamlearn.streams.publish.ContinueOnProcessingError;
 import io.streamlearn.streams.publish.ContinueOnRecordProductionError;
 import io.streamlearn.streams.metrics.SkippedRecords;
 import io.streamlearn.streams.metrics.StreamlearnMeters;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import io.streamlearn.streams.decode.Fuzz;
+import io.streamlearn.streams.decode.FuzzGen;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -49,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Fuzzing the decode stage of the topology: random and mutated bytes (see {@link Mutations}) piped into the
  * whole {@link StreamlearnTopology} (events and labels, Avro single-object, JSON, Confluent-framed through a
- * real embedded schema registry, today's shape and a foreign field mapping), with jqwik. For every record:
+ * real embedded schema registry, today's shape and a foreign field mapping), in seeded random tries ({@link Fuzz}).
+ * For every record:
  * <ul>
  *   <li>no exception escapes the processors (the driver would throw, or a safety-net handler would count it in
  *       {@link SkippedRecords} as {@value ContinueOnProcessingError#REASON} or the like, which must stay at 0);</li>
@@ -59,8 +57,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   <li>no model becomes NaN: every prediction is finite, and after each accepted record a probe event of the
  *       same key, run through the ScoringStep like any other, predicts a finite value.</li>
  * </ul>
- * Tries per property: {@code jqwik.tries.default} (src/test/resources/junit-platform.properties keeps CI small;
- * {@code -Djqwik.tries.default=200000} for a long run, see the README's "Testing").
+ * Tries per property: {@code -Dfuzz.tries} (200 by default, small for CI; {@code -Dfuzz.tries=200000} for a long
+ * run, see the README's "Testing"); a failure prints the seed that replays it.
  */
 class DecodeStageFuzzTest {
 
@@ -157,7 +155,7 @@ class DecodeStageFuzzTest {
         }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void start() {
         registry = EmbeddedSchemaRegistry.start(0);
         SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
@@ -165,7 +163,7 @@ class DecodeStageFuzzTest {
         paymentId = client.register("payments-value", PAYMENT);
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() {
         DEFAULT.close();
         FOREIGN_SHAPE.close();
@@ -175,46 +173,62 @@ class DecodeStageFuzzTest {
 
     // ---------------------------------------------------------------- properties
 
-    @Property
-    void aValidEventInAnyFormatIsScoredByEveryModelAndNeverDeadLettered(@ForAll("validEvents") Event event,
-                                                                       @ForAll Format format) throws Exception {
-        Input in = new Input(event.getKey(), encode(event, format), Mutations.NONE, format, "valid " + event);
-        Outcome o = pipeEvent(DEFAULT, in);
-        assertTrue(o.scored(), () -> "a valid event was dead-lettered: " + o.deadLetter + " " + in);
-        assertEquals(event.getId(), o.predictions.get(0).getId());
-        assertEquals(event.getKey(), o.predictions.get(0).getKey());
-    }
-
-    @Property
-    void aMutatedEventIsScoredOrDeadLetteredWithAReasonAndNoModelBecomesNaN(@ForAll("validEvents") Event event,
-            @ForAll Format format, @ForAll Mutations mutation, @ForAll("randoms") Random random,
-            @ForAll("recordKeys") String recordKeyChoice) throws Exception {
-        byte[] valid = encode(event, format);
-        byte[] value = mutation.apply(valid, header(format), random);
-        String recordKey = recordKey(recordKeyChoice, event.getKey());
-        Input in = new Input(recordKey, value, mutation, format, "mutated");
-        Outcome o = pipeEvent(DEFAULT, in);
-        if (mutation == Mutations.NONE && (recordKey == null || recordKey.isEmpty() || recordKey.equals(event.getKey()))) {
+    @Test
+    void aValidEventInAnyFormatIsScoredByEveryModelAndNeverDeadLettered() {
+        Fuzz.run("a valid event in any format is scored by every model", gen -> {
+            Event event = validEvent(gen);
+            Format format = gen.pick(Format.class);
+            Input in = new Input(event.getKey(), encode(event, format), Mutations.NONE, format, "valid " + event);
+            Outcome o = pipeEvent(DEFAULT, in);
             assertTrue(o.scored(), () -> "a valid event was dead-lettered: " + o.deadLetter + " " + in);
-        }
+            assertEquals(event.getId(), o.predictions.get(0).getId());
+            assertEquals(event.getKey(), o.predictions.get(0).getKey());
+        });
     }
 
-    @Property
-    void aForeignRecordMutatedOrNotIsMappedOrDeadLetteredWithAReason(@ForAll("payments") GenericRecord payment,
-            @ForAll boolean json, @ForAll Mutations mutation, @ForAll("randoms") Random random) throws Exception {
-        byte[] valid = json ? paymentJson(payment) : ConfluentCodec.frame(paymentId, PAYMENT, payment);
-        byte[] value = mutation.apply(valid, json ? 0 : ConfluentCodec.HEADER_LENGTH, random);
-        String key = ((GenericRecord) payment.get("account")).get("id").toString();
-        Input in = new Input(key, value, mutation, json ? Format.JSON : Format.CONFLUENT, "foreign " + payment);
-        Outcome o = pipeEvent(FOREIGN_SHAPE, in);
-        if (mutation == Mutations.NONE) {
-            assertTrue(o.scored(), () -> "a valid foreign record was dead-lettered: " + o.deadLetter + " " + in);
-        }
+    @Test
+    void aMutatedEventIsScoredOrDeadLetteredWithAReasonAndNoModelBecomesNaN() {
+        Fuzz.run("a mutated event is scored or dead-lettered with a reason", gen -> {
+            Event event = validEvent(gen);
+            Format format = gen.pick(Format.class);
+            Mutations mutation = gen.pick(Mutations.class);
+            Random random = gen.random();
+            String recordKey = recordKey(recordKeyChoice(gen), event.getKey());
+            byte[] valid = encode(event, format);
+            byte[] value = mutation.apply(valid, header(format), random);
+            Input in = new Input(recordKey, value, mutation, format, "mutated");
+            Outcome o = pipeEvent(DEFAULT, in);
+            if (mutation == Mutations.NONE && (recordKey == null || recordKey.isEmpty() || recordKey.equals(event.getKey()))) {
+                assertTrue(o.scored(), () -> "a valid event was dead-lettered: " + o.deadLetter + " " + in);
+            }
+        });
     }
 
-    @Property
-    void aValidLabelOfAPendingEventInAnyFormatJoins(@ForAll("validEvents") Event event, @ForAll Format format,
-                                                    @ForAll("labelValues") double labelValue) throws Exception {
+    @Test
+    void aForeignRecordMutatedOrNotIsMappedOrDeadLetteredWithAReason() {
+        Fuzz.run("a foreign record, mutated or not, is mapped or dead-lettered with a reason", gen -> {
+            GenericRecord payment = payment(gen);
+            boolean json = gen.bool();
+            Mutations mutation = gen.pick(Mutations.class);
+            Random random = gen.random();
+            byte[] valid = json ? paymentJson(payment) : ConfluentCodec.frame(paymentId, PAYMENT, payment);
+            byte[] value = mutation.apply(valid, json ? 0 : ConfluentCodec.HEADER_LENGTH, random);
+            String key = ((GenericRecord) payment.get("account")).get("id").toString();
+            Input in = new Input(key, value, mutation, json ? Format.JSON : Format.CONFLUENT, "foreign " + payment);
+            Outcome o = pipeEvent(FOREIGN_SHAPE, in);
+            if (mutation == Mutations.NONE) {
+                assertTrue(o.scored(), () -> "a valid foreign record was dead-lettered: " + o.deadLetter + " " + in);
+            }
+        });
+    }
+
+    @Test
+    void aValidLabelOfAPendingEventInAnyFormatJoins() {
+        Fuzz.run("a valid label of a pending event in any format joins", gen -> validLabelJoins(validEvent(gen),
+                gen.pick(Format.class), gen.value()));
+    }
+
+    private static void validLabelJoins(Event event, Format format, double labelValue) throws Exception {
         // Its own harness, where nothing mutated moves the task's event-time clock, and time goes forward, so a
         // valid label is never legitimately expired; unique ids, so never a legitimate duplicate.
         long ts = 1_700_000_000_000L + 1_000L * labelClock++;
@@ -230,9 +244,13 @@ class DecodeStageFuzzTest {
         probe(LABELS, event.getKey(), ts + 2); // the model that learned still predicts a finite value
     }
 
-    @Property
-    void aMutatedLabelJoinsOrIsDeadLetteredWithAReason(@ForAll("validEvents") Event event, @ForAll Format format,
-            @ForAll Mutations mutation, @ForAll("randoms") Random random, @ForAll("labelValues") double labelValue)
+    @Test
+    void aMutatedLabelJoinsOrIsDeadLetteredWithAReason() {
+        Fuzz.run("a mutated label joins or is dead-lettered with a reason", gen -> mutatedLabel(validEvent(gen),
+                gen.pick(Format.class), gen.pick(Mutations.class), gen.random(), gen.value()));
+    }
+
+    private static void mutatedLabel(Event event, Format format, Mutations mutation, Random random, double labelValue)
             throws Exception {
         Event unlabelled = new Event(event.getId(), event.getKey(), event.getTs(), event.getFeatures(), null);
         pipeEvent(DEFAULT, new Input(event.getKey(), encode(unlabelled, Format.AVRO), Mutations.NONE, Format.AVRO,
@@ -274,14 +292,14 @@ class DecodeStageFuzzTest {
             for (Prediction p : List.of(champion.get(0), shadow.get(0))) {
                 assertTrue(Double.isFinite(p.getPrediction()), () -> "a non-finite prediction " + p + " of " + in);
             }
-            Statistics.label("outcome").collect("scored");
+            Fuzz.collect("outcome", "scored");
             probe(shape, champion.get(0).getKey(), champion.get(0).getTs());
             return new Outcome(champion, null);
         }
         assertEquals(1, dead.size(), () -> "one dead letter per record: " + dead + " " + in);
         assertTrue(champion.isEmpty() && shadow.isEmpty(), () -> "dead-lettered and predicted: " + in);
         assertReason(dead.get(0), in);
-        Statistics.label("outcome").collect(dead.get(0).getReason());
+        Fuzz.collect("outcome", dead.get(0).getReason());
         return new Outcome(List.of(), dead.get(0));
     }
 
@@ -295,13 +313,13 @@ class DecodeStageFuzzTest {
         double joined = h.count("streamlearn.labels", "outcome", StreamlearnMeters.JOINED) - joinedBefore;
         if (dead.isEmpty()) {
             assertEquals(1.0, joined, () -> "a label without a dead letter joined its event: " + in);
-            Statistics.label("label").collect("joined");
+            Fuzz.collect("label", "joined");
             return new LabelOutcome(true, null);
         }
         assertEquals(1, dead.size(), () -> "one dead letter per label: " + dead + " " + in);
         assertEquals(0.0, joined, () -> "dead-lettered and joined: " + in);
         assertReason(dead.get(0), in);
-        Statistics.label("label").collect(dead.get(0).getReason());
+        Fuzz.collect("label", dead.get(0).getReason());
         return new LabelOutcome(false, dead.get(0));
     }
 
@@ -335,57 +353,29 @@ class DecodeStageFuzzTest {
 
     // ---------------------------------------------------------------- generators
 
-    /** Text without U+0000 (reserved in keys) and without lone surrogates (not representable in UTF-8). */
-    private static Arbitrary<String> text(int min, int max) {
-        return Arbitraries.strings().withCharRange('\u0001', '\u007f').withCharRange('\u00a0', '\ud7ff')
-                .withChars('"', '\\', '\n', '\u2028').ofMinLength(min).ofMaxLength(max);
+    /**
+     * A valid event: id and key of 1–16 characters of any text, a time up to 2100, up to 4 features (names from
+     * x1–x3 or any text, values from {@link FuzzGen#value()}), a label half of the time.
+     */
+    static Event validEvent(FuzzGen gen) {
+        String id = gen.text(1, 16);
+        String key = gen.text(1, 16);
+        long ts = gen.between(0L, 4_102_444_800_000L);
+        int n = gen.between(0, 4);
+        Map<String, Double> features = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            features.put(gen.bool() ? gen.pick("x1", "x2", "x3") : gen.text(1, 12), gen.value());
+        }
+        return new Event(id, key, ts, features, gen.valueOrNull(0.5));
     }
 
-    private static Arbitrary<Double> values() {
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, Arbitraries.doubles().between(-1e3, 1e3)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.doubles().between(-1e12, 1e12)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.doubles().between(-1e150, 1e150)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of(0.0, -0.0, 1e150, -1e150, Double.MIN_VALUE, 1e-300)));
-    }
-
-    @Provide
-    Arbitrary<Event> validEvents() {
-        return validEventArbitrary();
-    }
-
-    static Arbitrary<Event> validEventArbitrary() {
-        Arbitrary<String> names = Arbitraries.oneOf(Arbitraries.of("x1", "x2", "x3"), text(1, 12));
-        Arbitrary<Map<String, Double>> features = Arbitraries.maps(names, values()).ofMaxSize(4);
-        return Combinators.combine(text(1, 16), text(1, 16), Arbitraries.longs().between(0, 4_102_444_800_000L),
-                features, values().injectNull(0.5)).as(Event::new);
-    }
-
-    @Provide
-    Arbitrary<Double> labelValues() {
-        return values();
-    }
-
-    static Arbitrary<Double> valueArbitrary() {
-        return values();
-    }
-
-    @Provide
-    Arbitrary<Random> randoms() {
-        return Arbitraries.randoms();
-    }
-
-    /** "same", "none" (null), "empty", or another key. */
-    @Provide
-    Arbitrary<String> recordKeys() {
-        return recordKeyArbitrary();
-    }
-
-    static Arbitrary<String> recordKeyArbitrary() {
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(8, Arbitraries.just("same")),
-                net.jqwik.api.Tuple.of(1, Arbitraries.of("none", "empty")),
-                net.jqwik.api.Tuple.of(1, text(1, 8).map(s -> "other:" + s)));
+    /** "same" (8 in 10), "none" (null) or "empty", or another key. */
+    static String recordKeyChoice(FuzzGen gen) {
+        int kind = gen.between(0, 9);
+        if (kind < 8) {
+            return "same";
+        }
+        return kind == 8 ? gen.pick("none", "empty") : "other:" + gen.text(1, 8);
     }
 
     static String recordKey(String choice, String eventKey) {
@@ -401,15 +391,10 @@ class DecodeStageFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<GenericRecord> payments() {
-        return paymentArbitrary();
-    }
-
-    static Arbitrary<GenericRecord> paymentArbitrary() {
-        return Combinators.combine(text(1, 12), text(1, 12), Arbitraries.longs().between(0, 4_102_444_800_000L),
-                values().injectNull(0.2), Arbitraries.of("travel", "food", "games").injectNull(0.2),
-                Arbitraries.of("fraud", "ok").injectNull(0.4)).as(DecodeStageFuzzTest::payment);
+    /** A foreign payment; its amount, category and outcome sometimes missing. */
+    static GenericRecord payment(FuzzGen gen) {
+        return payment(gen.text(1, 12), gen.text(1, 12), gen.between(0L, 4_102_444_800_000L), gen.valueOrNull(0.2),
+                gen.chance(0.2) ? null : gen.pick("travel", "food", "games"), gen.chance(0.4) ? null : gen.pick("fraud", "ok"));
     }
 
     static GenericRecord payment(String tx, String account, long time, Double amount, String category, String outcome) {

@@ -17,14 +17,11 @@ import io.streamlearn.streams.decode.RegistryInput;
 import io.streamlearn.streams.map.EntityKey;
 import io.streamlearn.streams.score.ScoringStep;
 import io.streamlearn.streams.topology.DecodeStageFuzzTest.Format;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
+import io.streamlearn.streams.decode.Fuzz;
 import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 import java.util.Random;
@@ -42,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * an in-memory model store. Checks: only {@link MalformedRecordException} or {@link MappingException} (each with a
  * reason) leaves the decode step, and only {@link InvalidInputException} the scoring step; a valid record decodes
  * to what was encoded and is scored; every prediction, and a probe's afterwards, is finite.
- * Tries per property: {@code jqwik.tries.default}, as {@link DecodeStageFuzzTest}.
+ * Tries per property: {@code -Dfuzz.tries}, as {@link DecodeStageFuzzTest} ({@link Fuzz}).
  */
 class DecodeStepFuzzTest {
 
@@ -142,7 +139,7 @@ class DecodeStepFuzzTest {
         }
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void start() {
         registry = EmbeddedSchemaRegistry.start(0);
         SchemaRegistryClient client = new SchemaRegistryClient(RegistryConfig.of(registry.url()));
@@ -153,37 +150,49 @@ class DecodeStepFuzzTest {
         foreign = new Step(config.with(DecodeStageFuzzTest.FOREIGN));
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() {
         registry.close();
     }
 
-    @Property
-    void aValidEventDecodesToWhatWasEncodedAndIsScored(@ForAll("validEvents") Event event, @ForAll Format format)
-            throws Exception {
-        byte[] value = DecodeStageFuzzTest.encode(event, format);
-        Event decoded = ScoreEventsProcessor.decode(defaults.events, defaults.input, event.getKey(), value, 0L);
-        assertEquals(event, decoded, "round trip through " + format);
-        String reason = defaults.event(event.getKey(), value, 0L);
-        assertEquals(null, reason, () -> "a valid event was rejected: " + event);
-        Statistics.label("outcome").collect("scored");
-    }
-
-    @Property
-    void aMutatedEventIsDecodedAndScoredOrRejectedWithAReason(@ForAll("validEvents") Event event, @ForAll Format format,
-            @ForAll Mutations mutation, @ForAll("randoms") Random random, @ForAll("recordKeys") String recordKeyChoice) {
-        byte[] value = mutation.apply(DecodeStageFuzzTest.encode(event, format), DecodeStageFuzzTest.header(format), random);
-        String recordKey = DecodeStageFuzzTest.recordKey(recordKeyChoice, event.getKey());
-        String reason = defaults.event(recordKey, value, 1L);
-        if (mutation == Mutations.NONE && (recordKey == null || recordKey.isEmpty() || recordKey.equals(event.getKey()))) {
+    @Test
+    void aValidEventDecodesToWhatWasEncodedAndIsScored() {
+        Fuzz.run("a valid event decodes to what was encoded and is scored", gen -> {
+            Event event = DecodeStageFuzzTest.validEvent(gen);
+            Format format = gen.pick(Format.class);
+            byte[] value = DecodeStageFuzzTest.encode(event, format);
+            Event decoded = ScoreEventsProcessor.decode(defaults.events, defaults.input, event.getKey(), value, 0L);
+            assertEquals(event, decoded, "round trip through " + format);
+            String reason = defaults.event(event.getKey(), value, 0L);
             assertEquals(null, reason, () -> "a valid event was rejected: " + event);
-        }
-        Statistics.label("outcome").collect(reason == null ? "scored" : reason);
+            Fuzz.collect("outcome", "scored");
+        });
     }
 
-    @Property
-    void aForeignRecordMutatedOrNotIsMappedAndScoredOrRejectedWithAReason(@ForAll("payments") GenericRecord payment,
-            @ForAll boolean json, @ForAll Mutations mutation, @ForAll("randoms") Random random) {
+    @Test
+    void aMutatedEventIsDecodedAndScoredOrRejectedWithAReason() {
+        Fuzz.run("a mutated event is decoded and scored or rejected with a reason", gen -> {
+            Event event = DecodeStageFuzzTest.validEvent(gen);
+            Format format = gen.pick(Format.class);
+            Mutations mutation = gen.pick(Mutations.class);
+            Random random = gen.random();
+            String recordKey = DecodeStageFuzzTest.recordKey(DecodeStageFuzzTest.recordKeyChoice(gen), event.getKey());
+            byte[] value = mutation.apply(DecodeStageFuzzTest.encode(event, format), DecodeStageFuzzTest.header(format), random);
+            String reason = defaults.event(recordKey, value, 1L);
+            if (mutation == Mutations.NONE && (recordKey == null || recordKey.isEmpty() || recordKey.equals(event.getKey()))) {
+                assertEquals(null, reason, () -> "a valid event was rejected: " + event);
+            }
+            Fuzz.collect("outcome", reason == null ? "scored" : reason);
+        });
+    }
+
+    @Test
+    void aForeignRecordMutatedOrNotIsMappedAndScoredOrRejectedWithAReason() {
+        Fuzz.run("a foreign record, mutated or not, is mapped and scored or rejected with a reason", gen ->
+                foreignRecord(DecodeStageFuzzTest.payment(gen), gen.bool(), gen.pick(Mutations.class), gen.random()));
+    }
+
+    private static void foreignRecord(GenericRecord payment, boolean json, Mutations mutation, Random random) {
         byte[] valid = json ? DecodeStageFuzzTest.paymentJson(payment)
                 : ConfluentCodec.frame(DecodeStageFuzzTest.paymentId, DecodeStageFuzzTest.PAYMENT, payment);
         byte[] value = mutation.apply(valid, json ? 0 : ConfluentCodec.HEADER_LENGTH, random);
@@ -192,44 +201,23 @@ class DecodeStepFuzzTest {
         if (mutation == Mutations.NONE) {
             assertEquals(null, reason, () -> "a valid foreign record was rejected: " + payment);
         }
-        Statistics.label("outcome").collect(reason == null ? "scored" : reason);
+        Fuzz.collect("outcome", reason == null ? "scored" : reason);
     }
 
-    @Property
-    void aLabelMutatedOrNotIsDecodedAndLearnedOrRejectedWithAReason(@ForAll("validEvents") Event event,
-            @ForAll Format format, @ForAll Mutations mutation, @ForAll("randoms") Random random,
-            @ForAll("labelValues") double labelValue) {
+    @Test
+    void aLabelMutatedOrNotIsDecodedAndLearnedOrRejectedWithAReason() {
+        Fuzz.run("a label, mutated or not, is decoded and learned or rejected with a reason", gen ->
+                label(DecodeStageFuzzTest.validEvent(gen), gen.pick(Format.class), gen.pick(Mutations.class), gen.random(),
+                        gen.value()));
+    }
+
+    private static void label(Event event, Format format, Mutations mutation, Random random, double labelValue) {
         Label label = new Label(event.getId(), event.getKey(), event.getTs(), labelValue);
         byte[] value = mutation.apply(DecodeStageFuzzTest.encode(label, format), DecodeStageFuzzTest.header(format), random);
         String reason = defaults.label(event.getKey(), value, 1L, event.getFeatures());
         if (mutation == Mutations.NONE && reason != null) {
             fail("a valid label was rejected: " + reason + " " + label);
         }
-        Statistics.label("label").collect(reason == null ? "learned" : reason);
-    }
-
-    @Provide
-    Arbitrary<Event> validEvents() {
-        return DecodeStageFuzzTest.validEventArbitrary();
-    }
-
-    @Provide
-    Arbitrary<Double> labelValues() {
-        return DecodeStageFuzzTest.valueArbitrary();
-    }
-
-    @Provide
-    Arbitrary<Random> randoms() {
-        return net.jqwik.api.Arbitraries.randoms();
-    }
-
-    @Provide
-    Arbitrary<String> recordKeys() {
-        return DecodeStageFuzzTest.recordKeyArbitrary();
-    }
-
-    @Provide
-    Arbitrary<GenericRecord> payments() {
-        return DecodeStageFuzzTest.paymentArbitrary();
+        Fuzz.collect("label", reason == null ? "learned" : reason);
     }
 }
