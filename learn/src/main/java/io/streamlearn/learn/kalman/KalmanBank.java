@@ -134,8 +134,13 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     /** Slot of the first of the p log drift multipliers (-1 without them). */
     private final int aSlot;
     private final ThreadLocal<double[]> scratch;
-    /** Per thread: drift multipliers (p), then per member its R_jj z_j^2 (M p), then its score (M). */
+    /** Per thread: drift multipliers (p), then per member its (R z)_j z_j (M p), then its score (M). */
     private final ThreadLocal<double[]> shapeWork;
+    /**
+     * Per-thread scratch of {@link #predict}: each member's mean {@code m_k' z} and weight
+     * {@code exp(l_k)}, computed once and used by both passes.
+     */
+    private final ThreadLocal<double[]> memberScratch;
     /** Layout 2's storage: n a count, every member's values float32, t_last a double. */
     private final Storage storage;
 
@@ -200,6 +205,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         this.legacySize = 2 + members * legacyStride + p;
         this.scratch = Packed.scratch(p);
         this.shapeWork = Packed.scratch(p + members * p + members);
+        this.memberScratch = Packed.scratch(2 * members);
         Storage.Builder st = Storage.builder().counts(known ? 0 : 1).doubles(qtime ? 1 : 0);
         for (int k = 0; k < members; k++) {
             st.floats(stride);
@@ -279,21 +285,26 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         Inputs.check(x, d);
         double[] v = state.values();
         double n = known ? 0.0 : v[nSlot];
-        // pass 1: weights and mixture mean (O(p) per member)
+        // pass 1: weights and mixture mean (O(p) per member); each member's mean and weight are kept
+        // for pass 2
+        double[] mw = memberScratch.get();
         double total = 0.0;
         double mean = 0.0;
         for (int k = 0; k < members; k++) {
             int base = first + k * stride;
             double w = Math.exp(v[base + lRel]);
+            double f = Packed.dot(v, base, x, d, intercept);
+            mw[k] = f;
+            mw[members + k] = w;
             total += w;
-            mean += w * Packed.dot(v, base, x, d, intercept);
+            mean += w * f;
         }
         mean /= total;
         if (!known && !(n > 0)) {
             out.set(mean, Double.NaN);
             return;
         }
-        // pass 2: mixture variance (O(p^2) per member)
+        // pass 2: mixture variance (O(p^2) per member: the quadratic form of each member's own C)
         double steps = steps(state, v, time);
         double z2 = steps > 0 ? driftNorm(v, x) : 0.0;
         double nu = Math.max(n, 3.0);
@@ -301,10 +312,10 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         double var = 0.0;
         for (int k = 0; k < members; k++) {
             int base = first + k * stride;
-            double w = Math.exp(v[base + lRel]) / total;
+            double w = mw[members + k] / total;
             double zr = Packed.quadratic(v, base + cRel, x, d, intercept) + ratios[k] * steps * z2;
             double memberVar = ((zr > 0 ? zr : 0.0) + 1.0) * noise(v, base) * tFactor;
-            double dev = Packed.dot(v, base, x, d, intercept) - mean;
+            double dev = mw[k] - mean;
             var += w * (memberVar + dev * dev);
         }
         out.set(mean, Math.sqrt(var));

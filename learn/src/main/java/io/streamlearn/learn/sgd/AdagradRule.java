@@ -12,7 +12,7 @@ final class AdagradRule {
     private AdagradRule() {
     }
 
-    static void apply(double[] s, double[] x, SgdSpec c, SgdLayout l, double dl, ThreadLocal<double[]> scratch) {
+    static void apply(double[] s, double[] x, SgdSpec c, SgdLayout l, double dl, Scratch scratch) {
         int d = c.d;
         double cap = c.gradientCap();
         int a = l.slotA;
@@ -27,7 +27,7 @@ final class AdagradRule {
             }
         } else {
             // split so that the JIT vectorizes (see NormalizedRule)
-            double[] q = scratch.get();
+            double[] q = scratch.q;
             for (int i = 0; i < d; i++) {
                 double g = Math.max(-cap, Math.min(cap, dl * x[i]));
                 q[i] = s[a + i] + g * g;

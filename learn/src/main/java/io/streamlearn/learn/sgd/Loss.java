@@ -144,12 +144,12 @@ public final class Loss {
         double r = score - label;
         switch (kind) {
             case SQUARED:
-                return r * Math.expm1(-a);
+                return r * Expm1.expm1(-a);
             case HUBER: {
                 double abs = Math.abs(r);
                 double sign = r < 0 ? -1.0 : 1.0;
                 if (abs <= parameter) {
-                    return r * Math.expm1(-a);
+                    return r * Expm1.expm1(-a);
                 }
                 double linearTime = (abs - parameter) / (a * parameter);
                 if (linearTime >= 1) {
@@ -185,7 +185,7 @@ public final class Loss {
             // so Newton from the first linearised step converges monotonically from above
             double d = a / (1 + e0);
             for (int k = 0; k < 50; k++) {
-                double f = d + e0 * Math.expm1(d) - a;
+                double f = d + e0 * Expm1.expm1(d) - a;
                 double next = d - f / (1 + e0 * Math.exp(d));
                 if (!(next < d)) {
                     break;

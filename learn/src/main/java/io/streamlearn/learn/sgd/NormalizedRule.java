@@ -1,7 +1,6 @@
 package io.streamlearn.learn.sgd;
 
 import static io.streamlearn.learn.sgd.Bounds.clamp;
-import static io.streamlearn.learn.sgd.Bounds.unit;
 import static io.streamlearn.learn.sgd.SgdLearner.MAX_WEIGHT;
 
 /**
@@ -42,8 +41,55 @@ final class NormalizedRule {
         return s[offset + d] + ((y0 + y1) + (y2 + y3));
     }
 
+    /**
+     * {@link #score} at offset 0 for {@link #apply}, which also tells, in {@code w.rescale}, whether a
+     * coordinate may need a new scale: |x_i|/s_i &gt; 1, or 1/s_i = 0 (unseen, whatever x_i). The test
+     * rides on the loads of the score instead of a loop of its own, without a branch; {@link #apply}
+     * runs the exact rescale loop only when it is set.
+     */
+    static double learnScore(double[] s, double[] x, int d, int is, Scratch w) {
+        double y0 = 0;
+        double y1 = 0;
+        double y2 = 0;
+        double y3 = 0;
+        boolean rescale = false;
+        int i = 0;
+        for (; i + 3 < d; i += 4) {
+            double v0 = x[i] * s[is + i];
+            double v1 = x[i + 1] * s[is + i + 1];
+            double v2 = x[i + 2] * s[is + i + 2];
+            double v3 = x[i + 3] * s[is + i + 3];
+            y0 += s[i] * unit(v0);
+            y1 += s[i + 1] * unit(v1);
+            y2 += s[i + 2] * unit(v2);
+            y3 += s[i + 3] * unit(v3);
+            rescale |= outside(v0, s[is + i]) | outside(v1, s[is + i + 1]) | outside(v2, s[is + i + 2])
+                    | outside(v3, s[is + i + 3]);
+        }
+        for (; i < d; i++) {
+            double v = x[i] * s[is + i];
+            y0 += s[i] * unit(v);
+            rescale |= outside(v, s[is + i]);
+        }
+        w.rescale = rescale;
+        return s[d] + ((y0 + y1) + (y2 + y3));
+    }
+
+    /** Clamps to [-1, 1]; plain comparisons, cheaper here than Math.min/max and their NaN rules. */
+    private static double unit(double v) {
+        return v > 1 ? 1 : (v < -1 ? -1 : v);
+    }
+
+    /** |v| &gt; 1 or an unseen feature (1/s = 0): non-short-circuit, so no branch. */
+    private static boolean outside(double v, double inv) {
+        return Math.abs(v) > 1 | inv == 0;
+    }
+
+    /**
+     * One step, after {@link #learnScore} for this state and x.
+     */
     static void apply(double[] s, double[] x, SgdSpec c, SgdLayout l, double score, double label, double dl,
-                      ThreadLocal<double[]> scratch) {
+                      Scratch w) {
         int d = c.d;
         double cap = c.gradientCap();
         double g = clamp(dl, cap);
@@ -53,46 +99,51 @@ final class NormalizedRule {
         }
         int gh = l.slotA;
         int is = l.slotB;
-        // new scales (rare): in normalized units the weight needs no rescale, Ĝ_i = G_i/s_i² does
-        for (int i = 0; i < d; i++) {
-            double ax = Math.abs(x[i]);
-            double inv = s[is + i];
-            if (ax * inv > 1 || (inv == 0 && ax >= SgdLearner.MIN_NORMALIZED_FEATURE)) {
-                if (inv > 0) {
-                    double rescale = 1.0 / (ax * inv);
-                    s[gh + i] *= rescale * rescale;
+        if (w.rescale) {
+            // new scales (rare): in normalized units the weight needs no rescale, Ĝ_i = G_i/s_i² does
+            for (int i = 0; i < d; i++) {
+                double ax = Math.abs(x[i]);
+                double inv = s[is + i];
+                if (ax * inv > 1 || (inv == 0 && ax >= SgdLearner.MIN_NORMALIZED_FEATURE)) {
+                    if (inv > 0) {
+                        double rescale = 1.0 / (ax * inv);
+                        s[gh + i] *= rescale * rescale;
+                    }
+                    s[is + i] = 1.0 / ax;
                 }
-                s[is + i] = 1.0 / ax;
             }
         }
-        // pass 1, branch-free; x̃ = 0 leaves a coordinate unchanged. The loops read the state and write
-        // a per-thread scratch (or the reverse) so that the JIT can vectorize them: it does not vectorize
-        // a loop that stores into one region of an array while loading from another of the same array.
-        // q_i ends as x̃_i/√Ĝ_i, the direction of the step.
-        double[] q = scratch.get();
+        // pass 1, one loop, branch-free (x̃ = 0 leaves a coordinate unchanged): the new sums Ĝ_i into
+        // q (copied into the state after the loop, see Scratch), the direction of the step
+        // u_i = x̃_i/√Ĝ_i, and the two sums norm = Σ x̃_i², ppu = Σ x̃_i u_i in coordinate order (their
+        // order fixes the bits): two independent chains of additions beside the square roots and
+        // divisions.
+        double[] q = w.q;
+        double[] u = w.u;
         double norm = 0;
+        double ppu = 0;
         for (int i = 0; i < d; i++) {
             double xt = x[i] * s[is + i];
             double xt2 = xt * xt;
             norm += xt2;
-            q[i] = s[gh + i] + gsq * xt2;
+            double sum = s[gh + i] + gsq * xt2;
+            q[i] = sum;
+            double ui = xt / Math.sqrt(sum + TINY);
+            u[i] = ui;
+            ppu += xt * ui;
         }
         System.arraycopy(q, 0, s, gh, d);
-        double ppu = 0;
-        for (int i = 0; i < d; i++) {
-            double xt = x[i] * s[is + i];
-            double qi = xt / Math.sqrt(q[i] + TINY);
-            q[i] = qi;
-            ppu += xt * qi;
-        }
         double lr = c.lr;
         double rho = lr > 0 ? c.interceptLr / lr : 0.0;
-        if (c.fitIntercept && rho > 0) {
+        boolean intercept = c.fitIntercept && rho > 0;
+        double interceptRoot = 0;
+        if (intercept) {
             s[is + d] = 1.0;
             double sum = s[gh + d] + gsq;
             s[gh + d] = sum;
             norm += 1;
-            ppu += rho / Math.sqrt(sum);
+            interceptRoot = Math.sqrt(sum);
+            ppu += rho / interceptRoot;
         }
         if (norm == 0 || !(ppu > 0)) {
             return;
@@ -121,11 +172,11 @@ final class NormalizedRule {
         } else {
             // pass 2: ŵ_i += c·x̃_i/√Ĝ_i
             for (int i = 0; i < d; i++) {
-                s[i] = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, s[i] + step * q[i]));
+                s[i] = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, s[i] + step * u[i]));
             }
         }
-        if (c.fitIntercept && rho > 0) {
-            s[d] = clamp(s[d] + step * rho / Math.sqrt(s[gh + d]), MAX_WEIGHT);
+        if (intercept) {
+            s[d] = clamp(s[d] + step * rho / interceptRoot, MAX_WEIGHT);
         }
     }
 

@@ -118,8 +118,8 @@ import java.util.Map;
  * 0 bytes allocated per event for every step; the adaptive steps cost one square root and one division
  * per coordinate per event. Figures, with machine and date: {@code bench/results/sgd.md}.
  *
- * <p>Thread-safe (immutable configuration; the adagrad and normalized steps keep a d-double scratch
- * array per thread, allocated on a thread's first event); states are not. {@code predict} and
+ * <p>Thread-safe (immutable configuration; the adagrad and normalized steps keep two d-double scratch
+ * arrays per thread, allocated on a thread's first event); states are not. {@code predict} and
  * {@code learn} allocate nothing after that.
  */
 public final class SgdLearner implements Learner, DriftAware, PriorAware {
@@ -148,10 +148,10 @@ public final class SgdLearner implements Learner, DriftAware, PriorAware {
     private final Step step;
     private final boolean average;
     /**
-     * Per-thread scratch of the normalized and adagrad steps (d doubles, allocated once per thread):
-     * keeps the learner immutable and shareable while its loops vectorize.
+     * Per-thread scratch of the normalized and adagrad steps (two arrays of d doubles, allocated once
+     * per thread): keeps the learner immutable and shareable while its loops vectorize.
      */
-    private final ThreadLocal<double[]> scratch;
+    private final ThreadLocal<Scratch> scratch;
 
     SgdLearner(SgdSpec spec) {
         this.c = spec;
@@ -161,7 +161,7 @@ public final class SgdLearner implements Learner, DriftAware, PriorAware {
         this.step = spec.step;
         this.average = spec.average;
         int dimension = d;
-        this.scratch = ThreadLocal.withInitial(() -> new double[dimension]);
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(dimension));
     }
 
     /**
@@ -256,7 +256,8 @@ public final class SgdLearner implements Learner, DriftAware, PriorAware {
                     "logistic loss needs a 0/1 label, got " + label);
         }
         double[] s = state.values();
-        double score = step == Step.NORMALIZED ? NormalizedRule.score(s, 0, x, d, l.slotB) : dot(s, 0, x);
+        Scratch work = step == Step.NORMALIZED || step == Step.ADAGRAD ? scratch.get() : null;
+        double score = step == Step.NORMALIZED ? NormalizedRule.learnScore(s, x, d, l.slotB, work) : dot(s, 0, x);
         double dl = loss.derivative(score, label);
         switch (step) {
             case CONSTANT:
@@ -266,13 +267,13 @@ public final class SgdLearner implements Learner, DriftAware, PriorAware {
                 PlainRule.invscaling(s, x, c, l, dl);
                 break;
             case ADAGRAD:
-                AdagradRule.apply(s, x, c, l, dl, scratch);
+                AdagradRule.apply(s, x, c, l, dl, work);
                 break;
             case ADAM:
                 AdamRule.apply(s, x, c, l, dl);
                 break;
             case NORMALIZED:
-                NormalizedRule.apply(s, x, c, l, score, label, dl, scratch);
+                NormalizedRule.apply(s, x, c, l, score, label, dl, work);
                 break;
             case FTRL:
                 FtrlRule.apply(s, x, c, l, dl);
