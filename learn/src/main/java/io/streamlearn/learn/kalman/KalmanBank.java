@@ -53,14 +53,38 @@ import java.util.Map;
  * congruence {@code C <- D C D}: a feature absent for ever cannot make any covariance grow without
  * bound; overflowing updates are skipped.
  *
- * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none]}.
+ * <p><b>Learned drift per coordinate</b> ({@code shape=RATE}, off by default; issue #13). The process
+ * noise of member k becomes {@code delta_k G}, {@code G = diag(exp(a_0) .. exp(a_{p-1}))}, with one
+ * log multiplier {@code a_j} per weight (the intercept's last), shared by the members and learned
+ * online by a stochastic gradient step on the bank's one-step predictive log density:
+ * <pre>
+ *   psi_k = (n+1) r_k / (n + r_k) - 1,   r_k = e_k^2 / (S_k Q_k)     (r_k - 1 with a known variance)
+ *   a_j  += RATE sum_k pi_k [delta_k &gt; 0] psi_k (R_k z)_j z_j / (2 Q_k)
+ * </pre>
+ * where {@code pi_k} are the members' probabilities after the event. {@code psi_k} is the derivative
+ * of member k's Student-t log density with respect to the log of its predictive scale: positive when
+ * the error was larger than the member predicted. {@code (R_k z)_j z_j / Q_k} (these sum to the
+ * share of {@code Q_k} that is weight uncertainty) is the derivative of that scale when coordinate
+ * j's uncertainty is stretched, {@code R <- D R D} with {@code D_jj = e^(b/2)}: a coordinate's drift
+ * sets its accumulated uncertainty, so this is the step taken, rather than the one-step derivative
+ * {@code delta_k g_j z_j^2 / Q_k}, smaller by the ratio of one event's drift to the accumulated
+ * uncertainty (measured: Beijing 246.6 with it, 242.2 with the diagonal {@code R_jj z_j^2}, 234.8 with
+ * {@code (R z)_j z_j}). So coordinates whose errors exceed the prediction when their input is large
+ * gain drift and the others lose it; the members' ratios still set the overall level (the
+ * multipliers are not centred: centring them measured 334 on Beijing). Each
+ * {@code a_j} stays within {@code ±ln 1000}, and the windup cap of coordinate j becomes
+ * {@code prior max(1, g_j)}. Everything is relative to the standardized inputs, so the predictions
+ * stay free of the features' units. Cost: {@code O(M p)} per event more, {@code p} float32 values
+ * more in the state. Measured in {@code bench/results/real-data.md}.
+ *
+ * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none,shape=RATE]}.
  * With {@code scale=rms}, the default, {@code Learners} wraps the bank in {@link Standardized}: it sees
  * each feature divided by a reference scale that follows the feature's running RMS in the key, so the
  * prior and the process noise are relative to each weight's own scale and predictions do not depend
  * on the features' units (issue #13). {@code scale=none} gives the bank below on raw inputs.
  *
  * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
- * {@code [n, t_last, M x (m (p), C (T), S, l)]} where {@code n} and every {@code S} are stored only
+ * {@code [n, t_last, M x (m (p), C (T), S, l), a (p, only with shape=)]} where {@code n} and every {@code S} are stored only
  * when the variance is learned (no {@code v=}) and {@code t_last} (the event time of the key's
  * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2)}
  * values: with M = 4 and intercept, 225 at d=8 and 689 at d=16, about 4x the single filter.
@@ -90,6 +114,8 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     private final double alpha;
     private final double knownVariance;
     private final boolean qtime;
+    /** Step of the per-coordinate log drift multipliers, 0 for isotropic drift (no multipliers stored). */
+    private final double shapeRate;
     private final String spec;
 
     private final int members;
@@ -105,7 +131,11 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     private final int nSlot;
     private final int tSlot;
     private final int first;
+    /** Slot of the first of the p log drift multipliers (-1 without them). */
+    private final int aSlot;
     private final ThreadLocal<double[]> scratch;
+    /** Per thread: drift multipliers (p), then per member its (R z)_j z_j (M p), then its score (M). */
+    private final ThreadLocal<double[]> shapeWork;
     /**
      * Per-thread scratch of {@link #predict}: each member's mean {@code m_k' z} and weight
      * {@code exp(l_k)}, computed once and used by both passes.
@@ -125,15 +155,17 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
      */
     public KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
                       boolean intercept, boolean qtime) {
-        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false);
+        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false, 0.0);
     }
 
     /**
      * As above; {@code unscaled} marks the bank used on raw inputs ({@code scale=none}) where the
      * default wraps it in {@link Standardized}: its SPEC then ends with {@code ,scale=none}.
+     * {@code shapeRate} &gt; 0 learns a drift multiplier per coordinate with that step ({@code shape=});
+     * 0 keeps the drift isotropic.
      */
     KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
-               boolean intercept, boolean qtime, boolean unscaled) {
+               boolean intercept, boolean qtime, boolean unscaled, double shapeRate) {
         if (ratios.length == 0) {
             throw new IllegalArgumentException("kalman: the bank needs at least one member");
         }
@@ -145,6 +177,9 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         if (!(prior > 0) || !(alpha > 0 && alpha <= 1) || !(Double.isNaN(knownVariance) || knownVariance > 0)) {
             throw new IllegalArgumentException("kalman: need prior > 0, 0 < alpha <= 1, v > 0");
         }
+        if (!(shapeRate >= 0 && shapeRate < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("kalman: shape must be a finite rate > 0, got " + shapeRate);
+        }
         this.d = dimension;
         this.intercept = intercept;
         this.p = intercept ? dimension + 1 : dimension;
@@ -153,6 +188,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         this.alpha = alpha;
         this.knownVariance = knownVariance;
         this.qtime = qtime;
+        this.shapeRate = shapeRate;
         this.members = ratios.length;
         this.known = !Double.isNaN(knownVariance);
         int header = 0;
@@ -163,15 +199,18 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         this.sRel = known ? -1 : cRel + Packed.size(p);
         this.lRel = cRel + Packed.size(p) + (known ? 0 : 1);
         this.stride = lRel + 1;
-        this.size = first + members * stride;
+        this.aSlot = shapeRate > 0 ? first + members * stride : -1;
+        this.size = first + members * stride + (shapeRate > 0 ? p : 0);
         this.legacyStride = p + Packed.size(p) + 2;
         this.legacySize = 2 + members * legacyStride + p;
         this.scratch = Packed.scratch(p);
+        this.shapeWork = Packed.scratch(p + members * p + members);
         this.memberScratch = Packed.scratch(2 * members);
         Storage.Builder st = Storage.builder().counts(known ? 0 : 1).doubles(qtime ? 1 : 0);
         for (int k = 0; k < members; k++) {
             st.floats(stride);
         }
+        st.floats(shapeRate > 0 ? p : 0);
         this.storage = st.build();
         StringBuilder b = new StringBuilder("kalman:bank=");
         for (int k = 0; k < members; k++) {
@@ -183,6 +222,9 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         }
         if (qtime) {
             b.append(",qtime=true");
+        }
+        if (shapeRate > 0) {
+            b.append(",shape=").append(shapeRate);
         }
         if (unscaled) {
             b.append(",scale=none");
@@ -264,7 +306,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         }
         // pass 2: mixture variance (O(p^2) per member: the quadratic form of each member's own C)
         double steps = steps(state, v, time);
-        double z2 = steps > 0 ? Packed.norm2(x, d, intercept) : 0.0;
+        double z2 = steps > 0 ? driftNorm(v, x) : 0.0;
         double nu = Math.max(n, 3.0);
         double tFactor = known ? 1.0 : nu / (nu - 2.0);
         double var = 0.0;
@@ -286,6 +328,12 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         double n = known ? 0.0 : v[nSlot];
         double steps = steps(state, v, time);
         double[] u = scratch.get();
+        double[] g = null;
+        if (aSlot >= 0) {
+            g = shapeWork.get();
+            multipliers(v, g);
+            java.util.Arrays.fill(g, p + members * p, p + members * p + members, 0.0);
+        }
         double maxL = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < members; k++) {
             int base = first + k * stride;
@@ -295,16 +343,22 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
             if (Double.isFinite(e)) {
                 double inc = ratios[k] * steps;
                 if (inc > 0) {
-                    Packed.addDiagonal(v, cOff, p, inc);
+                    addDrift(v, cOff, inc, g);
                 }
                 double s = Packed.measurementUpdate(v, base, cOff, u, x, d, intercept, 1.0, e);
                 if (Double.isNaN(s)) {
                     if (inc > 0) {
-                        Packed.addDiagonal(v, cOff, p, -inc);
+                        addDrift(v, cOff, -inc, g);
                     }
                 } else {
                     double sv = noise(v, base);
                     double e2q = e * e / s;
+                    if (g != null && ratios[k] > 0 && sv > 0) {
+                        sensitivity(u, x, g, p + k * p);
+                        double r = e2q / sv;
+                        double psi = known ? r - 1.0 : n > 0 ? (n + 1.0) * r / (n + r) - 1.0 : 0.0;
+                        g[p + members * p + k] = 0.5 * psi / s;
+                    }
                     if (known) {
                         ll = -0.5 * Math.log(s) - 0.5 * e2q / sv;
                     } else {
@@ -316,7 +370,11 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
                             v[base + sRel] = next;
                         }
                     }
-                    Packed.capDiagonal(v, cOff, p, prior, u, 0);
+                    if (g != null) {
+                        capDrift(v, base, cOff, g, u, false);
+                    } else {
+                        Packed.capDiagonal(v, cOff, p, prior, u, 0);
+                    }
                 }
             }
             if (!(ll >= -1e6)) {
@@ -335,6 +393,9 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
             double l = v[at] - maxL;
             v[at] = l > LOG_WEIGHT_FLOOR ? l : LOG_WEIGHT_FLOOR;
         }
+        if (g != null && steps > 0) {
+            learnShape(v, g);
+        }
         if (!known) {
             v[nSlot] = n + 1.0;
         }
@@ -345,15 +406,122 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         state.recordUpdate(time);
     }
 
+    /** Limit of each log drift multiplier: the drift of a coordinate stays within 1e-3 to 1e3 times the member's. */
+    static final double SHAPE_LIMIT = Math.log(1e3);
+
+    /** {@code z' G z}: {@code |z|^2} weighted by the drift multipliers ({@code |z|^2} without them). */
+    private double driftNorm(double[] v, double[] x) {
+        if (aSlot < 0) {
+            return Packed.norm2(x, d, intercept);
+        }
+        double s = intercept ? Math.exp(v[aSlot + d]) : 0.0;
+        for (int j = 0; j < d; j++) {
+            s += Math.exp(v[aSlot + j]) * x[j] * x[j];
+        }
+        return s;
+    }
+
+    /**
+     * The windup cap with drift multipliers: coordinate j's diagonal at most {@code prior max(1, g_j)}
+     * (a coordinate that drifts faster than the member's ratio may be as uncertain as its drift makes
+     * it), by the congruence {@code C <- D C D} of {@link Packed#capDiagonal}; {@code withMean} also
+     * multiplies each weight by its {@code D_jj}, as {@link Packed#capDiagonalWithMean} does. Uses
+     * {@code f[0..p)} as scratch.
+     */
+    private void capDrift(double[] v, int mOff, int cOff, double[] g, double[] f, boolean withMean) {
+        boolean any = false;
+        int k = cOff;
+        for (int i = 0; i < p; i++) {
+            double cap = g[i] > 1.0 ? prior * g[i] : prior;
+            double cii = v[k];
+            f[i] = cii > cap ? Math.sqrt(cap / cii) : 1.0;
+            any |= cii > cap;
+            k += p - i;
+        }
+        if (!any) {
+            return;
+        }
+        k = cOff;
+        for (int i = 0; i < p; i++) {
+            double fi = f[i];
+            if (withMean) {
+                v[mOff + i] *= fi;
+            }
+            for (int j = i; j < p; j++) {
+                v[k++] *= fi * f[j];
+            }
+        }
+    }
+
+    /** The drift multipliers {@code exp(a_j)} into {@code g[0..p)}. */
+    private void multipliers(double[] v, double[] g) {
+        for (int j = 0; j < p; j++) {
+            g[j] = Math.exp(v[aSlot + j]);
+        }
+    }
+
+    /** {@code C += inc G} ({@code inc I} without multipliers). */
+    private void addDrift(double[] v, int cOff, double inc, double[] g) {
+        if (g == null) {
+            Packed.addDiagonal(v, cOff, p, inc);
+            return;
+        }
+        int at = cOff;
+        for (int i = 0; i < p; i++) {
+            v[at] += inc * g[i];
+            at += p - i;
+        }
+    }
+
+    /**
+     * Each coordinate's part of the prior predictive variance, {@code (R z)_j z_j} (they sum to
+     * {@code z'Rz}), into {@code w[to..to+p)}, from {@code u = R z}.
+     */
+    private void sensitivity(double[] u, double[] x, double[] w, int to) {
+        for (int i = 0; i < d; i++) {
+            w[to + i] = u[i] * x[i];
+        }
+        if (intercept) {
+            w[to + d] = u[d];
+        }
+    }
+
+    /** One gradient step on the log drift multipliers, weighted by the members' posterior probabilities. */
+    private void learnShape(double[] v, double[] g) {
+        double total = 0.0;
+        for (int k = 0; k < members; k++) {
+            total += Math.exp(v[first + k * stride + lRel]);
+        }
+        for (int j = 0; j < p; j++) {
+            double grad = 0.0;
+            for (int k = 0; k < members; k++) {
+                double score = g[p + members * p + k];
+                if (score != 0.0) {
+                    grad += Math.exp(v[first + k * stride + lRel]) / total * score * g[p + k * p + j];
+                }
+            }
+            double a = v[aSlot + j] + shapeRate * grad;
+            v[aSlot + j] = a > SHAPE_LIMIT ? SHAPE_LIMIT : a < -SHAPE_LIMIT ? -SHAPE_LIMIT : a;
+        }
+    }
+
     /** Re-expresses every member for inputs divided by {@code f} (see {@link Packed#rescaleInputs}), then caps. */
     @Override
     public void rescaleInputs(ModelState state, double[] f, int fOff) {
         double[] v = state.values();
         double[] u = scratch.get();
+        double[] g = aSlot >= 0 ? shapeWork.get() : null;
+        if (g != null) {
+            multipliers(v, g);
+        }
         for (int k = 0; k < members; k++) {
             int base = first + k * stride;
             Packed.rescaleInputs(v, base, base + cRel, p, f, fOff, d);
-            Packed.capDiagonalWithMean(v, base, base + cRel, p, prior, u);
+            if (g != null) {
+                capDrift(v, base, base + cRel, g, u, true);
+            } else {
+                Packed.capDiagonalWithMean(v, base, base + cRel, p, prior, u);
+            }
         }
         storage.round(v, 0);
     }
@@ -363,8 +531,18 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     public void inflate(ModelState state, double factor) {
         double[] v = state.values();
         double[] u = scratch.get();
+        double[] g = aSlot >= 0 ? shapeWork.get() : null;
+        if (g != null) {
+            multipliers(v, g);
+        }
         for (int k = 0; k < members; k++) {
-            Packed.inflate(v, first + k * stride + cRel, p, factor, prior, u);
+            int cOff = first + k * stride + cRel;
+            if (g != null) {
+                Packed.inflate(v, cOff, p, factor, Double.POSITIVE_INFINITY, u);
+                capDrift(v, 0, cOff, g, u, false);
+            } else {
+                Packed.inflate(v, cOff, p, factor, prior, u);
+            }
         }
         storage.round(v, 0);
     }
@@ -478,6 +656,13 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         m.put("memberProbabilities", prob);
         m.put("ratios", ratios.clone());
         m.put("noiseVariance", noise);
+        if (aSlot >= 0) {
+            double[] g = new double[p];
+            for (int j = 0; j < p; j++) {
+                g[j] = Math.exp(v[aSlot + j]);
+            }
+            m.put("driftMultipliers", g);
+        }
         if (!known) {
             m.put("degreesOfFreedom", new double[] {v[nSlot]});
         }

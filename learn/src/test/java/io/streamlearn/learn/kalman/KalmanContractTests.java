@@ -32,6 +32,19 @@ class KalmanContractTests {
     }
 
     @Nested
+    class ShapedBank extends LearnerContractTest {
+        @Override
+        protected String spec() {
+            return "kalman:shape=0.03";
+        }
+
+        @Test
+        void shouldNameItsRateInTheSpec() {
+            assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true,shape=0.03", learner().spec());
+        }
+    }
+
+    @Nested
     class FixedKalman extends LearnerContractTest {
         @Override
         protected String spec() {
