@@ -1,6 +1,7 @@
 package io.streamlearn.learn.sgd;
 
 import static io.streamlearn.learn.sgd.Bounds.clamp;
+import static io.streamlearn.learn.sgd.Bounds.unit;
 import static io.streamlearn.learn.sgd.SgdLearner.MAX_WEIGHT;
 
 /**
@@ -73,11 +74,6 @@ final class NormalizedRule {
         }
         w.rescale = rescale;
         return s[d] + ((y0 + y1) + (y2 + y3));
-    }
-
-    /** Clamps to [-1, 1]; plain comparisons, cheaper here than Math.min/max and their NaN rules. */
-    private static double unit(double v) {
-        return v > 1 ? 1 : (v < -1 ? -1 : v);
     }
 
     /** |v| &gt; 1 or an unseen feature (1/s = 0): non-short-circuit, so no branch. */
