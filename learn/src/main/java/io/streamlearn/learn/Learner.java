@@ -147,4 +147,34 @@ public interface Learner {
     default long fingerprint() {
         return Fingerprint.of(spec(), dimension());
     }
+
+    /**
+     * The learner that the same SPEC built in an earlier release, when a changed default makes this
+     * one another model (another {@link #spec() canonical SPEC}, so another {@link #fingerprint()}),
+     * or null (the default) when it built this very learner. Codecs read a state stored under the
+     * predecessor's fingerprint with the predecessor, in any of its layouts, then hand it to
+     * {@link #adopt}, so a key keeps what it learned across the upgrade instead of starting over.
+     * Composite learners have one when one of their parts has. A predecessor may have its own.
+     *
+     * <pre>{@code
+     * Learner now = Learners.create("kalman", 8);      // the current default bank
+     * Learner before = now.predecessor();              // the default bank of the earlier release
+     * }</pre>
+     */
+    default Learner predecessor() {
+        return null;
+    }
+
+    /**
+     * Takes over a state of {@link #predecessor()}: {@code old[from ..]} holds its values in the
+     * predecessor's current layout; {@code into[at ..]} holds a fresh state's values in this
+     * learner's current layout (as {@link #newState()} sets them) and receives the model carried
+     * over. Called once per key, on the first read after an upgrade; may allocate. Implemented by
+     * every learner that has a predecessor.
+     *
+     * @throws UnsupportedOperationException for a learner without a predecessor
+     */
+    default void adopt(double[] old, int from, double[] into, int at) {
+        throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+    }
 }

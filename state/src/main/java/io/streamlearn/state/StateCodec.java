@@ -69,6 +69,11 @@ import io.streamlearn.learn.Storage;
  *   29      8n    the learner's values, IEEE 754 bit patterns
  * </pre>
  *
+ * <p>A state stored under the fingerprint of the learner's {@link Learner#predecessor() predecessor}
+ * (the model the same SPEC built before a default changed) is decoded with that predecessor and
+ * {@link Learner#adopt adopted}, so an upgrade that changes a default keeps every key's model; any
+ * other fingerprint is refused.
+ *
  * <p>The values are the learner's own layout, whose version is stored with them. A state of an
  * earlier layout is converted by {@link Learner#migrate} ({@link #decodeInto} allocates on that path
  * only), so states stored before a layout change keep their model. Versions 1 and 2 did not store
@@ -282,9 +287,8 @@ public final class StateCodec {
             n = varint(bytes, nAt);
         }
         if (fingerprint != expectedFingerprint) {
-            throw new StateFormatException("state was written by another model (fingerprint "
-                    + Long.toHexString(fingerprint) + ", expected " + Long.toHexString(expectedFingerprint)
-                    + " for '" + learner.spec() + "')");
+            adopt(learner, fingerprint, expectedFingerprint, bytes, into);
+            return;
         }
         if (n < 0 || n > Integer.MAX_VALUE || (version != VERSION_4 && bytes.length != valuesAt + 8L * n)) {
             throw new StateFormatException("truncated or padded state: " + n + " values in " + bytes.length
@@ -314,6 +318,36 @@ public final class StateCodec {
             migrate(learner, layout, bytes, valuesAt, stored, (int) n, v);
         }
         into.setCounters(updates, lastTime);
+    }
+
+    /**
+     * A state stored under another fingerprint: if it is that of one of {@code learner}'s
+     * {@link Learner#predecessor() predecessors} (the model the same SPEC built before a default
+     * changed), decodes it with that predecessor (any of its layouts) and lets the learner adopt it;
+     * otherwise refuses it as another model's. Allocates (once per key, on the first read after an
+     * upgrade).
+     */
+    private static void adopt(Learner learner, long fingerprint, long expectedFingerprint, byte[] bytes, ModelState into) {
+        Learner former = learner.predecessor();
+        boolean known = false;
+        for (Learner f = former; f != null && !known; f = f.predecessor()) {
+            known = f.fingerprint() == fingerprint;
+        }
+        if (!known) {
+            throw new StateFormatException("state was written by another model (fingerprint "
+                    + Long.toHexString(fingerprint) + ", expected " + Long.toHexString(expectedFingerprint)
+                    + " for '" + learner.spec() + "')");
+        }
+        ModelState old = former.newState();
+        decodeInto(former, bytes, old);
+        double[] adopted = learner.newState().values();
+        if (adopted.length != into.values().length) {
+            throw new IllegalArgumentException("state of " + into.values().length + " values for learner '"
+                    + learner.spec() + "' of " + adopted.length);
+        }
+        learner.adopt(old.values(), 0, adopted, 0);
+        System.arraycopy(adopted, 0, into.values(), 0, adopted.length);
+        into.setCounters(old.updates(), old.lastEventTime());
     }
 
     /** Reads a stored earlier layout of {@code learner} into {@code v}, in its current layout. Allocates. */

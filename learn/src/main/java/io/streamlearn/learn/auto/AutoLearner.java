@@ -113,6 +113,8 @@ public final class AutoLearner implements Learner {
     /** Per thread: the candidates' weights. */
     private final ThreadLocal<double[]> weightScratch;
     private final ThreadLocal<Prediction> prediction = ThreadLocal.withInitial(Prediction::new);
+    /** The mixture of the candidates' predecessors, or null when no candidate has one. */
+    private final AutoLearner former;
 
     /**
      * @param dimension  number of features
@@ -184,6 +186,44 @@ public final class AutoLearner implements Learner {
         this.storage = described ? st.build() : Storage.doubles(size);
         this.scratch = ThreadLocal.withInitial(() -> new double[2 * k]);
         this.weightScratch = ThreadLocal.withInitial(() -> new double[k]);
+        List<Learner> earlier = new ArrayList<>();
+        boolean changed = false;
+        for (Learner c : this.candidates) {
+            changed |= c.predecessor() != null;
+            earlier.add(c.predecessor() != null ? c.predecessor() : c);
+        }
+        this.former = changed ? new AutoLearner(dimension, earlier, discount, logDiscount) : null;
+    }
+
+    /**
+     * The mixture of the candidates' {@link Learner#predecessor() predecessors} (a candidate without
+     * one as it is), when some candidate has one (the earlier release's default {@code kalman}, for
+     * instance); else null.
+     */
+    @Override
+    public Learner predecessor() {
+        return former;
+    }
+
+    /**
+     * The mixture's header (losses, count, flag) carries over; each candidate adopts its predecessor's
+     * slice, or keeps its own slice as it was.
+     */
+    @Override
+    public void adopt(double[] old, int from, double[] into, int at) {
+        if (former == null) {
+            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+        }
+        System.arraycopy(old, from, into, at, first);
+        for (int i = 0; i < candidates.length; i++) {
+            int was = from + former.nested[i].offset();
+            int now = at + nested[i].offset();
+            if (candidates[i].predecessor() != null) {
+                candidates[i].adopt(old, was, into, now);
+            } else {
+                System.arraycopy(old, was, into, now, nested[i].size());
+            }
+        }
     }
 
     /**

@@ -70,6 +70,8 @@ public final class Conformal implements Learner, SlicePriorAware {
     private final int size;
     private final Storage storage;
     private final ThreadLocal<Prediction> scratch = ThreadLocal.withInitial(Prediction::new);
+    /** The calibrated predecessor of the model, or null. */
+    private final Learner former;
 
     private Conformal(Learner inner) {
         this.inner = inner;
@@ -78,6 +80,26 @@ public final class Conformal implements Learner, SlicePriorAware {
         this.slot = innerSize;
         this.size = innerSize + 2;
         this.storage = calibrated(inner.storage(inner.layout()));
+        this.former = inner.predecessor() == null ? null : wrap(inner.predecessor());
+    }
+
+    /** The model's {@link Learner#predecessor() predecessor}, calibrated as this one is, or null. */
+    @Override
+    public Learner predecessor() {
+        return former;
+    }
+
+    /** The model adopts the predecessor's model state; the two calibrated levels carry over. */
+    @Override
+    public void adopt(double[] old, int from, double[] into, int at) {
+        if (former == null) {
+            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+        }
+        inner.adopt(old, from, into, at);
+        if (former instanceof Conformal c) {
+            into[at + slot] = old[from + c.slot];
+            into[at + slot + 1] = old[from + c.slot + 1];
+        }
     }
 
     /**

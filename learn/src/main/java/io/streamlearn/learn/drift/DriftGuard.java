@@ -51,6 +51,8 @@ public final class DriftGuard implements Learner, SlicePriorAware {
     /** The current layout's storage, built once. */
     private final io.streamlearn.learn.Storage storage;
     private final ThreadLocal<Prediction> prediction = ThreadLocal.withInitial(Prediction::new);
+    /** The guard around the readout's predecessor, or null. */
+    private final DriftGuard former;
 
     public DriftGuard(DriftDetector detector, Learner readout, Action action, double factor) {
         if (action == Action.INFLATE && !(readout instanceof DriftAware)) {
@@ -71,6 +73,24 @@ public final class DriftGuard implements Learner, SlicePriorAware {
         this.spec = "drift:" + detector.spec() + ",action=" + action.name().toLowerCase(java.util.Locale.ROOT)
                 + (action == Action.INFLATE ? ",factor=" + factor : "") + "+" + readout.spec();
         this.storage = storage(readout.layout());
+        this.former = readout.predecessor() == null ? null : new DriftGuard(detector, readout.predecessor(), action, factor);
+    }
+
+    /** The same guard around the readout's {@link Learner#predecessor() predecessor}, or null. */
+    @Override
+    public Learner predecessor() {
+        return former;
+    }
+
+    /** The detector's slots and counters carry over; the readout adopts its predecessor's slice. */
+    @Override
+    public void adopt(double[] old, int from, double[] into, int at) {
+        if (former == null) {
+            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+        }
+        int prefix = detectionsSlot + 3;
+        System.arraycopy(old, from, into, at, prefix);
+        readout.adopt(old, from + prefix, into, at + prefix);
     }
 
     /**

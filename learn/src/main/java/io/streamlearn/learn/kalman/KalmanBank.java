@@ -117,6 +117,8 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     /** Step of the per-coordinate log drift multipliers, 0 for isotropic drift (no multipliers stored). */
     private final double shapeRate;
     private final String spec;
+    /** The bank the same SPEC built in the earlier release, or null. */
+    private final KalmanBank former;
 
     private final int members;
     private final int stride;
@@ -155,17 +157,22 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
      */
     public KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
                       boolean intercept, boolean qtime) {
-        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false, 0.0);
+        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false, 0.0, null, false);
     }
 
     /**
      * As above; {@code unscaled} marks the bank used on raw inputs ({@code scale=none}) where the
      * default wraps it in {@link Standardized}: its SPEC then ends with {@code ,scale=none}.
      * {@code shapeRate} &gt; 0 learns a drift multiplier per coordinate with that step ({@code shape=});
-     * 0 keeps the drift isotropic.
+     * 0 keeps the drift isotropic. {@code former}, if not null, is the bank the same SPEC built in the
+     * earlier release ({@link #predecessor()}): same dimension, intercept, known variance and
+     * {@code qtime}; other members or drift multipliers. {@code earlier} marks a bank built as such a
+     * predecessor: its SPEC is written as the earlier release wrote it (no {@code shape=0.0}), so its
+     * fingerprint is the one its stored states carry.
      */
     KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
-               boolean intercept, boolean qtime, boolean unscaled, double shapeRate) {
+               boolean intercept, boolean qtime, boolean unscaled, double shapeRate, KalmanBank former,
+               boolean earlier) {
         if (ratios.length == 0) {
             throw new IllegalArgumentException("kalman: the bank needs at least one member");
         }
@@ -225,11 +232,84 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         }
         if (shapeRate > 0) {
             b.append(",shape=").append(shapeRate);
+        } else if (!unscaled && !earlier) {
+            b.append(",shape=0.0");     // drift multipliers are the standardized bank's default
         }
         if (unscaled) {
             b.append(",scale=none");
         }
         this.spec = b.toString();
+        if (former != null && (former.d != d || former.intercept != intercept || former.known != known
+                || former.qtime != qtime || (known && former.knownVariance != knownVariance))) {
+            throw new IllegalArgumentException("kalman: a predecessor must differ in its members or drift only");
+        }
+        this.former = former;
+    }
+
+    /** The bank the same SPEC built in the earlier release (another member set or drift), or null. */
+    @Override
+    public Learner predecessor() {
+        return former;
+    }
+
+    /**
+     * Takes over a state of the {@link #predecessor()} bank (the earlier default: members
+     * {@code 0/1e-3/1e-2/1e-1}, isotropic drift). Each member takes the values (weights, covariance,
+     * variance estimate, log-weight) of the earlier member with the same ratio, or else the nearest
+     * on a log scale; the log-weights are then shifted so the largest is 0 again (so a dropped member's
+     * probability goes to the others in proportion to theirs); {@code n} and {@code t_last} carry over;
+     * drift multipliers carry over if the earlier bank had them, else start at 1. So a key keeps its
+     * weights, their uncertainty and its noise level across the upgrade. Values are rounded as this
+     * bank stores them.
+     */
+    @Override
+    public void adopt(double[] old, int from, double[] into, int at) {
+        if (former == null) {
+            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+        }
+        KalmanBank f = former;
+        if (!known) {
+            into[at + nSlot] = old[from + f.nSlot];
+        }
+        if (qtime) {
+            into[at + tSlot] = old[from + f.tSlot];
+        }
+        double maxL = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < members; k++) {
+            int j = f.nearest(ratios[k]);
+            int base = at + first + k * stride;
+            System.arraycopy(old, from + f.first + j * f.stride, into, base, stride);
+            maxL = Math.max(maxL, into[base + lRel]);
+        }
+        for (int k = 0; k < members; k++) {
+            int l = at + first + k * stride + lRel;
+            double shifted = into[l] - maxL;
+            into[l] = shifted > LOG_WEIGHT_FLOOR ? shifted : LOG_WEIGHT_FLOOR;
+        }
+        if (aSlot >= 0) {
+            if (f.aSlot >= 0) {
+                System.arraycopy(old, from + f.aSlot, into, at + aSlot, p);
+            } else {
+                Arrays.fill(into, at + aSlot, at + aSlot + p, 0.0);
+            }
+        }
+        storage.round(into, at);
+    }
+
+    /** The member whose ratio is {@code ratio}, or else the nearest on a log scale (0 nearest the smallest). */
+    private int nearest(double ratio) {
+        int best = 0;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        for (int k = 0; k < members; k++) {
+            double distance = ratio == ratios[k] ? -1.0
+                    : ratio == 0 || ratios[k] == 0 ? Math.abs(Math.log1p(ratio) - Math.log1p(ratios[k])) + 1e3
+                    : Math.abs(Math.log(ratio / ratios[k]));
+            if (distance < bestDistance) {
+                best = k;
+                bestDistance = distance;
+            }
+        }
+        return best;
     }
 
     @Override

@@ -65,6 +65,8 @@ public final class CompositeLearner implements Learner, SlicePriorAware {
     private final ThreadLocal<Scratch> scratch;
     /** The current layout's storage, built once. */
     private final io.streamlearn.learn.Storage storage;
+    /** The same memories around the readout's predecessor, or null. */
+    private final CompositeLearner former;
 
     private static final class Scratch {
         final double[] z;
@@ -131,6 +133,25 @@ public final class CompositeLearner implements Learner, SlicePriorAware {
         int memScratch = scratchSize;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(zSize, memScratch));
         this.storage = storage(readout.layout());
+        this.former = readout.predecessor() == null ? null
+                : new CompositeLearner(dimension, memories, readout.predecessor());
+    }
+
+    /** The same memories feeding the readout's {@link Learner#predecessor() predecessor}, or null. */
+    @Override
+    public Learner predecessor() {
+        return former;
+    }
+
+    /** The memories' slots and the flag carry over; the readout adopts its predecessor's slice. */
+    @Override
+    public void adopt(double[] old, int from, double[] into, int at) {
+        if (former == null) {
+            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+        }
+        int prefix = flagSlot + 1;
+        System.arraycopy(old, from, into, at, prefix);
+        readout.adopt(old, from + prefix, into, at + prefix);
     }
 
     @Override
