@@ -166,13 +166,14 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
      * {@code shapeRate} &gt; 0 learns a drift multiplier per coordinate with that step ({@code shape=});
      * 0 keeps the drift isotropic. {@code former}, if not null, is the bank the same SPEC built in the
      * earlier release ({@link #predecessor()}): same dimension, intercept, known variance and
-     * {@code qtime}; other members or drift multipliers. {@code earlier} marks a bank built as such a
-     * predecessor: its SPEC is written as the earlier release wrote it (no {@code shape=0.0}), so its
-     * fingerprint is the one its stored states carry.
+     * {@code qtime}; other members or drift multipliers. {@code shapeByDefault} says that drift
+     * multipliers are this bank's default (the standardized bank on the features), so its SPEC names
+     * {@code shape=0.0} when it has none; the other banks (raw inputs, readouts of memories, the
+     * predecessor as the earlier release wrote it) name only a rate above 0.
      */
     KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
                boolean intercept, boolean qtime, boolean unscaled, double shapeRate, KalmanBank former,
-               boolean earlier) {
+               boolean shapeByDefault) {
         if (ratios.length == 0) {
             throw new IllegalArgumentException("kalman: the bank needs at least one member");
         }
@@ -232,7 +233,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         }
         if (shapeRate > 0) {
             b.append(",shape=").append(shapeRate);
-        } else if (!unscaled && !earlier) {
+        } else if (shapeByDefault) {
             b.append(",shape=0.0");     // drift multipliers are the standardized bank's default
         }
         if (unscaled) {

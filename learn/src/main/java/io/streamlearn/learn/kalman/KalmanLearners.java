@@ -16,7 +16,9 @@ import java.util.Arrays;
  *       learned drift multiplier per weight, {@value #SHAPE_RATE} by default on standardized inputs,
  *       measured best; 0 turns it off, the default with {@code scale=none}; see {@link KalmanBank}).
  *       Defaults: {@code bank=}{@value #DEFAULT_BANK}{@code ,shape=}{@value #SHAPE_RATE} standardized,
- *       {@code bank=}{@value #RAW_BANK} without multipliers on raw inputs. A state stored by the
+ *       {@code bank=}{@value #ISOTROPIC_BANK} without multipliers on raw inputs and as the readout of
+ *       memories ({@code lags:p=24+kalman}: with past labels among its inputs the multipliers hurt,
+ *       measured in {@code bench/results/real-data.md}). A state stored by the
  *       standardized default of the earlier release (four members, no multipliers) is adopted
  *       ({@link KalmanBank#adopt}).</li>
  *   <li>{@code kalman:q=...,r=...|auto[,p0=...]}: the single {@link KalmanLearner} with fixed settings;
@@ -40,10 +42,11 @@ public final class KalmanLearners {
      */
     public static final String DEFAULT_BANK = "0/1e-2/1e-1";
     /**
-     * Default ratios of the bank on raw inputs ({@code scale=none}, no drift multipliers by default),
-     * and of the standardized default before issue #13's drift multipliers.
+     * Default ratios of the bank on raw inputs ({@code scale=none}) and of a readout fed by memories
+     * ({@code lags:p=24+kalman}), neither with drift multipliers by default; and of the standardized
+     * default before issue #13's drift multipliers.
      */
-    public static final String RAW_BANK = "0/1e-3/1e-2/1e-1";
+    public static final String ISOTROPIC_BANK = "0/1e-3/1e-2/1e-1";
     /**
      * Default prior variance of each weight relative to the observation variance. Chosen on the
      * shared peers files (every value in [2, 8] meets the accuracy targets there, 4 is best; on the
@@ -95,22 +98,27 @@ public final class KalmanLearners {
                     + "the bank's relative prior variance is prior=");
         }
         boolean unscaled = unscaled(params);
-        double[] ratios = ratios(params.string("bank", unscaled ? RAW_BANK : DEFAULT_BANK));
+        // the drift multipliers help a regression on the features and hurt one whose inputs include
+        // past labels (bench/results/real-data.md): readouts of memories, and raw inputs, keep the
+        // four isotropic members
+        boolean isotropic = unscaled || params.isAfterMemories();
+        double[] ratios = ratios(params.string("bank", isotropic ? ISOTROPIC_BANK : DEFAULT_BANK));
         double prior = params.positive("prior", DEFAULT_PRIOR);
         double alpha = params.positive("alpha", DEFAULT_ALPHA);
         if (alpha > 1) {
             throw new IllegalArgumentException("kalman: alpha must be in (0, 1], got " + alpha);
         }
         double v = params.has("v") ? params.positive("v", 1.0) : Double.NaN;
-        double shape = params.nonNegative("shape", unscaled ? 0.0 : SHAPE_RATE);
+        double shape = params.nonNegative("shape", isotropic ? 0.0 : SHAPE_RATE);
         // the bank this SPEC built before the standardized default took drift multipliers and three
         // members (issue #13): its stored states are adopted, not dropped
-        double[] formerRatios = params.has("bank") ? ratios : ratios(RAW_BANK);
+        double[] formerRatios = params.has("bank") ? ratios : ratios(ISOTROPIC_BANK);
         double formerShape = params.has("shape") ? shape : 0.0;
         boolean built = !params.has("shape") || shape > 0;      // the earlier release refused shape=0
-        KalmanBank former = unscaled || !built || (Arrays.equals(formerRatios, ratios) && formerShape == shape) ? null
-                : new KalmanBank(dimension, formerRatios, prior, alpha, v, intercept, qtime, false, formerShape, null, true);
-        KalmanBank bank = new KalmanBank(dimension, ratios, prior, alpha, v, intercept, qtime, unscaled, shape, former, false);
+        KalmanBank former = isotropic || !built || (Arrays.equals(formerRatios, ratios) && formerShape == shape) ? null
+                : new KalmanBank(dimension, formerRatios, prior, alpha, v, intercept, qtime, false, formerShape, null, false);
+        KalmanBank bank = new KalmanBank(dimension, ratios, prior, alpha, v, intercept, qtime, unscaled, shape, former,
+                !isotropic);
         return unscaled ? bank : new Standardized(bank);
     }
 
