@@ -53,7 +53,9 @@ import java.util.Map;
  * congruence {@code C <- D C D}: a feature absent for ever cannot make any covariance grow without
  * bound; overflowing updates are skipped.
  *
- * <p><b>Learned drift per coordinate</b> ({@code shape=RATE}, off by default; issue #13). The process
+ * <p><b>Learned drift per coordinate</b> ({@code shape=RATE}, issue #13; on by default, at
+ * {@code RATE = 0.03}, for the standardized bank on the features; off on raw inputs and as the readout
+ * of memories, where past labels among the inputs make it hurt). The process
  * noise of member k becomes {@code delta_k G}, {@code G = diag(exp(a_0) .. exp(a_{p-1}))}, with one
  * log multiplier {@code a_j} per weight (the intercept's last), shared by the members and learned
  * online by a stochastic gradient step on the bank's one-step predictive log density:
@@ -77,7 +79,9 @@ import java.util.Map;
  * stay free of the features' units. Cost: {@code O(M p)} per event more, {@code p} float32 values
  * more in the state. Measured in {@code bench/results/real-data.md}.
  *
- * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none,shape=RATE]}.
+ * <p>SPEC: {@code kalman[:bank=0/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none,shape=0.03]}
+ * (the defaults on the features; {@code bank=0/1e-3/1e-2/1e-1,shape=0} on raw inputs and as a readout of
+ * memories).
  * With {@code scale=rms}, the default, {@code Learners} wraps the bank in {@link Standardized}: it sees
  * each feature divided by a reference scale that follows the feature's running RMS in the key, so the
  * prior and the process noise are relative to each weight's own scale and predictions do not depend
@@ -86,12 +90,13 @@ import java.util.Map;
  * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
  * {@code [n, t_last, M x (m (p), C (T), S, l), a (p, only with shape=)]} where {@code n} and every {@code S} are stored only
  * when the variance is learned (no {@code v=}) and {@code t_last} (the event time of the key's
- * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2)}
- * values: with M = 4 and intercept, 225 at d=8 and 689 at d=16, about 4x the single filter.
+ * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2) + p}
+ * values: with M = 3 and intercept, 178 at d=8 and 534 at d=16, about 3x the single filter (four
+ * members without multipliers: 225 and 689).
  * Since layout 2 (issue #17) every member's values are kept float32 between events ({@link #storage}:
  * computed in float64, rounded at the end of each update), so a state codec stores them in 4 bytes
- * and {@code n} as a varint: the bank's values take 897 bytes at d=8 (1,800 as doubles) and 2,753 at
- * d=16. The vector {@code u = R z} is per-thread scratch (one array per thread
+ * and {@code n} as a varint: the default bank's values take 709 bytes at d=8 (1,416 as doubles) and
+ * 2,133 at d=16 (four isotropic members: 897 and 2,753). The vector {@code u = R z} is per-thread scratch (one array per thread
  * and learner): predict and learn allocate nothing per event. Cost per event: M times the single
  * filter's {@code O(p^2)}. Earlier layout (builds before issue #4, read by {@link #migrate}):
  * {@code [n, t_last, M x (m, C, S, l), u (p zeros)]} whatever the configuration.
