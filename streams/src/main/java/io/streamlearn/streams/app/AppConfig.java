@@ -136,6 +136,15 @@ public final class AppConfig {
      */
     public static final String KEY_TTL_KEY = "streamlearn.key.ttl";
     /**
+     * How far ahead of the instance's wall clock an event or label time may be. A record further ahead
+     * is dead-lettered with reason {@code future-timestamp} instead of being processed: one such record
+     * would move its task's event-time clock (the largest time processed, which never goes back) into
+     * the future, so every pending event would pass the label horizon and, with a key TTL, every key
+     * would look idle. A duration, default {@code 1h} (as Kafka 4's broker default
+     * {@code log.message.timestamp.after.max.ms}); {@code 0} accepts any time.
+     */
+    public static final String MAX_FUTURE_KEY = "streamlearn.max-future";
+    /**
      * Per task: when the approximate number of entries of the models store (one per key and model)
      * reaches this (counting, with the population prior on, a key's state and its contribution to the
      * prior as one), events of keys without a model are dead-lettered with reason {@code max-keys};
@@ -189,6 +198,7 @@ public final class AppConfig {
         d.put(LABEL_SWEEP_INTERVAL_KEY, "1m");
         d.put(PENDING_STORE_NAME_KEY, "pending-labels");
         d.put(KEY_TTL_KEY, "0");
+        d.put(MAX_FUTURE_KEY, "1h");
         d.put(MAX_KEYS_KEY, "0");
         d.put(FORGET_ACKS_TOPIC_KEY, "forget-acks");
         d.put(STATIC_MEMBERSHIP_KEY, "true");
@@ -207,6 +217,7 @@ public final class AppConfig {
     private final Duration labelHorizon;
     private final Duration labelSweepInterval;
     private final Duration keyTtl;
+    private final Duration maxFuture;
     private final long maxKeys;
     private final PriorSettings prior;
     private final FieldMapping eventMapping;
@@ -232,6 +243,9 @@ public final class AppConfig {
         this.labelSweepInterval = parseDuration(LABEL_SWEEP_INTERVAL_KEY, values.get(LABEL_SWEEP_INTERVAL_KEY));
         String ttl = values.get(KEY_TTL_KEY);
         this.keyTtl = ttl == null || ttl.isBlank() || ttl.trim().equals("0") ? Duration.ZERO : parseDuration(KEY_TTL_KEY, ttl);
+        String ahead = values.get(MAX_FUTURE_KEY);
+        this.maxFuture = ahead == null || ahead.isBlank() || ahead.trim().equals("0") ? Duration.ZERO
+                : parseDuration(MAX_FUTURE_KEY, ahead);
         try {
             String mk = values.get(MAX_KEYS_KEY);
             this.maxKeys = mk == null || mk.isBlank() ? 0 : Long.parseLong(mk.trim());
@@ -450,6 +464,14 @@ public final class AppConfig {
         return labelSweepInterval;
     }
 
+    /**
+     * How far ahead of the wall clock an event or label time may be ({@link #MAX_FUTURE_KEY});
+     * {@link Duration#ZERO} when any time is accepted.
+     */
+    public Duration maxFuture() {
+        return maxFuture;
+    }
+
     /** Time-to-live of idle keys in event time; {@link Duration#ZERO} when keys are kept forever. */
     public Duration keyTtl() {
         return keyTtl;
@@ -500,7 +522,7 @@ public final class AppConfig {
                 featureSpace, models, outputFormat, shadowEnabled(), labelHorizon, labelSweepInterval, keyTtl, maxKeys,
                 Stores.persistentKeyValueStore(storeName()), Stores.persistentKeyValueStore(pendingStoreName()),
                 new SkippedRecords(), this::topicPartitions, StreamlearnMeters.noop(), eventMapping, labelMapping,
-                registry, confluentOutput, prior);
+                registry, confluentOutput, prior, maxFuture);
     }
 
     public int topicPartitions() {

@@ -7,6 +7,7 @@ import io.streamlearn.learn.features.FeatureSpace;
 import io.streamlearn.schemas.Label;
 import io.streamlearn.state.ResidentModelStore;
 import io.streamlearn.state.ModelStore;
+import io.streamlearn.streams.score.FutureTimes;
 import io.streamlearn.streams.score.PriorSettings;
 import io.streamlearn.streams.score.ScoringStep;
 
@@ -108,6 +109,8 @@ public final class Backtest {
         private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
         private int threads = 1;
         private Map<String, Label> labels = Map.of();
+        private long maxFutureMillis;
+        private long now;
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
         public Config(List<String> models) {
@@ -138,6 +141,21 @@ public final class Backtest {
                 throw new IllegalArgumentException("text buckets must be in [1, 65536], got " + buckets);
             }
             this.textBuckets = buckets;
+            return this;
+        }
+
+        /**
+         * Refuse, as bad rows, events whose time is more than {@code maxFutureMillis} ahead of
+         * {@code now} (the wall clock when the run starts), as the live topology dead-letters them
+         * ({@code streamlearn.max-future}, reason {@code future-timestamp}); 0 (the default here)
+         * accepts any time.
+         */
+        public Config maxFuture(long maxFutureMillis, long now) {
+            if (maxFutureMillis < 0) {
+                throw new IllegalArgumentException("max future must be >= 0, got " + maxFutureMillis);
+            }
+            this.maxFutureMillis = maxFutureMillis;
+            this.now = now;
             return this;
         }
 
@@ -448,6 +466,7 @@ public final class Backtest {
                     throw backwards(e, ks.lastTime);
                 }
                 checkMagnitudes(e);
+                checkFuture(e);
             } catch (BadRowException bad) {
                 bad(result, bad);
                 continue;
@@ -626,6 +645,7 @@ public final class Backtest {
                             throw backwards(e, last);
                         }
                         checkMagnitudes(e);
+                        checkFuture(e);
                         cursor[0] = i * k;
                         try {
                             step.score(e.key, e.time, e.features, e.label, stores[partitionOf[i]], sink);
@@ -728,6 +748,15 @@ public final class Backtest {
         result.badRows++;
         if (result.badRowLines.size() < KEPT_BAD_ROWS) {
             result.badRowLines.add(bad);
+        }
+    }
+
+    /** An event too far ahead of the run's wall clock ({@link Config#maxFuture}), as live dead-letters it. */
+    private void checkFuture(BacktestEvent e) throws BadRowException {
+        String ahead = config.maxFutureMillis <= 0 ? null
+                : FutureTimes.refusal(e.time, config.now, java.time.Duration.ofMillis(config.maxFutureMillis));
+        if (ahead != null) {
+            throw new BadRowException(e.line, FutureTimes.REASON + ": event " + ahead);
         }
     }
 

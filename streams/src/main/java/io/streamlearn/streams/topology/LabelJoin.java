@@ -40,7 +40,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  *   <li>{@value #UNKNOWN}: no such event for this key: never seen, carried its label inline, was
  *       dead-lettered, or was forgotten after two horizons;</li>
  *   <li>a decoding, key or label-value problem gets the same reasons as events
- *       ({@code malformed-json}, {@code key-mismatch}, {@code non-finite-label}, ...).</li>
+ *       ({@code malformed-json}, {@code key-mismatch}, {@code non-finite-label}, ...), and so does a label
+ *       time too far ahead of the wall clock ({@code future-timestamp}: labels move the clock too).</li>
  * </ul>
  * This processor owns the task's stores, so it also schedules what looks after them: the
  * {@link KeyHousekeeping} punctuations (pending-store sweep, TTL eviction, forget requests with their
@@ -64,6 +65,7 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
     private KeyValueModelStore models;
     private PendingLabels pending;
     private DeadLetters deadLetters;
+    private ProcessorContext<String, byte[]> context;
 
     /**
      * @param registry the reader of Confluent-framed labels (shared by every task), or null without a schema registry
@@ -76,6 +78,7 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
 
     @Override
     public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
         KeyValueStore<String, byte[]> kv = context.getStateStore(settings.storeName());
         KeyValueStore<String, byte[]> pendingStore = context.getStateStore(settings.pendingStoreName());
         this.models = new KeyValueModelStore(kv);
@@ -129,6 +132,12 @@ final class LabelJoin implements Processor<String, byte[], String, byte[]> {
             return;
         }
         String k = key.key();
+        String ahead = io.streamlearn.streams.score.FutureTimes.refusal(label.getTs(), context.currentSystemTimeMs(), settings.maxFuture());
+        if (ahead != null) {
+            meters.labels(StreamlearnMeters.INVALID).increment();
+            deadLetters.send(record, ScoreEventsProcessor.FUTURE_TIMESTAMP, ahead);
+            return;
+        }
         long clock = pending.advanceClock(label.getTs());
         PendingLabels.Entry entry = pending.get(k, label.getId());
         if (entry == null) {

@@ -4,6 +4,7 @@ import io.streamlearn.streams.housekeeping.KeyLifecycle;
 import io.streamlearn.streams.control.ModelControl;
 import io.streamlearn.streams.publish.DeadLetters;
 import io.streamlearn.streams.labels.PendingLabels;
+import io.streamlearn.streams.score.FutureTimes;
 import io.streamlearn.streams.score.KeyValueModelStore;
 import io.streamlearn.streams.score.ModelSets;
 import io.streamlearn.learn.InvalidInputException;
@@ -53,6 +54,10 @@ import java.util.List;
  *   <li>{@value #KEY_MISMATCH}: the record key and the event's key differ (the record key decides the
  *       partition, so the event would be scored against another key's model);</li>
  *   <li>{@value #INVALID_KEY}: the key contains U+0000, which the store reserves;</li>
+ *   <li>{@value #FUTURE_TIMESTAMP}: the event time is further ahead of the instance's wall clock than
+ *       {@code streamlearn.max-future} (default 1 h): it would move the task's event-time clock into the
+ *       future for good, expiring every pending label and, with a key TTL, every key (see
+ *       {@link FutureTimes});</li>
  *   <li>{@value KeyLifecycle#MAX_KEYS}: with {@code streamlearn.max-keys} = M &gt; 0, the key has no model
  *       state yet and the task's models store holds M or more entries (approximately, one per key and
  *       model): new keys get no model, keys that have one keep working.</li>
@@ -72,6 +77,8 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
     public static final String MISSING_KEY = EntityKey.MISSING_KEY;
     public static final String KEY_MISMATCH = EntityKey.KEY_MISMATCH;
     public static final String INVALID_KEY = EntityKey.INVALID_KEY;
+    /** Dead-letter reason of an event or label time too far ahead of the wall clock ({@link FutureTimes}). */
+    public static final String FUTURE_TIMESTAMP = FutureTimes.REASON;
 
     private static final Logger LOG = LoggerFactory.getLogger(ScoreEventsProcessor.class);
 
@@ -161,6 +168,11 @@ public final class ScoreEventsProcessor implements Processor<String, byte[], Str
             return;
         }
         String key = k.key();
+        String ahead = FutureTimes.refusal(event.getTs(), context.currentSystemTimeMs(), settings.maxFuture());
+        if (ahead != null) {
+            deadLetter(record, FUTURE_TIMESTAMP, ahead);
+            return;
+        }
         Double label = event.getLabel();
         if (label != null && label.isNaN()) {
             // ScoringStep reads NaN as "no label"; a label that is present but NaN is bad input.

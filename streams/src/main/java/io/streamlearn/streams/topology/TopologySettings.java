@@ -45,6 +45,8 @@ import java.util.function.IntSupplier;
  * @param confluentOutput   whether predictions and dead letters are written in the Confluent wire format
  *                          ({@code streamlearn.output.format=confluent-avro}; needs {@code registry})
  * @param prior             how new keys start ({@code streamlearn.prior*}): the task's population prior or the default
+ * @param maxFuture         how far ahead of the wall clock an event or label time may be
+ *                          ({@code streamlearn.max-future}); {@link Duration#ZERO} for no limit
  */
 public record TopologySettings(
         String eventsTopic, String labelsTopic, String controlTopic, String predictionsTopic,
@@ -55,7 +57,7 @@ public record TopologySettings(
         KeyValueBytesStoreSupplier modelStore, KeyValueBytesStoreSupplier pendingStore,
         SkippedRecords skipped, IntSupplier eventPartitions, StreamlearnMeters meters,
         FieldMapping eventMapping, FieldMapping labelMapping, RegistryConfig registry, boolean confluentOutput,
-        PriorSettings prior) {
+        PriorSettings prior, Duration maxFuture) {
 
     /** @throws IllegalArgumentException when a store supplier's name differs from the store name */
     public TopologySettings {
@@ -69,6 +71,7 @@ public record TopologySettings(
         Objects.requireNonNull(eventMapping, "eventMapping");
         Objects.requireNonNull(labelMapping, "labelMapping");
         Objects.requireNonNull(prior, "prior");
+        Objects.requireNonNull(maxFuture, "maxFuture");
         if (confluentOutput && registry == null) {
             throw new IllegalArgumentException("Confluent output needs a schema registry");
         }
@@ -118,7 +121,7 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                events, labels, registry, confluentOutput, prior);
+                events, labels, registry, confluentOutput, prior, maxFuture);
     }
 
     /** Whether the topology reads a control topic (then forget requests are carried out and acknowledged). */
@@ -131,7 +134,15 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, store, pending, skipped, eventPartitions, meters,
-                eventMapping, labelMapping, registry, confluentOutput, prior);
+                eventMapping, labelMapping, registry, confluentOutput, prior, maxFuture);
+    }
+
+    /** These settings accepting event and label times up to {@code maxFuture} ahead of the wall clock (0: any). */
+    public TopologySettings withMaxFuture(Duration maxFuture) {
+        return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
+                deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
+                labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
+                eventMapping, labelMapping, registry, confluentOutput, prior, maxFuture);
     }
 
     /** These settings starting new keys as {@code prior} says. */
@@ -139,6 +150,6 @@ public record TopologySettings(
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
                 deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
                 labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                eventMapping, labelMapping, registry, confluentOutput, prior);
+                eventMapping, labelMapping, registry, confluentOutput, prior, maxFuture);
     }
 }

@@ -131,6 +131,10 @@ class AppConfigTest {
         assertMessage(AppConfig.KEY_TTL_KEY, () -> d.with(AppConfig.KEY_TTL_KEY, "soon"));
         assertMessage(AppConfig.MAX_KEYS_KEY, () -> d.with(AppConfig.MAX_KEYS_KEY, "-1"));
         assertMessage(AppConfig.MAX_KEYS_KEY, () -> d.with(AppConfig.MAX_KEYS_KEY, "many"));
+        assertEquals(java.time.Duration.ofHours(1), d.maxFuture(), "times up to 1 h ahead of the clock by default");
+        assertEquals(java.time.Duration.ZERO, d.with(AppConfig.MAX_FUTURE_KEY, "0").maxFuture(), "0: no limit");
+        assertEquals(java.time.Duration.ofDays(2), d.with(AppConfig.MAX_FUTURE_KEY, "2d").maxFuture());
+        assertMessage(AppConfig.MAX_FUTURE_KEY, () -> d.with(AppConfig.MAX_FUTURE_KEY, "later"));
     }
 
     @Test

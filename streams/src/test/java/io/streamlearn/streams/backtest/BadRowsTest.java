@@ -70,6 +70,26 @@ class BadRowsTest {
         assertEquals(1.0, rows.stream().filter(r -> r.ts() == 2500 && r.model().equals("last")).findFirst().orElseThrow().prediction());
     }
 
+    /**
+     * A row dated more than {@code streamlearn.max-future} (1 h) ahead of the wall clock is a bad row, as
+     * live dead-letters it ({@code future-timestamp}); with the guard off it is scored.
+     */
+    @Test
+    void shouldRefuseARowFarInTheFutureAsLiveDoes() throws IOException {
+        long now = System.currentTimeMillis();
+        Path f = dir.resolve("future.csv");
+        Files.writeString(f, String.join("\n", "key,ts,label,f1", "a,1000,1.0,1", "a," + (now + 10L * 365 * 86_400_000L) + ",2.0,1",
+                "b," + (now + 60_000L) + ",3.0,1", ""));
+        BacktestCli run = BacktestCli.run("--input", f.toString(), "--model", "sgd");
+        assertEquals(0, run.exitCode, run.err);
+        assertTrue(run.err.contains("line 3: future-timestamp: event time "), run.err);
+        assertTrue(run.err.contains("streamlearn.max-future=PT1H"), run.err);
+        assertTrue(run.out.contains("rows 3: 2 scored"), run.out);
+        BacktestCli off = BacktestCli.run("--input", f.toString(), "--model", "sgd", "--set", "streamlearn.max-future=0");
+        assertEquals(0, off.exitCode, off.err);
+        assertTrue(off.out.contains("rows 3: 3 scored"), off.out);
+    }
+
     @Test
     void shouldStopAtTheFirstBadRowWhenStrict() throws IOException {
         Path out = dir.resolve("strict.csv");

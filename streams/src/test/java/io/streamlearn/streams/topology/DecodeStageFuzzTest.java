@@ -187,6 +187,20 @@ class DecodeStageFuzzTest {
     }
 
     @Test
+    void anEventDatedFarAheadOfTheClockIsDeadLetteredInAnyFormat() {
+        Fuzz.run("an event far ahead of the clock is dead-lettered as future-timestamp", gen -> {
+            Event valid = validEvent(gen);
+            Event event = new Event(valid.getId(), valid.getKey(), gen.between(FUTURE_FROM, FUTURE_TO), valid.getFeatures(),
+                    valid.getLabel());
+            Format format = gen.pick(Format.class);
+            Input in = new Input(event.getKey(), encode(event, format), Mutations.NONE, format, "future " + event);
+            Outcome o = pipeEvent(DEFAULT, in);
+            assertTrue(!o.scored(), () -> "an event far in the future was scored: " + in);
+            assertEquals(io.streamlearn.streams.score.FutureTimes.REASON, o.deadLetter.getReason().toString());
+        });
+    }
+
+    @Test
     void aMutatedEventIsScoredOrDeadLetteredWithAReasonAndNoModelBecomesNaN() {
         Fuzz.run("a mutated event is scored or dead-lettered with a reason", gen -> {
             Event event = validEvent(gen);
@@ -354,13 +368,23 @@ class DecodeStageFuzzTest {
     // ---------------------------------------------------------------- generators
 
     /**
-     * A valid event: id and key of 1–16 characters of any text, a time up to 2100, up to 4 features (names from
-     * x1–x3 or any text, values from {@link FuzzGen#value()}), a label half of the time.
+     * The latest time of a valid event: 2026-01-01, in the past whenever the tests run (a time more than
+     * {@code streamlearn.max-future} ahead of the wall clock is {@code future-timestamp}), and fixed, so a
+     * seed replays the same events on any day.
+     */
+    static final long LATEST = 1_767_225_600_000L;
+    /** Times from 2100 to 2200: beyond any clock these tests will run on. */
+    static final long FUTURE_FROM = 4_102_444_800_000L;
+    static final long FUTURE_TO = 7_258_118_400_000L;
+
+    /**
+     * A valid event: id and key of 1–16 characters of any text, a time from 1970 to {@link #LATEST}, up to 4
+     * features (names from x1–x3 or any text, values from {@link FuzzGen#value()}), a label half of the time.
      */
     static Event validEvent(FuzzGen gen) {
         String id = gen.text(1, 16);
         String key = gen.text(1, 16);
-        long ts = gen.between(0L, 4_102_444_800_000L);
+        long ts = gen.between(0L, LATEST);
         int n = gen.between(0, 4);
         Map<String, Double> features = new HashMap<>();
         for (int i = 0; i < n; i++) {
@@ -393,7 +417,7 @@ class DecodeStageFuzzTest {
 
     /** A foreign payment; its amount, category and outcome sometimes missing. */
     static GenericRecord payment(FuzzGen gen) {
-        return payment(gen.text(1, 12), gen.text(1, 12), gen.between(0L, 4_102_444_800_000L), gen.valueOrNull(0.2),
+        return payment(gen.text(1, 12), gen.text(1, 12), gen.between(0L, LATEST), gen.valueOrNull(0.2),
                 gen.chance(0.2) ? null : gen.pick("travel", "food", "games"), gen.chance(0.4) ? null : gen.pick("fraud", "ok"));
     }
 
