@@ -1,10 +1,7 @@
 package io.streamlearn.schemas.mapping;
 
-import java.time.DateTimeException;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import io.streamlearn.schemas.wire.EventTimes;
+
 import java.util.HashMap;
 
 import static io.streamlearn.schemas.mapping.MappingException.BAD_FEATURE;
@@ -142,37 +139,16 @@ final class Assembly {
         return d == Math.rint(d) && Math.abs(d) < 0x1p63 ? Long.toString((long) d) : Double.toString(d);
     }
 
-    /**
-     * Epoch milliseconds from text: digits (optionally signed), an ISO-8601 date-time with an offset, or
-     * without one (read as UTC). Sub-millisecond fractions are truncated towards the past.
-     */
+    /** Epoch milliseconds from text, as {@link EventTimes#parse} reads every event time. */
     static long parseTimestamp(String path, String text) throws MappingException {
-        String s = text.trim();
-        if (!s.isEmpty() && s.length() <= 19 && isDigits(s)) {
-            return Long.parseLong(s);
-        }
         try {
-            return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-        } catch (DateTimeException | ArithmeticException e) {
-            try {
-                return LocalDateTime.parse(s, DateTimeFormatter.ISO_LOCAL_DATE_TIME).toInstant(ZoneOffset.UTC).toEpochMilli();
-            } catch (DateTimeException | ArithmeticException e2) {
-                throw new MappingException(UNMAPPED_TIMESTAMP, path,
-                        "\"" + abbreviate(s) + "\" is neither epoch milliseconds nor an ISO-8601 date-time");
-            }
+            return EventTimes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new MappingException(UNMAPPED_TIMESTAMP, path,
+                    "\"" + abbreviate(text.trim()) + "\" is neither epoch milliseconds nor an ISO-8601 date-time");
         }
     }
 
-    private static boolean isDigits(String s) {
-        int start = s.charAt(0) == '-' && s.length() > 1 ? 1 : 0;
-        for (int i = start; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
 
     static String abbreviate(String s) {
         return s.length() <= 64 ? s : s.substring(0, 64) + "...";

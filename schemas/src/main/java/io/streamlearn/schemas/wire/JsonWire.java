@@ -17,9 +17,6 @@ import io.streamlearn.schemas.Prediction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.time.DateTimeException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -360,29 +357,16 @@ final class JsonWire {
         }
     }
 
+    /** A string time, as {@link EventTimes#parse} reads every event time. */
     static long parseTimestamp(String text, String field) throws MalformedRecordException {
-        String s = text.trim();
-        if (!s.isEmpty() && s.length() <= 19 && isDigits(s)) {
-            return Long.parseLong(s);
-        }
         try {
-            return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-        } catch (DateTimeException | ArithmeticException e) {
-            throw new MalformedRecordException(BAD_TIMESTAMP, "'" + field + "' is not an ISO-8601 date-time "
-                    + "with offset nor epoch milliseconds: \"" + abbreviate(s) + "\"");
+            return EventTimes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedRecordException(BAD_TIMESTAMP, "'" + field + "' is " + e.getMessage() + ": \""
+                    + abbreviate(text.trim()) + "\"");
         }
     }
 
-    private static boolean isDigits(String s) {
-        int start = s.charAt(0) == '-' && s.length() > 1 ? 1 : 0;
-        for (int i = start; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private static String abbreviate(String s) {
         return s.length() <= 64 ? s : s.substring(0, 64) + "...";

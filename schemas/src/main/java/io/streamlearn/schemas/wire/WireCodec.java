@@ -31,8 +31,9 @@ import io.streamlearn.schemas.Prediction;
  * }</pre>
  * <ul>
  *   <li>{@code ts} (and a dead letter's {@code time}): epoch milliseconds as a JSON number (a float must be a
- *       whole number), a string of digits, or an ISO-8601 date-time <em>with</em> an offset
- *       ({@code "2013-02-28T16:00:00Z"}, {@code "2013-02-28T17:00:00.125+01:00"}); sub-millisecond fractions
+ *       whole number), a string of digits, or an ISO-8601 date-time with an offset
+ *       ({@code "2013-02-28T16:00:00Z"}, {@code "2013-02-28T17:00:00.125+01:00"}) or, read as UTC, without one
+ *       ({@code "2013-02-28T16:00:00"}), as {@link EventTimes} reads every time; sub-millisecond fractions
  *       are truncated towards the past. Anything else is {@code bad-timestamp}.</li>
  *   <li>Doubles ({@code features} values, {@code label}, {@code prediction}, {@code stddev}): JSON numbers,
  *       or the strings {@code "NaN"}, {@code "Infinity"}, {@code "+Infinity"}, {@code "-Infinity"} (bare

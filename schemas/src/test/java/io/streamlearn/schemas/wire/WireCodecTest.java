@@ -195,12 +195,13 @@ class WireCodecTest {
             {"\"2013-02-28T16:00:00.1239999Z\"", "1362067200123"},
             {"\"1969-12-31T23:59:59.9995Z\"", "-1"},
             {"-1", "-1"},
+            {"\"2013-02-28T16:00:00\"", "1362067200000"},   // no offset: UTC, as every reader of times
         };
         for (String[] c : cases) {
             Event e = WireCodec.decodeEvent(utf8("{\"key\":\"k\",\"ts\":" + c[0] + ",\"features\":{}}"));
             assertEquals(Long.parseLong(c[1]), e.getTs(), c[0]);
         }
-        for (String bad : new String[] {"\"2013-02-28T16:00:00\"", "\"yesterday\"", "\"\"", "1.5", "1e30",
+        for (String bad : new String[] {"\"2013-02-28\"", "\"yesterday\"", "\"\"", "1.5", "1e30",
             "123456789012345678901234567890", "\"2013-02-30T16:00:00Z\""}) {
             assertReason("bad-timestamp", "{\"key\":\"k\",\"ts\":" + bad + ",\"features\":{}}");
         }

@@ -1,9 +1,12 @@
 package io.streamlearn.streams.decode;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import io.streamlearn.schemas.wire.EventTimes;
 
-/** Parses event times: epoch milliseconds or ISO-8601 instants. */
+/**
+ * Parses event times in the backtest's CSV files and the replay's {@code --from}/{@code --to}: as
+ * {@link EventTimes#parse} (epoch milliseconds, ISO-8601 with an offset, or without one as UTC), with a
+ * fast path for the two commonest shapes that makes no string.
+ */
 public final class Timestamps {
     private Timestamps() {
     }
@@ -41,9 +44,10 @@ public final class Timestamps {
             }
         }
         try {
-            return Instant.parse(text.toString()).toEpochMilli();
-        } catch (DateTimeParseException | ArithmeticException e) {
-            throw new IllegalArgumentException("bad timestamp '" + text + "' (want epoch ms or ISO-8601 like 2013-02-28T16:00:00Z)");
+            return EventTimes.parse(text.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad timestamp '" + text + "' (want epoch ms or ISO-8601 like 2013-02-28T16:00:00Z; "
+                    + "without an offset it is UTC)");
         }
     }
 
@@ -74,7 +78,7 @@ public final class Timestamps {
         int second = digits(s, 17, 2);
         if (year < 0 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
                 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-            return Long.MIN_VALUE;   // let Instant.parse produce the error (or accept what it accepts)
+            return Long.MIN_VALUE;   // let EventTimes.parse produce the error (or accept what it accepts)
         }
         long days = java.time.LocalDate.of(year, month, day).toEpochDay();
         return days * 86_400L + hour * 3_600L + minute * 60L + second;
