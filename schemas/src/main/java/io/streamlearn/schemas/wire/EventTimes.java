@@ -13,7 +13,8 @@ import java.time.format.DateTimeFormatter;
  * replay's {@code --from}/{@code --to}. Accepted: epoch milliseconds (digits, optionally signed), an
  * ISO-8601 date-time with an offset ({@code 2013-02-28T16:00:00Z}, {@code 2013-02-28T17:00:00.250+01:00})
  * and, read as UTC, one without ({@code 2013-02-28T16:00:00}: many topics and exports write their times
- * so). Fractions below the millisecond are truncated towards the past. Stateless.
+ * so); a space may stand for the {@code T} ({@code 2013-02-28 16:00:00}, as SQL and pandas write times).
+ * Fractions below the millisecond are truncated towards the past. Stateless.
  *
  * <pre>{@code
  * long t = EventTimes.parse("2013-02-28T16:00:00");   // 1362067200000, as "...Z"
@@ -31,6 +32,9 @@ public final class EventTimes {
      */
     public static long parse(String text) {
         String s = text.trim();
+        if (s.length() > 10 && s.charAt(10) == ' ' && s.charAt(4) == '-' && s.charAt(7) == '-') {
+            s = s.substring(0, 10) + 'T' + s.substring(11);   // "2013-02-28 16:00:00", as SQL and pandas write it
+        }
         if (!s.isEmpty() && isInteger(s)) {
             try {
                 return Long.parseLong(s);

@@ -23,12 +23,14 @@ class EventTimesTest {
         assertEquals(utc + 250, EventTimes.parse("2013-02-28T16:00:00.250999Z"), "sub-millisecond truncated");
         assertEquals(-1, EventTimes.parse("1969-12-31T23:59:59.9999"), "truncated towards the past");
         assertEquals(-5, EventTimes.parse("-5"));
+        assertEquals(utc, EventTimes.parse("2013-02-28 16:00:00"), "a space for the T, as SQL and pandas write it");
+        assertEquals(utc + 250, EventTimes.parse("2013-02-28 17:00:00.250+01:00"));
     }
 
     @Test
     void shouldRefuseWhatIsNoTime() {
         for (String bad : new String[] {"", " ", "yesterday", "2013-02-30T16:00:00", "2013-02-28", "16:00:00",
-                "99999999999999999999", "2013-02-28T16:00:00+25:00", "1e12"}) {
+                "99999999999999999999", "2013-02-28T16:00:00+25:00", "1e12", "2013-02-28  16:00:00", "2013/02/28 16:00:00"}) {
             assertThrows(IllegalArgumentException.class, () -> EventTimes.parse(bad), bad);
         }
     }

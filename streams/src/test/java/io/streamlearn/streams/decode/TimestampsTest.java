@@ -49,7 +49,9 @@ class TimestampsTest {
         // without an offset: UTC, as JSON events and field mappings read it
         assertEquals(Instant.parse("2013-02-28T16:00:00Z").toEpochMilli(), Timestamps.parse("2013-02-28T16:00:00"));
         assertEquals(Instant.parse("2013-02-28T16:00:00Z").toEpochMilli(), io.streamlearn.streams.app.Replay.parseTime("2013-02-28T16:00:00"));
-        for (String bad : new String[] {"", "yesterday", "2013-02-30T00:00:00Z", "2015-02-29T00:00:00Z", "2013-02-28 16:00:00",
+        assertEquals(Instant.parse("2013-02-28T16:00:00Z").toEpochMilli(), Timestamps.parse("2013-02-28 16:00:00"),
+                "a space for the T, as SQL and pandas write it");
+        for (String bad : new String[] {"", "yesterday", "2013-02-30T00:00:00Z", "2015-02-29T00:00:00Z", "2013-02-28 16h00",
                 "99999999999999999999", "2013-02-28"}) {
             assertThrows(IllegalArgumentException.class, () -> Timestamps.parse(bad), bad);
         }
