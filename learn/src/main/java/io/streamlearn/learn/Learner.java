@@ -154,11 +154,11 @@ public interface Learner {
      * or null (the default) when it built this very learner. Codecs read a state stored under the
      * predecessor's fingerprint with the predecessor, in any of its layouts, then hand it to
      * {@link #adopt}, so a key keeps what it learned across the upgrade instead of starting over.
-     * Composite learners have one when one of their parts has. A predecessor may have its own.
+     * Wrappers have one when what they wrap has. A predecessor may have its own.
      *
      * <pre>{@code
-     * Learner now = Learners.create("kalman", 8);      // the current default bank
-     * Learner before = now.predecessor();              // the default bank of the earlier release
+     * Learner now = Learners.create("auto", 8);        // the current default candidates
+     * Learner before = now.predecessor();              // those of the earlier release
      * }</pre>
      */
     default Learner predecessor() {
@@ -166,15 +166,16 @@ public interface Learner {
     }
 
     /**
-     * Takes over a state of {@link #predecessor()}: {@code old[from ..]} holds its values in the
-     * predecessor's current layout; {@code into[at ..]} holds a fresh state's values in this
-     * learner's current layout (as {@link #newState()} sets them) and receives the model carried
-     * over. Called once per key, on the first read after an upgrade; may allocate. Implemented by
-     * every learner that has a predecessor.
+     * Takes over a state of another learner {@code earlier} (its {@link #predecessor()}, or a part of
+     * it): {@code old[from ..]} holds the earlier learner's values in its current layout;
+     * {@code into[at ..]} holds a fresh state's values in this learner's current layout (as
+     * {@link #newState()} sets them) and receives the model carried over. Called once per key, on the
+     * first read after an upgrade; may allocate. The default adopts nothing.
      *
-     * @throws UnsupportedOperationException for a learner without a predecessor
+     * @return whether this learner knows how to carry {@code earlier}'s state over ({@code into} is
+     *         then filled; otherwise it may be partly written)
      */
-    default void adopt(double[] old, int from, double[] into, int at) {
-        throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+    default boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
+        return false;
     }
 }

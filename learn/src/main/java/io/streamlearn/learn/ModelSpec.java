@@ -148,26 +148,10 @@ public final class ModelSpec {
         private final String stage;
         private final Map<String, String> values;
         private final Set<String> read = new java.util.HashSet<>();
-        private boolean afterMemories;
 
         Params(String stage, Map<String, String> values) {
             this.stage = stage;
             this.values = values;
-        }
-
-        /**
-         * Marks these as the parameters of a readout that memory stages feed (set by the registry
-         * before it calls the factory), so a family can choose defaults for inputs that include past
-         * labels. Returns this.
-         */
-        public Params afterMemories() {
-            this.afterMemories = true;
-            return this;
-        }
-
-        /** Whether memory stages feed this readout ({@link #afterMemories()}). */
-        public boolean isAfterMemories() {
-            return afterMemories;
         }
 
         public boolean has(String key) {

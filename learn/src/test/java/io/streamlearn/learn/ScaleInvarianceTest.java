@@ -32,7 +32,7 @@ class ScaleInvarianceTest {
         List<String> specs = new ArrayList<>(Learners.names());
         specs.remove("delta");
         specs.add("lags:p=3+kalman");
-        specs.add("kalman:shape=0");
+        specs.add("kalman:shape=0.03");
         specs.add("lags:p=2+rls");
         specs.add("lags:p=2+sgd");
         return specs.stream();

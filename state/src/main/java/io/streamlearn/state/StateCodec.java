@@ -345,7 +345,10 @@ public final class StateCodec {
             throw new IllegalArgumentException("state of " + into.values().length + " values for learner '"
                     + learner.spec() + "' of " + adopted.length);
         }
-        learner.adopt(old.values(), 0, adopted, 0);
+        if (!learner.adopt(former, old.values(), 0, adopted, 0)) {
+            throw new StateFormatException("state written by '" + former.spec() + "', which '" + learner.spec()
+                    + "' succeeds but cannot take over");
+        }
         System.arraycopy(adopted, 0, into.values(), 0, adopted.length);
         into.setCounters(old.updates(), old.lastEventTime());
     }

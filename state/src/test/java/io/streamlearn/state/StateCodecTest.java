@@ -80,10 +80,10 @@ class StateCodecTest {
         assertTrue(bank.layout() >= 128, "a standardized bank's layout: " + bank.layout());
         byte[] bytes = StateCodec.encode(bank, s);
         assertEquals(bytes.length, StateCodec.encodedSize(bank.storage(), bank.layout(), s));
-        // version 4: header, then the bank (n: 1 byte; 3 members of p + p(p+1)/2 + 2 = 11 floats; p = 3
-        // drift multipliers) and the scales (c: 1 byte; 2d = 4 floats)
+        // version 4: header, then the bank (n: 1 byte; 4 members of p + p(p+1)/2 + 2 = 11 floats) and the
+        // scales (c: 1 byte; 2d = 4 floats)
         assertEquals(4, bytes[0]);
-        assertEquals(9 + 1 + 1 + 2 + 1 + 1 + (3 * 11 + 3) * 4 + 1 + 4 * 4, bytes.length);
+        assertEquals(9 + 1 + 1 + 2 + 1 + 1 + 4 * 11 * 4 + 1 + 4 * 4, bytes.length);
         ModelState back = bank.newState();
         back.values()[0] = 42;
         StateCodec.decodeInto(bank, bytes, back);
@@ -105,8 +105,8 @@ class StateCodecTest {
         Learner bank = Learners.create("kalman", 2);
         ModelState s = learnedBank(bank);
         byte[] bytes = StateCodec.encode(bank, s);
-        // Independent reading of the layout in StateCodec's Javadoc and the bank's: n, 3 members of
-        // 3 + 6 + 2 float32, 3 float32 drift multipliers, then c and 4 float32 scales.
+        // Independent reading of the layout in StateCodec's Javadoc and the bank's: n, 4 members of
+        // 3 + 6 + 2 float32, then c and 4 float32 scales.
         ByteBuffer b = ByteBuffer.wrap(bytes);
         assertEquals(4, b.get());
         assertEquals(bank.fingerprint(), b.getLong());
@@ -121,11 +121,11 @@ class StateCodecTest {
         double[] v = s.values();
         assertEquals(2 * 40 + 1, b.get(), "the bank's n = 40 as zigzag + 1");
         assertEquals(40.0, v[0]);
-        for (int i = 1; i < 1 + 3 * 11 + 3; i++) {
+        for (int i = 1; i < 1 + 4 * 11; i++) {
             assertEquals(Double.doubleToRawLongBits(v[i]), Double.doubleToRawLongBits(b.getFloat()), "value " + i);
         }
         assertEquals(2 * 40 + 1, b.get(), "the scales' c = 40");
-        for (int i = 2 + 3 * 11 + 3; i < v.length; i++) {
+        for (int i = 2 + 4 * 11; i < v.length; i++) {
             assertEquals(Double.doubleToRawLongBits(v[i]), Double.doubleToRawLongBits(b.getFloat()), "value " + i);
         }
         assertEquals(0, b.remaining());

@@ -24,10 +24,9 @@ class EndToEndBenchmarkSmokeTest {
         b.models = List.of("kalman", "sgd");
         // at d = 8, after a 21- or 19-byte header (1000 updates and a 2020s time; the layout, 258 for
         // kalman and 0 for sgd, and the values count take 2 bytes from 128 up): kalman in codec version 4,
-        // the bank's count n (1 byte for a fresh state), 3 members of 56 float32 and 9 float32 drift
-        // multipliers, then the standardization's count c (1 byte) and 16 float32 scales; sgd in
-        // version 3, 30 doubles
-        assertArrayEquals(new int[] {21 + 1 + (3 * 56 + 9) * 4 + 1 + 16 * 4, 19 + 8 * 30}, b.bareStateBytes());
+        // the bank's count n (1 byte for a fresh state) and 4 members of 56 float32, then the
+        // standardization's count c (1 byte) and 16 float32 scales; sgd in version 3, 30 doubles
+        assertArrayEquals(new int[] {21 + 1 + 4 * 56 * 4 + 1 + 16 * 4, 19 + 8 * 30}, b.bareStateBytes());
         b.stateBytes = "100,50";
         assertArrayEquals(new int[] {100, 50}, b.bareStateBytes());
     }

@@ -82,6 +82,13 @@ public final class AutoLearner implements Learner {
 
     /** The default candidates, joined by {@code |}. */
     public static final String DEFAULT_CANDIDATES =
+            "kalman:bank=0/1e-2/1e-1,shape=0.03|lags:p=1+kalman|lags:p=24+profile+kalman|last|lags:p=1+sgd:loss=logistic";
+    /**
+     * The default candidates of the earlier release, whose stored states {@code auto} adopts
+     * ({@link #predecessor()}): the first candidate was the isotropic {@code kalman}, now the bank with
+     * a learned drift per weight (issue #13; bench/results/real-data.md).
+     */
+    static final String EARLIER_DEFAULT_CANDIDATES =
             "kalman|lags:p=1+kalman|lags:p=24+profile+kalman|last|lags:p=1+sgd:loss=logistic";
     /** Discount of the squared errors and of the count: a window of about 1,000 labelled events. */
     static final double DISCOUNT = 0.999;
@@ -131,6 +138,11 @@ public final class AutoLearner implements Learner {
      * @param logDiscount discount of the log losses, in (0, 1]
      */
     AutoLearner(int dimension, List<Learner> candidates, double discount, double logDiscount) {
+        this(dimension, candidates, discount, logDiscount, null);
+    }
+
+    /** @param earlier the mixture this one succeeds ({@link #predecessor()}), or null for the candidates' own */
+    private AutoLearner(int dimension, List<Learner> candidates, double discount, double logDiscount, AutoLearner earlier) {
         if (candidates.isEmpty()) {
             throw new IllegalArgumentException("auto: needs at least one candidate");
         }
@@ -186,19 +198,23 @@ public final class AutoLearner implements Learner {
         this.storage = described ? st.build() : Storage.doubles(size);
         this.scratch = ThreadLocal.withInitial(() -> new double[2 * k]);
         this.weightScratch = ThreadLocal.withInitial(() -> new double[k]);
-        List<Learner> earlier = new ArrayList<>();
-        boolean changed = false;
-        for (Learner c : this.candidates) {
-            changed |= c.predecessor() != null;
-            earlier.add(c.predecessor() != null ? c.predecessor() : c);
+        if (earlier != null) {
+            this.former = earlier.spec.equals(spec) ? null : earlier;
+        } else {
+            List<Learner> before = new ArrayList<>();
+            boolean changed = false;
+            for (Learner c : this.candidates) {
+                changed |= c.predecessor() != null;
+                before.add(c.predecessor() != null ? c.predecessor() : c);
+            }
+            this.former = changed ? new AutoLearner(dimension, before, discount, logDiscount, null) : null;
         }
-        this.former = changed ? new AutoLearner(dimension, earlier, discount, logDiscount) : null;
     }
 
     /**
-     * The mixture of the candidates' {@link Learner#predecessor() predecessors} (a candidate without
-     * one as it is), when some candidate has one (the earlier release's default {@code kalman}, for
-     * instance); else null.
+     * The mixture this one succeeds: for the default candidates, those of the earlier release
+     * ({@link #EARLIER_DEFAULT_CANDIDATES}); otherwise the mixture of the candidates'
+     * {@link Learner#predecessor() predecessors} when some candidate has one; else null.
      */
     @Override
     public Learner predecessor() {
@@ -206,24 +222,27 @@ public final class AutoLearner implements Learner {
     }
 
     /**
-     * The mixture's header (losses, count, flag) carries over; each candidate adopts its predecessor's
-     * slice, or keeps its own slice as it was.
+     * A state of a mixture of as many candidates: the header (losses, count, flag) carries over; a
+     * candidate with the same SPEC keeps its slice as it was, another adopts the earlier candidate's
+     * slice ({@code kalman} → {@code kalman:bank=0/1e-2/1e-1,shape=0.03}: each member its weights,
+     * covariance and noise level).
      */
     @Override
-    public void adopt(double[] old, int from, double[] into, int at) {
-        if (former == null) {
-            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+    public boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
+        if (!(earlier instanceof AutoLearner a) || a.candidates.length != candidates.length || a.d != d) {
+            return false;
         }
         System.arraycopy(old, from, into, at, first);
         for (int i = 0; i < candidates.length; i++) {
-            int was = from + former.nested[i].offset();
+            int was = from + a.nested[i].offset();
             int now = at + nested[i].offset();
-            if (candidates[i].predecessor() != null) {
-                candidates[i].adopt(old, was, into, now);
-            } else {
+            if (a.candidates[i].spec().equals(candidates[i].spec())) {
                 System.arraycopy(old, was, into, now, nested[i].size());
+            } else if (!candidates[i].adopt(a.candidates[i], old, was, into, now)) {
+                return false;
             }
         }
+        return true;
     }
 
     /**
@@ -233,7 +252,18 @@ public final class AutoLearner implements Learner {
      */
     public static Learner fromSpec(ModelSpec.Params params, int dimension,
                                    java.util.function.BiFunction<String, Integer, Learner> candidateFactory) {
+        boolean defaults = !params.has("candidates");
         String text = params.string("candidates", DEFAULT_CANDIDATES);
+        List<Learner> list = candidates(text, dimension, candidateFactory);
+        AutoLearner earlier = defaults
+                ? new AutoLearner(dimension, candidates(EARLIER_DEFAULT_CANDIDATES, dimension, candidateFactory), DISCOUNT,
+                        LOG_DISCOUNT, null)
+                : null;
+        return new AutoLearner(dimension, list, DISCOUNT, LOG_DISCOUNT, earlier);
+    }
+
+    private static List<Learner> candidates(String text, int dimension,
+                                            java.util.function.BiFunction<String, Integer, Learner> candidateFactory) {
         List<Learner> list = new ArrayList<>();
         for (String s : text.split("\\|")) {
             if (s.isBlank()) {
@@ -244,7 +274,7 @@ public final class AutoLearner implements Learner {
             }
             list.add(candidateFactory.apply(s.trim(), dimension));
         }
-        return new AutoLearner(dimension, list);
+        return list;
     }
 
     @Override

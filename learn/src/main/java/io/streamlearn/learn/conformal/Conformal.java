@@ -89,17 +89,21 @@ public final class Conformal implements Learner, SlicePriorAware {
         return former;
     }
 
-    /** The model adopts the predecessor's model state; the two calibrated levels carry over. */
+    /**
+     * The model adopts the earlier model's state; the two calibrated levels carry over when the
+     * earlier learner was calibrated too, else they start nominal.
+     */
     @Override
-    public void adopt(double[] old, int from, double[] into, int at) {
-        if (former == null) {
-            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
-        }
-        inner.adopt(old, from, into, at);
-        if (former instanceof Conformal c) {
+    public boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
+        if (earlier instanceof Conformal c) {
+            if (!inner.adopt(c.inner, old, from, into, at)) {
+                return false;
+            }
             into[at + slot] = old[from + c.slot];
             into[at + slot + 1] = old[from + c.slot + 1];
+            return true;
         }
+        return inner.adopt(earlier, old, from, into, at);
     }
 
     /**

@@ -82,15 +82,19 @@ public final class DriftGuard implements Learner, SlicePriorAware {
         return former;
     }
 
-    /** The detector's slots and counters carry over; the readout adopts its predecessor's slice. */
+    /**
+     * A state of a guard with the same detector around another readout: the detector's slots and
+     * counters carry over; the readout adopts the earlier readout's slice.
+     */
     @Override
-    public void adopt(double[] old, int from, double[] into, int at) {
-        if (former == null) {
-            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
-        }
+    public boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
         int prefix = detectionsSlot + 3;
+        if (!(earlier instanceof DriftGuard g) || !g.detector.spec().equals(detector.spec())
+                || !readout.adopt(g.readout, old, from + prefix, into, at + prefix)) {
+            return false;
+        }
         System.arraycopy(old, from, into, at, prefix);
-        readout.adopt(old, from + prefix, into, at + prefix);
+        return true;
     }
 
     /**

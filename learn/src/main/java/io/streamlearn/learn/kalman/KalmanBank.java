@@ -53,9 +53,7 @@ import java.util.Map;
  * congruence {@code C <- D C D}: a feature absent for ever cannot make any covariance grow without
  * bound; overflowing updates are skipped.
  *
- * <p><b>Learned drift per coordinate</b> ({@code shape=RATE}, issue #13; on by default, at
- * {@code RATE = 0.03}, for the standardized bank on the features; off on raw inputs and as the readout
- * of memories, where past labels among the inputs make it hurt). The process
+ * <p><b>Learned drift per coordinate</b> ({@code shape=RATE}, off by default; issue #13). The process
  * noise of member k becomes {@code delta_k G}, {@code G = diag(exp(a_0) .. exp(a_{p-1}))}, with one
  * log multiplier {@code a_j} per weight (the intercept's last), shared by the members and learned
  * online by a stochastic gradient step on the bank's one-step predictive log density:
@@ -79,9 +77,7 @@ import java.util.Map;
  * stay free of the features' units. Cost: {@code O(M p)} per event more, {@code p} float32 values
  * more in the state. Measured in {@code bench/results/real-data.md}.
  *
- * <p>SPEC: {@code kalman[:bank=0/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none,shape=0.03]}
- * (the defaults on the features; {@code bank=0/1e-3/1e-2/1e-1,shape=0} on raw inputs and as a readout of
- * memories).
+ * <p>SPEC: {@code kalman[:bank=0/1e-3/1e-2/1e-1,prior=P,alpha=A,intercept=true|false,v=V,qtime=true,scale=rms|none,shape=RATE]}.
  * With {@code scale=rms}, the default, {@code Learners} wraps the bank in {@link Standardized}: it sees
  * each feature divided by a reference scale that follows the feature's running RMS in the key, so the
  * prior and the process noise are relative to each weight's own scale and predictions do not depend
@@ -90,13 +86,12 @@ import java.util.Map;
  * <p>State layout ({@code p = d+1} with intercept, {@code T = p(p+1)/2}, M members):
  * {@code [n, t_last, M x (m (p), C (T), S, l), a (p, only with shape=)]} where {@code n} and every {@code S} are stored only
  * when the variance is learned (no {@code v=}) and {@code t_last} (the event time of the key's
- * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2) + p}
- * values: with M = 3 and intercept, 178 at d=8 and 534 at d=16, about 3x the single filter (four
- * members without multipliers: 225 and 689).
+ * previous learned event) only with {@code qtime=true}. So the default is {@code 1 + M (p + T + 2)}
+ * values: with M = 4 and intercept, 225 at d=8 and 689 at d=16, about 4x the single filter.
  * Since layout 2 (issue #17) every member's values are kept float32 between events ({@link #storage}:
  * computed in float64, rounded at the end of each update), so a state codec stores them in 4 bytes
- * and {@code n} as a varint: the default bank's values take 709 bytes at d=8 (1,416 as doubles) and
- * 2,133 at d=16 (four isotropic members: 897 and 2,753). The vector {@code u = R z} is per-thread scratch (one array per thread
+ * and {@code n} as a varint: the bank's values take 897 bytes at d=8 (1,800 as doubles) and 2,753 at
+ * d=16. The vector {@code u = R z} is per-thread scratch (one array per thread
  * and learner): predict and learn allocate nothing per event. Cost per event: M times the single
  * filter's {@code O(p^2)}. Earlier layout (builds before issue #4, read by {@link #migrate}):
  * {@code [n, t_last, M x (m, C, S, l), u (p zeros)]} whatever the configuration.
@@ -122,8 +117,6 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
     /** Step of the per-coordinate log drift multipliers, 0 for isotropic drift (no multipliers stored). */
     private final double shapeRate;
     private final String spec;
-    /** The bank the same SPEC built in the earlier release, or null. */
-    private final KalmanBank former;
 
     private final int members;
     private final int stride;
@@ -162,23 +155,17 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
      */
     public KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
                       boolean intercept, boolean qtime) {
-        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false, 0.0, null, false);
+        this(dimension, ratios, prior, alpha, knownVariance, intercept, qtime, false, 0.0);
     }
 
     /**
      * As above; {@code unscaled} marks the bank used on raw inputs ({@code scale=none}) where the
      * default wraps it in {@link Standardized}: its SPEC then ends with {@code ,scale=none}.
      * {@code shapeRate} &gt; 0 learns a drift multiplier per coordinate with that step ({@code shape=});
-     * 0 keeps the drift isotropic. {@code former}, if not null, is the bank the same SPEC built in the
-     * earlier release ({@link #predecessor()}): same dimension, intercept, known variance and
-     * {@code qtime}; other members or drift multipliers. {@code shapeByDefault} says that drift
-     * multipliers are this bank's default (the standardized bank on the features), so its SPEC names
-     * {@code shape=0.0} when it has none; the other banks (raw inputs, readouts of memories, the
-     * predecessor as the earlier release wrote it) name only a rate above 0.
+     * 0 keeps the drift isotropic.
      */
     KalmanBank(int dimension, double[] ratios, double prior, double alpha, double knownVariance,
-               boolean intercept, boolean qtime, boolean unscaled, double shapeRate, KalmanBank former,
-               boolean shapeByDefault) {
+               boolean intercept, boolean qtime, boolean unscaled, double shapeRate) {
         if (ratios.length == 0) {
             throw new IllegalArgumentException("kalman: the bank needs at least one member");
         }
@@ -238,42 +225,30 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
         }
         if (shapeRate > 0) {
             b.append(",shape=").append(shapeRate);
-        } else if (shapeByDefault) {
-            b.append(",shape=0.0");     // drift multipliers are the standardized bank's default
         }
         if (unscaled) {
             b.append(",scale=none");
         }
         this.spec = b.toString();
-        if (former != null && (former.d != d || former.intercept != intercept || former.known != known
-                || former.qtime != qtime || (known && former.knownVariance != knownVariance))) {
-            throw new IllegalArgumentException("kalman: a predecessor must differ in its members or drift only");
-        }
-        this.former = former;
-    }
-
-    /** The bank the same SPEC built in the earlier release (another member set or drift), or null. */
-    @Override
-    public Learner predecessor() {
-        return former;
     }
 
     /**
-     * Takes over a state of the {@link #predecessor()} bank (the earlier default: members
-     * {@code 0/1e-3/1e-2/1e-1}, isotropic drift). Each member takes the values (weights, covariance,
-     * variance estimate, log-weight) of the earlier member with the same ratio, or else the nearest
-     * on a log scale; the log-weights are then shifted so the largest is 0 again (so a dropped member's
-     * probability goes to the others in proportion to theirs); {@code n} and {@code t_last} carry over;
-     * drift multipliers carry over if the earlier bank had them, else start at 1. So a key keeps its
-     * weights, their uncertainty and its noise level across the upgrade. Values are rounded as this
-     * bank stores them.
+     * Takes over a state of another bank {@code earlier} with the same inputs (dimension, intercept,
+     * known or learned variance, {@code qtime}) and other members or drift multipliers, e.g. the
+     * isotropic four-member default when a SPEC moves to {@code bank=0/1e-2/1e-1,shape=0.03}. Each
+     * member takes the values (weights, covariance, variance estimate, log-weight) of the earlier member
+     * with the same ratio, or else the nearest on a log scale; the log-weights are then shifted so the
+     * largest is 0 again (a dropped member's probability goes to the others in proportion to theirs);
+     * {@code n} and {@code t_last} carry over; drift multipliers carry over if the earlier bank had them,
+     * else start at 1. So a key keeps its weights, their uncertainty and its noise level. Values are
+     * rounded as this bank stores them.
      */
     @Override
-    public void adopt(double[] old, int from, double[] into, int at) {
-        if (former == null) {
-            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+    public boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
+        if (!(earlier instanceof KalmanBank f) || f.d != d || f.intercept != intercept || f.known != known
+                || f.qtime != qtime || (known && f.knownVariance != knownVariance)) {
+            return false;
         }
-        KalmanBank f = former;
         if (!known) {
             into[at + nSlot] = old[from + f.nSlot];
         }
@@ -300,6 +275,7 @@ public final class KalmanBank implements Learner, DriftAware, Standardized.Resca
             }
         }
         storage.round(into, at);
+        return true;
     }
 
     /** The member whose ratio is {@code ratio}, or else the nearest on a log scale (0 nearest the smallest). */

@@ -3,8 +3,6 @@ package io.streamlearn.learn.kalman;
 import io.streamlearn.learn.Learner;
 import io.streamlearn.learn.ModelSpec;
 
-import java.util.Arrays;
-
 /**
  * Factory of the {@code kalman} SPEC family.
  * <ul>
@@ -12,15 +10,8 @@ import java.util.Arrays;
  *       {@code bank} (ratios joined by {@code /}), {@code prior}, {@code alpha}, {@code intercept},
  *       {@code v} (known noise variance), {@code qtime}, {@code scale} ({@code rms}, the default: the
  *       bank sees each feature divided by its running RMS ({@link Standardized}), so its predictions do
- *       not depend on the features' units; {@code none}: raw inputs), {@code shape} (the step of a
- *       learned drift multiplier per weight, {@value #SHAPE_RATE} by default on standardized inputs,
- *       measured best; 0 turns it off, the default with {@code scale=none}; see {@link KalmanBank}).
- *       Defaults: {@code bank=}{@value #DEFAULT_BANK}{@code ,shape=}{@value #SHAPE_RATE} standardized,
- *       {@code bank=}{@value #ISOTROPIC_BANK} without multipliers on raw inputs and as the readout of
- *       memories ({@code lags:p=24+kalman}: with past labels among its inputs the multipliers hurt,
- *       measured in {@code bench/results/real-data.md}). A state stored by the
- *       standardized default of the earlier release (four members, no multipliers) is adopted
- *       ({@link KalmanBank#adopt}).</li>
+ *       not depend on the features' units; {@code none}: raw inputs), {@code shape} (off by default: the
+ *       step of a learned drift multiplier per weight, 0.03 measured best; see {@link KalmanBank}).</li>
  *   <li>{@code kalman:q=...,r=...|auto[,p0=...]}: the single {@link KalmanLearner} with fixed settings;
  *       parameters {@code q}, {@code r}, {@code r0}, {@code p0}, {@code intercept}, {@code qtime}.</li>
  *   <li>{@code kalman:loss=logistic[,q=...,p0=...]}: {@link KalmanLogistic}, the extended-Kalman
@@ -34,19 +25,8 @@ import java.util.Arrays;
  */
 public final class KalmanLearners {
 
-    /**
-     * Default bank ratios (process / observation noise variance per event) of the standardized bank,
-     * the default {@code kalman}, whose drift multipliers ({@link #SHAPE_RATE}) shape each member's
-     * drift per weight, so three members cover what four did without them (issue #13; measured in
-     * {@code bench/results/real-data.md}).
-     */
-    public static final String DEFAULT_BANK = "0/1e-2/1e-1";
-    /**
-     * Default ratios of the bank on raw inputs ({@code scale=none}) and of a readout fed by memories
-     * ({@code lags:p=24+kalman}), neither with drift multipliers by default; and of the standardized
-     * default before issue #13's drift multipliers.
-     */
-    public static final String ISOTROPIC_BANK = "0/1e-3/1e-2/1e-1";
+    /** Default bank ratios (process / observation noise variance per event). */
+    public static final String DEFAULT_BANK = "0/1e-3/1e-2/1e-1";
     /**
      * Default prior variance of each weight relative to the observation variance. Chosen on the
      * shared peers files (every value in [2, 8] meets the accuracy targets there, 4 is best; on the
@@ -97,28 +77,16 @@ public final class KalmanLearners {
             throw new IllegalArgumentException("kalman: p0 and r0 are the single filter's (give q and r too); "
                     + "the bank's relative prior variance is prior=");
         }
-        boolean unscaled = unscaled(params);
-        // the drift multipliers help a regression on the features and hurt one whose inputs include
-        // past labels (bench/results/real-data.md): readouts of memories, and raw inputs, keep the
-        // four isotropic members
-        boolean isotropic = unscaled || params.isAfterMemories();
-        double[] ratios = ratios(params.string("bank", isotropic ? ISOTROPIC_BANK : DEFAULT_BANK));
+        double[] ratios = ratios(params.string("bank", DEFAULT_BANK));
         double prior = params.positive("prior", DEFAULT_PRIOR);
         double alpha = params.positive("alpha", DEFAULT_ALPHA);
         if (alpha > 1) {
             throw new IllegalArgumentException("kalman: alpha must be in (0, 1], got " + alpha);
         }
         double v = params.has("v") ? params.positive("v", 1.0) : Double.NaN;
-        double shape = params.nonNegative("shape", isotropic ? 0.0 : SHAPE_RATE);
-        // the bank this SPEC built before the standardized default took drift multipliers and three
-        // members (issue #13): its stored states are adopted, not dropped
-        double[] formerRatios = params.has("bank") ? ratios : ratios(ISOTROPIC_BANK);
-        double formerShape = params.has("shape") ? shape : 0.0;
-        boolean built = !params.has("shape") || shape > 0;      // the earlier release refused shape=0
-        KalmanBank former = isotropic || !built || (Arrays.equals(formerRatios, ratios) && formerShape == shape) ? null
-                : new KalmanBank(dimension, formerRatios, prior, alpha, v, intercept, qtime, false, formerShape, null, false);
-        KalmanBank bank = new KalmanBank(dimension, ratios, prior, alpha, v, intercept, qtime, unscaled, shape, former,
-                !isotropic);
+        boolean unscaled = unscaled(params);
+        double shape = params.has("shape") ? params.positive("shape", SHAPE_RATE) : 0.0;
+        KalmanBank bank = new KalmanBank(dimension, ratios, prior, alpha, v, intercept, qtime, unscaled, shape);
         return unscaled ? bank : new Standardized(bank);
     }
 

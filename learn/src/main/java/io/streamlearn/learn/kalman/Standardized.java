@@ -96,8 +96,6 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
     private final ThreadLocal<double[]> work;
     /** The inner learner's storage, then c and the 2d scales: compact when the inner one keeps floats. */
     private final Storage storage;
-    /** The same wrapper around the inner learner's predecessor, or null. */
-    private final Standardized former;
 
     Standardized(Rescalable inner) {
         this.inner = inner;
@@ -113,28 +111,22 @@ public final class Standardized implements Learner, DriftAware, PriorAware {
         this.work = Packed.scratch(2 * d);
         this.storage = storageOf(inner.storage());
         storage.round(fresh, 0);
-        this.former = inner.predecessor() == null ? null : new Standardized((Rescalable) inner.predecessor());
-    }
-
-    /** The standardized {@link Learner#predecessor() predecessor} of the inner learner, or null. */
-    @Override
-    public Learner predecessor() {
-        return former;
     }
 
     /**
-     * The inner learner adopts the predecessor's inner state; the count and the feature scales
-     * ({@code c}, {@code M}, {@code s}: the same in both) carry over as they are, so the adopted weights
-     * stay in the units they were learned in (and a state kept unscaled, {@code c = -1}, stays so).
+     * A state of another standardized learner of the same dimension: the inner learner adopts the
+     * earlier inner state; the count and the feature scales ({@code c}, {@code M}, {@code s}) carry over
+     * as they are, so the adopted weights stay in the units they were learned in (and a state kept
+     * unscaled, {@code c = -1}, stays so).
      */
     @Override
-    public void adopt(double[] old, int from, double[] into, int at) {
-        if (former == null) {
-            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
+    public boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
+        if (!(earlier instanceof Standardized s) || s.d != d || !inner.adopt(s.inner, old, from, into, at)) {
+            return false;
         }
-        inner.adopt(old, from, into, at);
-        System.arraycopy(old, from + former.cSlot, into, at + cSlot, 1 + 2 * d);
+        System.arraycopy(old, from + s.cSlot, into, at + cSlot, 1 + 2 * d);
         storage.round(into, at);
+        return true;
     }
 
     /** The inner storage followed by c and the scales: a count and floats if the inner one keeps floats. */

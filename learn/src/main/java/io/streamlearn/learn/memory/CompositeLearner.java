@@ -143,15 +143,20 @@ public final class CompositeLearner implements Learner, SlicePriorAware {
         return former;
     }
 
-    /** The memories' slots and the flag carry over; the readout adopts its predecessor's slice. */
+    /**
+     * A state of the same memories feeding another readout: the memories' slots and the flag carry
+     * over; the readout adopts the earlier readout's slice.
+     */
     @Override
-    public void adopt(double[] old, int from, double[] into, int at) {
-        if (former == null) {
-            throw new UnsupportedOperationException(spec() + " has no predecessor to adopt a state from");
-        }
+    public boolean adopt(Learner earlier, double[] old, int from, double[] into, int at) {
         int prefix = flagSlot + 1;
+        if (!(earlier instanceof CompositeLearner c) || c.flagSlot != flagSlot || c.d != d
+                || !spec.startsWith(c.spec.substring(0, c.spec.length() - c.readout.spec().length()))
+                || !readout.adopt(c.readout, old, from + prefix, into, at + prefix)) {
+            return false;
+        }
         System.arraycopy(old, from, into, at, prefix);
-        readout.adopt(old, from + prefix, into, at + prefix);
+        return true;
     }
 
     @Override

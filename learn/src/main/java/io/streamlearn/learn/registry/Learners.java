@@ -120,7 +120,7 @@ public final class Learners {
             memories.add(m);
             inputs += m.outputs();
         }
-        Learner readout = readout(spec.readout(), inputs, !memories.isEmpty());
+        Learner readout = readout(spec.readout(), inputs);
         if (guarded) {
             readout = DriftGuard.fromSpec(stages.get(last - 1).reader(), readout);
         }
@@ -128,19 +128,11 @@ public final class Learners {
     }
 
     static Learner readout(ModelSpec.Stage stage, int dimension) {
-        return readout(stage, dimension, false);
-    }
-
-    /** The readout stage's learner; {@code afterMemories} when memory stages feed it. */
-    static Learner readout(ModelSpec.Stage stage, int dimension, boolean afterMemories) {
         LearnerFactory f = READOUTS.get(stage.name());
         if (f == null) {
             throw new IllegalArgumentException("unknown model '" + stage.name() + "' (known: " + String.join(", ", READOUTS.keySet()) + ")");
         }
         ModelSpec.Params p = stage.reader();
-        if (afterMemories) {
-            p.afterMemories();
-        }
         p.choice(COLD_START, "default", "default", "population", "none");
         Learner l = f.create(p, dimension);
         p.requireAllRead();

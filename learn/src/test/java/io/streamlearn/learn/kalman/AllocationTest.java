@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AllocationTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"kalman", "kalman:shape=0", "kalman:q=1e-3,r=auto,p0=1", "kalman:q=1e-3,qtime=true,r=1,p0=1", "kalman:loss=logistic,q=1e-4",
+    @ValueSource(strings = {"kalman", "kalman:shape=0.03", "kalman:q=1e-3,r=auto,p0=1", "kalman:q=1e-3,qtime=true,r=1,p0=1", "kalman:loss=logistic,q=1e-4",
             "rls:lambda=0.99,p0=100"})
     void shouldNotAllocateOnTheHotPath(String spec) {
         java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();

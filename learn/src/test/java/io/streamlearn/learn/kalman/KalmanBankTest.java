@@ -241,7 +241,7 @@ class KalmanBankTest {
 
     @Test
     void shouldFavourTheMemberWhoseDriftMatchesTheData() {
-        Learner bank = Learners.create("kalman:bank=0/1e-3/1e-2/1e-1,shape=0", 2);
+        Learner bank = Learners.create("kalman", 2);
         ModelState still = bank.newState();
         ModelState moving = bank.newState();
         SplittableRandom rnd = new SplittableRandom(6);

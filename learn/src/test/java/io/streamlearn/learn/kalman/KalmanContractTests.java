@@ -27,24 +27,7 @@ class KalmanContractTests {
         void shouldBeTheBankWithUncertainty() {
             assertTrue(learner() instanceof Standardized st && st.inner() instanceof KalmanBank, "a standardized bank");
             assertTrue(learner().hasUncertainty());
-            assertEquals("kalman:bank=0.0/0.01/0.1,prior=4.0,alpha=0.999,intercept=true,shape=0.03", learner().spec());
-        }
-    }
-
-    /** The standardized default of the earlier release: four members, isotropic drift. */
-    @Nested
-    class IsotropicBank extends LearnerContractTest {
-        @Override
-        protected String spec() {
-            return "kalman:bank=0/1e-3/1e-2/1e-1,shape=0";
-        }
-
-        @Test
-        void shouldNameItsIsotropicDriftAndSucceedTheEarlierDefault() {
-            assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true,shape=0.0", learner().spec());
-            assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true",
-                    Learners.create("kalman", 3).predecessor().spec(), "the earlier release's default, as it was written");
-            assertEquals(null, learner().predecessor(), "no earlier release built this SPEC");
+            assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true", learner().spec());
         }
     }
 
@@ -52,12 +35,12 @@ class KalmanContractTests {
     class ShapedBank extends LearnerContractTest {
         @Override
         protected String spec() {
-            return "kalman:bank=0/1e-3/1e-2/1e-1,shape=0.05";
+            return "kalman:shape=0.03";
         }
 
         @Test
         void shouldNameItsRateInTheSpec() {
-            assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true,shape=0.05", learner().spec());
+            assertEquals("kalman:bank=0.0/0.001/0.01/0.1,prior=4.0,alpha=0.999,intercept=true,shape=0.03", learner().spec());
         }
     }
 

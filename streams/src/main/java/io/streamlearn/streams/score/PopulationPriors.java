@@ -46,10 +46,7 @@ import java.util.Arrays;
  * so a removal is exact. A contribution with a value beyond the float32 range is stored as version 1
  * (doubles: {@code [vector, covariance, noise]}), as every contribution was before; version 1
  * contributions in existing stores are read and replaced at the key's next contribution point.
- * An entry whose fingerprint is another learner's (the model's SPEC or dimension changed) is ignored,
- * except the learner's {@link io.streamlearn.learn.Learner#predecessor() predecessor}'s (the model
- * the same SPEC built before a default changed), whose entries are read as this learner's and
- * rewritten under its fingerprint.
+ * An entry whose fingerprint is another learner's (the model's SPEC or dimension changed) is ignored.
  *
  * <p>Cost: a key's contribution reads and writes two small entries when its update count reaches a
  * contribution point ({@link PriorSettings#contributesAt}); a new key reads one. At d = 8 the kalman
@@ -76,7 +73,6 @@ public final class PopulationPriors {
 
     private final PriorAware learner;
     private final long fingerprint;
-    private final long former;
     private final int length;
     private final boolean covariance;
     private final int packed;
@@ -88,20 +84,8 @@ public final class PopulationPriors {
 
     /** @param fingerprint the learner's fingerprint ({@code Learner#fingerprint()}) */
     public PopulationPriors(PriorAware learner, long fingerprint) {
-        this(learner, fingerprint, fingerprint);
-    }
-
-    /**
-     * @param fingerprint the learner's fingerprint ({@code Learner#fingerprint()})
-     * @param former      the fingerprint of its {@link io.streamlearn.learn.Learner#predecessor()
-     *                    predecessor} (or {@code fingerprint}): entries it wrote are read as this
-     *                    learner's, since a predecessor differs in its members or layout, not in what
-     *                    a key contributes, and they are rewritten under {@code fingerprint}
-     */
-    public PopulationPriors(PriorAware learner, long fingerprint, long former) {
         this.learner = learner;
         this.fingerprint = fingerprint;
-        this.former = former;
         this.length = learner.contributionLength();
         this.covariance = learner.contributesCovariance();
         this.packed = covariance ? Population.packedSize(length) : 0;
@@ -109,12 +93,6 @@ public final class PopulationPriors {
         this.within = covariance ? new double[packed] : null;
         this.oldVector = new double[length];
         this.oldWithin = covariance ? new double[packed] : null;
-    }
-
-    /** A population entry of this learner or of its predecessor, or null. */
-    private Population readOwn(byte[] bytes) {
-        Population p = read(bytes, fingerprint, length, covariance);
-        return p != null || former == fingerprint ? p : read(bytes, former, length, covariance);
     }
 
     /** The store's entity-key slot of the population entries: {@code storeKey(POPULATION_KEY, model)}. */
@@ -125,7 +103,7 @@ public final class PopulationPriors {
      * another learner.
      */
     public Population population(ModelStore store, String model) {
-        Population p = readOwn(store.get(POPULATION_KEY, model));
+        Population p = read(store.get(POPULATION_KEY, model), fingerprint, length, covariance);
         return p == null ? new Population(length, covariance) : p;
     }
 
@@ -134,7 +112,7 @@ public final class PopulationPriors {
      * {@code minKeys} keys contribute.
      */
     public Prior prior(ModelStore store, String model, int minKeys) {
-        Population p = readOwn(store.get(POPULATION_KEY, model));
+        Population p = read(store.get(POPULATION_KEY, model), fingerprint, length, covariance);
         return p == null || p.keys() < minKeys ? null : p.prior();
     }
 
@@ -149,8 +127,7 @@ public final class PopulationPriors {
         Population pop = population(store, model);
         String slot = CONTRIBUTION + model;
         byte[] old = store.get(key, slot);
-        if (old != null && (readContribution(old, fingerprint, length, covariance, oldVector, oldWithin, oldNoise)
-                || former != fingerprint && readContribution(old, former, length, covariance, oldVector, oldWithin, oldNoise))) {
+        if (old != null && readContribution(old, fingerprint, length, covariance, oldVector, oldWithin, oldNoise)) {
             pop.remove(oldVector, oldWithin, oldNoise[0]);
         }
         if (pop.add(vector, within, noise)) {

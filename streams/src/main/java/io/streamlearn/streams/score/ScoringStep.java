@@ -119,8 +119,7 @@ public final class ScoringStep {
             this.calibrated = learner instanceof Conformal c ? c : null;
             this.fingerprint = learner.fingerprint();
             this.priors = population && learner instanceof PriorAware pa && pa.contributionLength() > 0
-                    ? new PopulationPriors(pa, fingerprint,
-                            learner.predecessor() == null ? fingerprint : learner.predecessor().fingerprint()) : null;
+                    ? new PopulationPriors(pa, fingerprint) : null;
             this.layout = learner.layout();
             this.storage = learner.storage(layout);
             this.initial = learner.newState();
