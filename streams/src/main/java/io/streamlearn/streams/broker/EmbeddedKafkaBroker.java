@@ -255,10 +255,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                         admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS);
                 if (d.values().stream().allMatch(t -> !t.partitions().isEmpty()
                         && t.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                    // the metadata names a leader before the broker serves as one: ask the partitions
+                    // themselves (ListOffsets is answered by the leader only)
+                    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+                    d.values().forEach(t -> t.partitions().forEach(p -> latest.put(
+                            new org.apache.kafka.common.TopicPartition(t.name(), p.partition()),
+                            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+                    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
                     return;
                 }
             } catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
-                // metadata not visible yet
+                // metadata not visible, or a partition not led, yet
             }
             Thread.sleep(50);
         }

@@ -67,6 +67,11 @@ public final class ChaosFeeder implements AutoCloseable {
             p.put(ProducerConfig.ACKS_CONFIG, "all");
             p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
             p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "600000");
+            // one batch in flight per broker: a batch refused while a partition's leader is still being
+            // set up (NOT_LEADER_OR_FOLLOWER) is retried before the next one is sent, so no later batch
+            // lands first and leaves the idempotent producer's retry looping on OUT_OF_ORDER_SEQUENCE_NUMBER
+            // (seen once in ChaosRunSmokeTest at the run's first batches, 2026-12-02); 250 records/s need no more
+            p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
             Deque<Label> held = new ArrayDeque<>();
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
                 long start = System.nanoTime();
