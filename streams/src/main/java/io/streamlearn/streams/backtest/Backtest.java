@@ -109,7 +109,7 @@ public final class Backtest {
         private int textBuckets = FeatureSpace.DEFAULT_TEXT_BUCKETS;
         private int threads = 1;
         private Map<String, Label> labels = Map.of();
-        private long maxFutureMillis;
+        private java.time.Duration maxFuture = java.time.Duration.ZERO;
         private long now;
 
         /** @param models model SPECs; the first is the champion; {@code mean} and {@code last} are added */
@@ -145,16 +145,16 @@ public final class Backtest {
         }
 
         /**
-         * Refuse, as bad rows, events whose time is more than {@code maxFutureMillis} ahead of
-         * {@code now} (the wall clock when the run starts), as the live topology dead-letters them
-         * ({@code streamlearn.max-future}, reason {@code future-timestamp}); 0 (the default here)
+         * Refuse, as bad rows, events whose time is more than {@code maxFuture} ahead of {@code now}
+         * (the wall clock when the run starts), as the live topology dead-letters them
+         * ({@code streamlearn.max-future}, reason {@code future-timestamp}); zero (the default here)
          * accepts any time.
          */
-        public Config maxFuture(long maxFutureMillis, long now) {
-            if (maxFutureMillis < 0) {
-                throw new IllegalArgumentException("max future must be >= 0, got " + maxFutureMillis);
+        public Config maxFuture(java.time.Duration maxFuture, long now) {
+            if (maxFuture.isNegative()) {
+                throw new IllegalArgumentException("max future must be >= 0, got " + maxFuture);
             }
-            this.maxFutureMillis = maxFutureMillis;
+            this.maxFuture = maxFuture;
             this.now = now;
             return this;
         }
@@ -753,8 +753,7 @@ public final class Backtest {
 
     /** An event too far ahead of the run's wall clock ({@link Config#maxFuture}), as live dead-letters it. */
     private void checkFuture(BacktestEvent e) throws BadRowException {
-        String ahead = config.maxFutureMillis <= 0 ? null
-                : FutureTimes.refusal(e.time, config.now, java.time.Duration.ofMillis(config.maxFutureMillis));
+        String ahead = FutureTimes.refusal(e.time, config.now, config.maxFuture);
         if (ahead != null) {
             throw new BadRowException(e.line, FutureTimes.REASON + ": event " + ahead);
         }

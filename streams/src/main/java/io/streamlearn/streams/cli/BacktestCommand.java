@@ -205,7 +205,7 @@ public final class BacktestCommand implements Callable<Integer> {
             config = new Backtest.Config(modelList).labelDelayMillis(delay).strict(strict).limit(limit).window(window)
                     .collectReport(report != null).textBuckets(app.textBuckets()).partitions(partitions).threads(threads)
                     .prior(new PriorSettings(PriorSettings.parseMode(prior), priorMinKeys, priorEvery))
-                    .maxFuture(app.maxFuture().toMillis(), System.currentTimeMillis());
+                    .maxFuture(app.maxFuture(), System.currentTimeMillis());
         } catch (IOException e) {
             err.println("streamlearn backtest: cannot read --config " + settings.configFile + ": " + e.getMessage());
             return 2;

@@ -137,14 +137,6 @@ public record TopologySettings(
                 eventMapping, labelMapping, registry, confluentOutput, prior, maxFuture);
     }
 
-    /** These settings accepting event and label times up to {@code maxFuture} ahead of the wall clock (0: any). */
-    public TopologySettings withMaxFuture(Duration maxFuture) {
-        return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
-                deadLettersTopic, forgetAcksTopic, storeName, pendingStoreName, featureSpace, models, outputFormat, shadow,
-                labelHorizon, labelSweepInterval, keyTtl, maxKeys, modelStore, pendingStore, skipped, eventPartitions, meters,
-                eventMapping, labelMapping, registry, confluentOutput, prior, maxFuture);
-    }
-
     /** These settings starting new keys as {@code prior} says. */
     public TopologySettings withPrior(PriorSettings prior) {
         return new TopologySettings(eventsTopic, labelsTopic, controlTopic, predictionsTopic, shadowPredictionsTopic,
